@@ -1,0 +1,6 @@
+// The list of commands. Each module exports `register(program)`; keep one line per command.
+import type { Command } from 'commander';
+
+export type RegisterCommand = (program: Command) => void;
+
+export const commands: RegisterCommand[] = [];

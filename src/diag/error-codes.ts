@@ -1,0 +1,59 @@
+/**
+ * The one catalogue of stable error codes. Messages may change; codes do not. Every boundary
+ * (CLI exit code, HTTP status) is derived from here, never from message text.
+ *
+ * Add codes in the module's block; keep them UPPER_SNAKE and prefixed by their area.
+ */
+export const errorCodes = {
+  // usage and generic input
+  USAGE: { http: 400, exit: 2, doc: 'The command line or request is malformed.' },
+  IO_ERROR: { http: 500, exit: 1, doc: 'A file could not be read or written.' },
+  INTERNAL: { http: 500, exit: 1, doc: 'A bug in Aare: please report it.' },
+  // YAML and schema
+  YAML_SYNTAX: { http: 400, exit: 1, doc: 'The file is not valid YAML.' },
+  YAML_DUPLICATE_KEY: { http: 400, exit: 1, doc: 'A mapping has the same key twice.' },
+  SCHEMA: { http: 400, exit: 1, doc: 'A value does not match the file format.' },
+  // references and model checks
+  UNKNOWN_REFERENCE: { http: 400, exit: 1, doc: 'A name refers to something that does not exist.' },
+  DUPLICATE_NAME: { http: 400, exit: 1, doc: 'Two things have the same name.' },
+  INVALID_DNS_LABEL: { http: 400, exit: 1, doc: 'A name is not a valid DNS label.' },
+  CIDR_INVALID: { http: 400, exit: 1, doc: 'A network is not a valid CIDR.' },
+  CIDR_OVERLAP: { http: 400, exit: 1, doc: 'Two networks of one customer overlap.' },
+  // Puppet data types
+  TYPE_SYNTAX: { http: 400, exit: 1, doc: 'A Puppet type expression does not parse.' },
+  TYPE_MISMATCH: { http: 400, exit: 1, doc: 'A value does not match its Puppet data type.' },
+  // Hiera
+  HIERA_CONFIG: { http: 400, exit: 1, doc: 'hiera.yaml is missing or invalid.' },
+  HIERA_DATA: { http: 400, exit: 1, doc: 'A Hiera data file is invalid.' },
+  HIERA_NOT_FOUND: { http: 404, exit: 1, doc: 'No value was found for the key.' },
+  HIERA_INTERPOLATION: { http: 400, exit: 1, doc: 'An interpolation cannot be resolved.' },
+  HIERA_RECURSION: { http: 400, exit: 1, doc: 'Interpolation or lookup loops back on itself.' },
+  HIERA_MERGE: { http: 400, exit: 1, doc: 'Values cannot be merged.' },
+  // compile
+  PARAM_MISSING: { http: 400, exit: 1, doc: 'A required profile parameter has no value.' },
+  TEMPLATE: { http: 400, exit: 1, doc: 'A profile template cannot be rendered.' },
+  // engine / providers
+  PLAN_STALE: { http: 409, exit: 1, doc: 'The state changed since the plan was made.' },
+  LOCKED: { http: 409, exit: 1, doc: 'Another apply holds the lock.' },
+  CYCLE: { http: 400, exit: 1, doc: 'Resources depend on each other in a cycle.' },
+  PROVIDER: { http: 502, exit: 1, doc: 'A real system refused or failed a call.' },
+  // packaging and repositories
+  PACKAGE_BUILD: { http: 400, exit: 1, doc: 'A package could not be built.' },
+  TAG_CHANGED: { http: 409, exit: 1, doc: 'A git tag points at other content than when it was built.' },
+  RPM_INVALID: { http: 400, exit: 1, doc: 'A file is not a valid RPM.' },
+  RPM_SIGNATURE: { http: 400, exit: 1, doc: 'An RPM is unsigned or not signed by a trusted key.' },
+  NOT_FOUND: { http: 404, exit: 1, doc: 'The named thing does not exist.' },
+  CONFLICT: { http: 409, exit: 1, doc: 'The request conflicts with the current state.' },
+  // lab
+  LAB: { http: 500, exit: 1, doc: 'A lab service could not be installed or started.' },
+} as const satisfies Record<string, { http: number; exit: number; doc: string }>;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export function exitCodeOf(code: ErrorCode): number {
+  return errorCodes[code].exit;
+}
+
+export function httpStatusOf(code: ErrorCode): number {
+  return errorCodes[code].http;
+}
