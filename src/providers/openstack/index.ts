@@ -1,0 +1,39 @@
+/**
+ * OpenStack client: Keystone v3 sessions (password and application credential, token reuse and
+ * refresh, service catalog), JSON calls to Nova, Neutron, Glance and Keystone with zod-checked
+ * answers, pagination, retries where safe, and waits for server/port states; plus the Aare drivers
+ * built on it. This is the only code that talks to OpenStack. It must never print, read the model,
+ * or touch the store: it takes plain inputs and returns plain data or throws ProviderError.
+ */
+export { loadCloudConfig, parseCloudsYaml, cloudsYamlCandidates, v3Url } from './clouds-config.js';
+export type {
+  CloudConfig,
+  CloudAuth,
+  PasswordAuth,
+  ApplicationCredentialAuth,
+  EndpointInterface,
+} from './clouds-config.js';
+export { createHttpTransport, defaultRetryPolicy, retryAfterMs, backoff } from './http-transport.js';
+export type {
+  HttpTransport,
+  HttpRequest,
+  HttpResponse,
+  HttpMethod,
+  RetryPolicy,
+  TransportStats,
+} from './http-transport.js';
+export { KeystoneSession, selectEndpoint } from './keystone-auth.js';
+export type { KeystoneToken, CatalogEntry } from './keystone-auth.js';
+export { OpenStackClient, openStackClientFromEnv, DEFAULT_COMPUTE_MICROVERSION } from './openstack-client.js';
+export type { ServiceType, CallOptions, Query, OpenStackClientOptions } from './openstack-client.js';
+export { codeForStatus, openstackMessage } from './openstack-errors.js';
+export { waitFor } from './wait-for.js';
+export type { WaitOptions } from './wait-for.js';
+export * from './nova-servers.js';
+export { setNeutronTags } from './neutron-common.js';
+export * from './neutron-networks.js';
+export * from './neutron-ports.js';
+export * from './neutron-routers.js';
+export * from './neutron-security-groups.js';
+export * from './glance-images.js';
+export * from './keystone-projects.js';

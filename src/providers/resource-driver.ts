@@ -1,0 +1,63 @@
+/** One attribute that differs between what the model wants and what the real system has. */
+export interface AttributeChange {
+  /** Dotted path into the desired shape, e.g. `rules[2].port` or `metadata.aare-address`. */
+  path: string;
+  before: unknown;
+  after: unknown;
+}
+
+export interface DriverDiff {
+  changes: AttributeChange[];
+  /** True when at least one change cannot be made in place: delete then create. */
+  replace: boolean;
+  /** Why a replacement is needed, one line each, for the plan ("image cannot change in place"). */
+  reasons: string[];
+}
+
+/** What every driver call gets: the Aare address of the resource and a signal to cancel. */
+export interface DriverContext {
+  /** Stable Aare address, e.g. `muster-ag/test/web1#server`. Drivers tag real objects with it. */
+  address: string;
+  signal: AbortSignal;
+}
+
+/**
+ * A driver for one kind of real resource (STYLE.md lesson 4). `D` is the desired shape the engine
+ * computes from the model; `S` is the recorded/observed state, which carries the real id.
+ *
+ * Failure semantics, which the engine relies on:
+ * - Every method throws `ProviderError` (never a raw fetch error) for a refused or failed call,
+ *   and an `AbortError`-named error when the signal fires.
+ * - Drivers tag what they create with the address (tag, metadata or name), so that `findByAddress`
+ *   can adopt an object whose creation succeeded but was never recorded.
+ */
+export interface ResourceDriver<D, S> {
+  /** e.g. `openstack.server`. Unique among drivers; the engine keys state by it. */
+  kind: string;
+  /**
+   * Observes the real object `prior` refers to. `undefined` means it is gone (deleted by hand).
+   * Read never changes anything. After a failure nothing is known: the engine keeps `prior`.
+   */
+  read(ctx: DriverContext & { prior?: S }): Promise<S | undefined>;
+  /**
+   * Creates the object and waits until it is usable (e.g. a server ACTIVE). If it throws, the
+   * object may or may not exist: the engine must call `findByAddress` (when present) before
+   * creating again, so a retry never makes a duplicate. If the object exists but did not become
+   * usable (server in ERROR), the error carries its state in `ProviderError.partialState`.
+   */
+  create(ctx: DriverContext & { desired: D }): Promise<S>;
+  /**
+   * Changes in place what `diff` reported without `replace`. If it throws, some of the changes
+   * may have been made; the next `read` + `diff` shows what is left. Absent: every change replaces.
+   */
+  update?(ctx: DriverContext & { desired: D; prior: S }): Promise<S>;
+  /**
+   * Deletes the object and waits until it is gone. Deleting what is already gone succeeds
+   * (idempotent). If it throws, the object is assumed to still exist.
+   */
+  delete(ctx: DriverContext & { prior: S }): Promise<void>;
+  /** Pure: compares desired with actual. No I/O. */
+  diff(desired: D, actual: S): DriverDiff;
+  /** Finds the object tagged with `address`, to adopt what a crashed apply created but did not record. */
+  findByAddress?(ctx: DriverContext): Promise<S | undefined>;
+}
