@@ -19,7 +19,137 @@ export interface AuditTable {
   detail: string;
 }
 
+/** engine: one row per resource Aare created and recorded (JSON in text columns). */
+export interface EngineResourceTable {
+  address: string;
+  kind: string;
+  /** The customer the resource belongs to, or the reseller domain's `reseller:<name>`. */
+  scope: string;
+  endpoint: string;
+  state: string;
+  desired: string;
+  depends_on: string;
+  updated_at: string;
+}
+
+/** engine: a provider call in flight, written before the call and cleared after its result. */
+export interface EngineIntentTable {
+  address: string;
+  kind: string;
+  scope: string;
+  endpoint: string;
+  action: string;
+  desired: string;
+  depends_on: string;
+  apply_id: string;
+  started_at: string;
+}
+
+/** engine: moves on every recorded change of a scope, so a stored plan can tell it is stale. */
+export interface EngineSerialTable {
+  scope: string;
+  serial: number;
+}
+
+/** engine: the apply lock; a holder whose pid is gone (same host) or heartbeat is stale is taken over. */
+export interface EngineLockTable {
+  name: string;
+  owner: string;
+  pid: number;
+  host: string;
+  acquired_at: string;
+  heartbeat_at: string;
+}
+
+/** repo: one row per stored RPM (content-addressed), with its repodata fragments. */
+export interface RepoArtifactTable {
+  sha256: string;
+  size: number;
+  filename: string;
+  name: string;
+  epoch: number;
+  version: string;
+  release: string;
+  arch: string;
+  mtime: number;
+  stored_at: string;
+  primary_xml: string;
+  filelists_xml: string;
+  other_xml: string;
+}
+/** repo: a repository; `customer` is '' for the provider's shared repositories. */
+export interface RepoRepositoryTable {
+  id: Generated<number>;
+  name: string;
+  customer: string;
+  created_at: string;
+}
+export interface RepoVersionTable {
+  id: Generated<number>;
+  repository_id: number;
+  number: number;
+  created_at: string;
+}
+export interface RepoVersionContentTable {
+  version_id: number;
+  sha256: string;
+}
+/** repo: repodata written once for a set of repository versions (`sources_key` names the set). */
+export interface RepoPublicationTable {
+  id: Generated<number>;
+  sources_key: string;
+  revision: number;
+  created_at: string;
+}
+export interface RepoPublicationSourceTable {
+  publication_id: number;
+  version_id: number;
+}
+export interface RepoSnapshotTable {
+  id: Generated<number>;
+  name: string;
+  created_at: string;
+}
+export interface RepoSnapshotVersionTable {
+  snapshot_id: number;
+  version_id: number;
+}
+/** repo: a stable path (`customer/environment`) pointing at one publication. */
+export interface RepoDistributionTable {
+  base_path: string;
+  customer: string;
+  environment: string;
+  publication_id: number;
+  snapshot: string | null;
+  updated_at: string;
+}
+/** packaging: which git tag (commit, tree) was built into which artifact. */
+export interface PackageBuildTable {
+  package: string;
+  tag: string;
+  commit_sha: string;
+  tree_sha: string;
+  sha256: string;
+  filename: string;
+  log_path: string;
+  built_at: string;
+}
+
 export interface Database {
+  repo_artifacts: RepoArtifactTable;
+  repo_repositories: RepoRepositoryTable;
+  repo_versions: RepoVersionTable;
+  repo_version_content: RepoVersionContentTable;
+  repo_publications: RepoPublicationTable;
+  repo_publication_sources: RepoPublicationSourceTable;
+  repo_snapshots: RepoSnapshotTable;
+  repo_snapshot_versions: RepoSnapshotVersionTable;
+  repo_distributions: RepoDistributionTable;
+  package_builds: PackageBuildTable;
   kv: KvTable;
   audit_log: AuditTable;
+  engine_resources: EngineResourceTable;
+  engine_intents: EngineIntentTable;
+  engine_serials: EngineSerialTable;
+  engine_locks: EngineLockTable;
 }

@@ -1,7 +1,11 @@
 // Migrations in order. Names sort by their number; never edit one that has landed, add a new one.
 import type { Migration } from 'kysely';
 import * as base from './0001-base.js';
+import * as repo from './0200-repo.js';
+import * as engine from './0100-engine.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-base': base,
+  '0100-engine': engine,
+  '0200-repo': repo,
 };

@@ -1,0 +1,286 @@
+import { randomUUID } from 'node:crypto';
+import { error } from '../diag/index.js';
+import type { Diagnostic } from '../diag/index.js';
+import type { EngineContext } from './engine-context.js';
+import { acquireApplyLock } from './apply-lock.js';
+import { EngineState } from './engine-state.js';
+import type { IntentRecord, ResourceRecord } from './engine-state.js';
+import { resolveRefs } from './desired-resource.js';
+import { walk } from './resource-graph.js';
+import type { GraphNode } from './resource-graph.js';
+import { eventEmitter } from './plan-types.js';
+import type { OpKind, Plan } from './plan-types.js';
+import { partialStateOf, providerDiagnostic } from './provider-failure.js';
+
+export interface ApplyResult {
+  ok: boolean;
+  done: number;
+  failed: number;
+  skipped: number;
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Executes exactly the changes of `plan` (STYLE.md lesson 1), in dependency order, concurrently
+ * within per-endpoint limits, under the apply lock.
+ *
+ * Journal: before each provider call an intent row is written; after it, the result and the
+ * cleared intent are written in one transaction. An apply killed at any point leaves intents that
+ * the next apply resolves first (`recoverIntents`): a create is looked up by its address tag and
+ * adopted, an update or delete is read back. So a crash makes no duplicate and no orphan.
+ *
+ * Refuses (PLAN_STALE) a plan whose scopes' state serials moved since it was made.
+ */
+export async function applyPlan(ctx: EngineContext, plan: Plan): Promise<ApplyResult> {
+  const started = Date.now();
+  const emit = eventEmitter(ctx.onEvent);
+  const signal = ctx.signal ?? new AbortController().signal;
+  const state = new EngineState(ctx.store);
+  const lock = await acquireApplyLock(ctx.store);
+  try {
+    await recoverIntents(ctx, state, signal, (address, outcome) =>
+      emit({ type: 'recovered', address, outcome }),
+    );
+    const serials = await state.serials();
+    const moved = Object.entries(plan.stateSerial).filter(([k, s]) => (serials[k] ?? 0) !== s);
+    if (moved.length > 0) {
+      const diagnostic = error(
+        'PLAN_STALE',
+        `the state changed since plan ${plan.id} was made (${moved.map(([k]) => k || 'provider-wide').join(', ')}); make a new plan`,
+      );
+      return { ok: false, done: 0, failed: 0, skipped: 0, diagnostics: [diagnostic] };
+    }
+    const ops = operationsOf(plan);
+    emit({ type: 'apply.start', planId: plan.id, operations: ops.length });
+    const records = new Map((await state.resources()).map((r) => [r.address, r]));
+    const changeOf = new Map(plan.changes.map((c) => [c.address, c]));
+    const diagnostics: Diagnostic[] = [];
+    const opOf = new Map(ops.map((o) => [o.id, o]));
+    const applyId = randomUUID();
+
+    const visit = async (id: string, opSignal: AbortSignal) => {
+      const op = opOf.get(id)!;
+      const change = changeOf.get(op.address)!;
+      const driver = ctx.drivers.get(change.kind);
+      if (!driver) throw new Error(`no driver for resource kind ${change.kind}`);
+      const t0 = Date.now();
+      emit({ type: 'resource.pre', address: op.address, op: op.kind });
+      const recordWith = (s: unknown): ResourceRecord => ({
+        address: change.address,
+        kind: change.kind,
+        scope: change.scope,
+        endpoint: driver.endpoint,
+        state: s,
+        desired: change.after ?? null,
+        dependsOn: change.dependsOn,
+      });
+      const intent = (action: IntentRecord['action']): IntentRecord => ({
+        address: change.address,
+        kind: change.kind,
+        scope: change.scope,
+        endpoint: driver.endpoint,
+        action,
+        desired: change.after ?? null,
+        dependsOn: change.dependsOn,
+        applyId,
+        startedAt: new Date().toISOString(),
+      });
+      const resolveDesired = () => {
+        const { value, unresolved } = resolveRefs(change.after, (t) => records.get(t)?.state);
+        if (unresolved.length > 0)
+          throw new Error(`${change.address} needs ${unresolved.join(', ')}, which is not recorded`);
+        return value;
+      };
+      const done = async (record: ResourceRecord | null) => {
+        await state.recordResult(change.address, record, { scope: change.scope, bumpSerial: true });
+        if (record) records.set(change.address, record);
+        else records.delete(change.address);
+      };
+      switch (op.kind) {
+        case 'record':
+          await done(recordWith(change.before));
+          break;
+        case 'create': {
+          const desired = resolveDesired();
+          await state.writeIntent(intent('create'));
+          try {
+            await done(
+              recordWith(await driver.create({ address: change.address, desired, signal: opSignal })),
+            );
+          } catch (err) {
+            const partial = partialStateOf(err);
+            // the object exists but is not usable: record it, so the next plan shows what to do
+            if (partial !== undefined) await done(recordWith(partial));
+            // otherwise the intent stays open: it may exist, the next apply looks it up
+            throw err;
+          }
+          break;
+        }
+        case 'update': {
+          const prior = records.get(change.address)?.state ?? change.before;
+          const desired = resolveDesired();
+          await state.writeIntent(intent('update'));
+          await done(
+            recordWith(await driver.update!({ address: change.address, desired, prior, signal: opSignal })),
+          );
+          break;
+        }
+        case 'delete': {
+          const rec = records.get(change.address);
+          const prior = change.before ?? rec?.state;
+          if (change.before === undefined) {
+            await done(null); // already gone: only the record is left
+            break;
+          }
+          if (!rec) await done(recordWith(prior)); // adopt first, so a crash mid-delete is still known
+          await state.writeIntent(intent('delete'));
+          try {
+            await driver.delete({ address: change.address, prior, signal: opSignal });
+          } catch (err) {
+            await state.clearIntent(change.address); // a failed delete leaves the object in place
+            throw err;
+          }
+          await done(null);
+          break;
+        }
+      }
+      emit({ type: 'resource.done', address: op.address, op: op.kind, ms: Date.now() - t0 });
+    };
+
+    const outcome = await walk(ops, {
+      signal,
+      ...(ctx.limits ? { limits: ctx.limits } : {}),
+      visit,
+      onFailed: (id, err) => {
+        const op = opOf.get(id)!;
+        const diagnostic = providerDiagnostic(err, op.address);
+        diagnostics.push(diagnostic);
+        emit({ type: 'resource.failed', address: op.address, op: op.kind, diagnostic });
+      },
+      onSkipped: (id, reason) => {
+        const op = opOf.get(id)!;
+        emit({ type: 'resource.skipped', address: op.address, op: op.kind, reason });
+      },
+    });
+    const counts = { done: 0, failed: 0, skipped: 0 };
+    for (const o of outcome.values()) {
+      if (o === 'done') counts.done++;
+      else if (o === 'failed') counts.failed++;
+      else counts.skipped++;
+    }
+    if (signal.aborted) diagnostics.push(error('PROVIDER', 'apply cancelled; the next apply finishes it'));
+    emit({ type: 'summary', planId: plan.id, ...counts, ms: Date.now() - started });
+    return { ok: counts.failed === 0 && counts.skipped === 0, ...counts, diagnostics };
+  } finally {
+    await lock.release();
+  }
+}
+
+interface Operation extends GraphNode {
+  address: string;
+  kind: OpKind;
+}
+
+/**
+ * The plan as a graph of operations: create/update after what the resource depends on; delete
+ * before what it depends on is deleted; a replace is a delete then a create (so a server keeps
+ * its port and address); adopting a found object is a `record` step.
+ */
+export function operationsOf(plan: Plan): Operation[] {
+  const ops: Operation[] = [];
+  const establish = new Map<string, string>();
+  const destroy = new Map<string, string>();
+  for (const c of plan.changes) {
+    const mk = (kind: OpKind) => {
+      const op: Operation = {
+        id: `${kind}:${c.address}`,
+        address: c.address,
+        kind,
+        endpoint: c.endpoint,
+        after: [],
+      };
+      ops.push(op);
+      return op;
+    };
+    switch (c.action) {
+      case 'create':
+        establish.set(c.address, mk('create').id);
+        break;
+      case 'update':
+        establish.set(c.address, mk('update').id);
+        break;
+      case 'replace':
+        destroy.set(c.address, mk('delete').id);
+        establish.set(c.address, mk('create').id);
+        break;
+      case 'delete':
+        destroy.set(c.address, mk('delete').id);
+        break;
+      case 'noop':
+        if (c.adopt) establish.set(c.address, mk('record').id);
+        break;
+    }
+  }
+  const changeOf = new Map(plan.changes.map((c) => [c.address, c]));
+  for (const op of ops) {
+    const c = changeOf.get(op.address)!;
+    const after: string[] = [];
+    if (op.kind === 'delete') {
+      // delete me only after everything that depends on me is deleted
+      for (const other of plan.changes) {
+        if (other.dependsOn.includes(c.address) && destroy.has(other.address))
+          after.push(destroy.get(other.address)!);
+      }
+    } else {
+      for (const dep of c.dependsOn) if (establish.has(dep)) after.push(establish.get(dep)!);
+      if (op.kind === 'create' && destroy.has(c.address)) after.push(destroy.get(c.address)!);
+    }
+    op.after = after;
+  }
+  return ops;
+}
+
+/**
+ * Resolves the intents a killed apply left open, before anything is planned or applied: a create
+ * whose object exists (found by its address tag) is recorded, one that does not is dropped; an
+ * update or delete is read back and recorded as found. Does not move state serials: it writes
+ * down what a plan already saw (plans take open intents into account the same way).
+ */
+export async function recoverIntents(
+  ctx: EngineContext,
+  state: EngineState,
+  signal: AbortSignal,
+  onRecovered: (address: string, outcome: 'adopted' | 'gone' | 'refreshed') => void,
+): Promise<void> {
+  const records = new Map((await state.resources()).map((r) => [r.address, r]));
+  for (const intent of await state.intents()) {
+    const driver = ctx.drivers.get(intent.kind);
+    if (!driver) continue;
+    const rec = records.get(intent.address);
+    const address = intent.address;
+    let found: unknown;
+    if (rec) found = await driver.read({ address, prior: rec.state, signal });
+    else if (driver.findByAddress) found = await driver.findByAddress({ address, signal });
+    else if (driver.list) found = (await driver.list({ addresses: [address], signal })).get(address);
+    const opts = { scope: intent.scope, bumpSerial: false };
+    if (found === undefined) {
+      await state.recordResult(address, null, opts);
+      onRecovered(address, 'gone');
+    } else {
+      await state.recordResult(
+        address,
+        {
+          address,
+          kind: intent.kind,
+          scope: intent.scope,
+          endpoint: driver.endpoint,
+          state: found,
+          desired: rec?.desired ?? intent.desired,
+          dependsOn: intent.dependsOn,
+        },
+        opts,
+      );
+      onRecovered(address, rec ? 'refreshed' : 'adopted');
+    }
+  }
+}
