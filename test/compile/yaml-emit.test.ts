@@ -1,0 +1,142 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parse } from 'yaml';
+import { emitYaml } from '../../src/compile/index.js';
+
+// Strings a careless emitter gets wrong: YAML 1.1 booleans, numbers, indicators, blocks.
+const tricky = [
+  '',
+  ' ',
+  'yes',
+  'No',
+  'on',
+  'OFF',
+  'y',
+  'null',
+  '~',
+  'true',
+  '0644',
+  '0x1F',
+  '1_000',
+  '1:20',
+  '.5',
+  '.inf',
+  '-1',
+  '+1',
+  '1e3',
+  '2026-11-25',
+  'a: b',
+  'a #b',
+  '#c',
+  '- x',
+  '? x',
+  '[x]',
+  '{x}',
+  '*alias',
+  '&anchor',
+  '!tag',
+  '%percent',
+  '@at',
+  '`tick',
+  '"dq"',
+  "'sq'",
+  '|',
+  '>',
+  'ALL=(ALL) NOPASSWD:ALL',
+  'trailing ',
+  ' leading',
+  'tab\there',
+  'line1\nline2',
+  'ends\n',
+  'two\n\n',
+  '\nleading newline',
+  '  indented\nsecond\n',
+  'trailing space \nx',
+  'ctrl\u0007bell',
+  'crlf\r\nx',
+  'ünïcödé ✓',
+  '<<',
+  '=',
+  'https://repo.example.net/repos/muster-ag/test/',
+  '/etc/nginx/conf.d/shop.conf',
+];
+
+function roundTrips(value: unknown): void {
+  const text = emitYaml(value);
+  for (const version of ['1.1', '1.2'] as const) {
+    assert.deepEqual(parse(text, { version }), value, `YAML ${version} reads back:\n${text}`);
+  }
+}
+
+test('every tricky string reads back as the same string, as value and as key', () => {
+  for (const s of tricky) {
+    roundTrips({ value: s });
+    roundTrips([s]);
+    roundTrips({ [s]: 1 });
+    roundTrips({ nested: [{ a: s, b: [s] }] });
+  }
+});
+
+test('nested collections, empty ones and scalars of every kind', () => {
+  roundTrips({
+    hostname: 'web1',
+    users: [
+      { name: 'ops', groups: ['wheel'], keys: [] },
+      { name: 'x', opts: {} },
+    ],
+    matrix: [
+      [1, 2],
+      [[], {}],
+    ],
+    numbers: [0, -3, 1.5, 1e21],
+    flags: [true, false, null],
+    file: { content: 'server {\n  listen 80;\n}\n', mode: '0644' },
+  });
+  roundTrips([]);
+  roundTrips({});
+  roundTrips('just a string');
+});
+
+test('undefined mapping values are left out, as JSON does', () => {
+  assert.equal(emitYaml({ a: 1, b: undefined }), 'a: 1\n');
+});
+
+test('random strings from a hostile alphabet read back unchanged', () => {
+  const alphabet = [
+    'a',
+    'Z',
+    '0',
+    '9',
+    ' ',
+    '\n',
+    '\t',
+    ':',
+    '#',
+    '-',
+    '?',
+    '"',
+    "'",
+    '|',
+    '>',
+    '{',
+    '[',
+    ',',
+    '&',
+    '*',
+    '!',
+    '%',
+    '@',
+    '.',
+    '_',
+    '~',
+    'é',
+  ];
+  let seed = 42;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+  for (let i = 0; i < 3000; i++) {
+    const length = next() % 12;
+    let s = '';
+    for (let j = 0; j < length; j++) s += alphabet[next() % alphabet.length];
+    roundTrips({ k: s, [s]: [s] });
+  }
+});
