@@ -1,6 +1,7 @@
 // The list of commands. Each module exports `register(program)`; keep one line per command.
 import type { Command } from 'commander';
+import { register as lab } from './lab.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [lab];
