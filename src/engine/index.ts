@@ -38,3 +38,7 @@ export type {
   OpKind,
 } from './plan-types.js';
 export { readPlanFile, writePlanFile } from './plan-file.js';
+export { openstackDrivers, MANAGED_TAG, diffFields, sha256 } from './openstack-drivers.js';
+export type { OpenStackDriverOptions } from './openstack-drivers.js';
+export { openstackResources, addressOf } from './openstack-mapping.js';
+export type { CloudInput, VmInput } from './openstack-mapping.js';

@@ -1,0 +1,236 @@
+import { error } from '../diag/index.js';
+import type { Diagnostic, Result, SourceRange } from '../diag/index.js';
+import { ref } from './desired-resource.js';
+import type { DesiredResource } from './desired-resource.js';
+import { sha256 } from './openstack-drivers.js';
+
+/**
+ * The cloud as the model wants it, in the terms of the OpenStack mapping: the adapter from the
+ * control repository (`cloud-input.ts`) fills it; tests may build it by hand. Names here are
+ * Aare names; `prefix` goes in front of every OpenStack name.
+ */
+export interface CloudInput {
+  prefix: string;
+  /** Router gateway network (id), when the provider has one. */
+  externalNetworkId?: string;
+  resellers: { name: string }[];
+  customers: { name: string; reseller: string; environments: { name: string; cidr: string }[] }[];
+  vms: VmInput[];
+}
+
+export interface VmInput {
+  /** `customer/environment/vm` */
+  address: string;
+  customer: string;
+  environment: string;
+  name: string;
+  fqdn: string;
+  flavor: string;
+  imageId: string;
+  userData: string;
+  /** Ingress rules from the VM's profiles' firewall declarations. */
+  rules: { protocol: 'tcp' | 'udp'; port: number; remoteCidr: string }[];
+  source?: SourceRange;
+}
+
+export const addressOf = {
+  domain: (reseller: string) => `openstack.domain.${reseller}`,
+  project: (customer: string) => `openstack.project.${customer}`,
+  network: (c: string, e: string) => `openstack.network.${c}/${e}`,
+  subnet: (c: string, e: string) => `openstack.subnet.${c}/${e}`,
+  router: (c: string, e: string) => `openstack.router.${c}/${e}`,
+  secgroup: (vm: string) => `openstack.secgroup.${vm}`,
+  port: (vm: string) => `openstack.port.${vm}`,
+  server: (vm: string) => `openstack.server.${vm}`,
+};
+
+/**
+ * The mapping of issue 5: reseller → Keystone domain; customer → project in it; customer
+ * environment → network + subnet (the model's CIDR) + router (external gateway when configured,
+ * interface on the subnet); a VM's profile firewall rules → its security group; VM → port with a
+ * fixed IP + server (flavor, image by ID, user-data, metadata with the Aare address).
+ *
+ * Fixed IPs are stable: a port keeps the address it has (`priorIp`); a new one gets the lowest
+ * free host address from .10 on, in address order.
+ */
+export function openstackResources(
+  input: CloudInput,
+  priorIp: (portAddress: string) => string | undefined,
+): Result<DesiredResource[]> {
+  const out: DesiredResource[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const p = input.prefix;
+  const resellers = new Set(input.customers.map((c) => c.reseller));
+  for (const r of input.resellers) {
+    if (!resellers.has(r.name)) continue;
+    out.push({
+      address: addressOf.domain(r.name),
+      kind: 'openstack.domain',
+      scope: '',
+      dependsOn: [],
+      desired: { name: `${p}${r.name}` },
+    });
+  }
+  const envCidr = new Map<string, string>();
+  for (const c of input.customers) {
+    const project = addressOf.project(c.name);
+    out.push({
+      address: project,
+      kind: 'openstack.project',
+      scope: c.name,
+      dependsOn: [],
+      desired: { name: `${p}${c.name}`, domainId: ref(addressOf.domain(c.reseller)) },
+    });
+    for (const e of c.environments) {
+      const scope = `${c.name}/${e.name}`;
+      envCidr.set(scope, e.cidr);
+      const name = `${p}${c.name}-${e.name}`;
+      const net = addressOf.network(c.name, e.name);
+      const sub = addressOf.subnet(c.name, e.name);
+      out.push({
+        address: net,
+        kind: 'openstack.network',
+        scope,
+        dependsOn: [],
+        desired: { name, projectId: ref(project) },
+      });
+      out.push({
+        address: sub,
+        kind: 'openstack.subnet',
+        scope,
+        dependsOn: [],
+        desired: { name, projectId: ref(project), networkId: ref(net), cidr: e.cidr },
+      });
+      out.push({
+        address: addressOf.router(c.name, e.name),
+        kind: 'openstack.router',
+        scope,
+        dependsOn: [],
+        desired: {
+          name,
+          projectId: ref(project),
+          externalNetworkId: input.externalNetworkId ?? null,
+          subnetIds: [ref(sub)],
+        },
+      });
+    }
+  }
+  const used = new Map<string, Set<string>>();
+  const pending: VmInput[] = [];
+  for (const vm of input.vms) {
+    const envScope = `${vm.customer}/${vm.environment}`;
+    const ip = priorIp(addressOf.port(vm.address));
+    const cidr = envCidr.get(envScope);
+    if (!cidr) {
+      diagnostics.push(
+        error('UNKNOWN_REFERENCE', `VM ${vm.address} is in an environment without a network`, {
+          address: vm.address,
+          ...(vm.source ? { source: vm.source } : {}),
+        }),
+      );
+      continue;
+    }
+    if (ip && inCidr(ip, cidr)) {
+      const set = used.get(envScope) ?? new Set<string>();
+      set.add(ip);
+      used.set(envScope, set);
+    } else pending.push(vm);
+  }
+  const allocated = new Map<string, string>();
+  for (const vm of pending) {
+    const envScope = `${vm.customer}/${vm.environment}`;
+    const set = used.get(envScope) ?? new Set<string>();
+    used.set(envScope, set);
+    const ip = nextFree(envCidr.get(envScope)!, set);
+    if (!ip) {
+      diagnostics.push(
+        error('CIDR_INVALID', `no free address left in ${envCidr.get(envScope)} for ${vm.address}`, {
+          address: vm.address,
+          ...(vm.source ? { source: vm.source } : {}),
+        }),
+      );
+      continue;
+    }
+    set.add(ip);
+    allocated.set(vm.address, ip);
+  }
+  for (const vm of input.vms) {
+    const envScope = `${vm.customer}/${vm.environment}`;
+    if (!envCidr.has(envScope)) continue;
+    const ip = allocated.get(vm.address) ?? priorIp(addressOf.port(vm.address));
+    if (!ip) continue;
+    const project = ref(addressOf.project(vm.customer));
+    const name = `${p}${vm.customer}-${vm.environment}-${vm.name}`;
+    const sg = addressOf.secgroup(vm.address);
+    const port = addressOf.port(vm.address);
+    const rules = [...vm.rules]
+      .map((r) => ({ protocol: r.protocol, port: r.port, remoteCidr: r.remoteCidr }))
+      .sort(
+        (a, b) =>
+          a.protocol.localeCompare(b.protocol) || a.port - b.port || a.remoteCidr.localeCompare(b.remoteCidr),
+      );
+    out.push({
+      address: sg,
+      kind: 'openstack.secgroup',
+      scope: vm.address,
+      dependsOn: [],
+      desired: { name, projectId: project, rules },
+    });
+    out.push({
+      address: port,
+      kind: 'openstack.port',
+      scope: vm.address,
+      dependsOn: [],
+      desired: {
+        name,
+        projectId: project,
+        networkId: ref(addressOf.network(vm.customer, vm.environment)),
+        subnetId: ref(addressOf.subnet(vm.customer, vm.environment)),
+        ip,
+        securityGroupIds: [ref(sg)],
+      },
+    });
+    out.push({
+      address: addressOf.server(vm.address),
+      kind: 'openstack.server',
+      scope: vm.address,
+      // the router first, so the environment is complete before its servers boot
+      dependsOn: [addressOf.router(vm.customer, vm.environment)],
+      desired: {
+        name: `${p}${vm.fqdn}`,
+        projectId: project,
+        flavor: vm.flavor,
+        imageId: vm.imageId,
+        portId: ref(port),
+        userData: vm.userData,
+        userDataSha256: sha256(vm.userData),
+        metadata: { aare_vm: vm.address },
+      },
+    });
+  }
+  return { value: out, diagnostics };
+}
+
+function ipToInt(ip: string): number {
+  return ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+}
+function intToIp(n: number): string {
+  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
+}
+function inCidr(ip: string, cidr: string): boolean {
+  const [base, bits] = cidr.split('/');
+  const size = 2 ** (32 - Number(bits));
+  const start = ipToInt(base!) - (ipToInt(base!) % size);
+  const x = ipToInt(ip);
+  return x > start && x < start + size - 1;
+}
+function nextFree(cidr: string, used: Set<string>): string | undefined {
+  const [base, bits] = cidr.split('/');
+  const size = 2 ** (32 - Number(bits));
+  const start = ipToInt(base!) - (ipToInt(base!) % size);
+  for (let i = 10; i < size - 1; i++) {
+    const ip = intToIp(start + i);
+    if (!used.has(ip)) return ip;
+  }
+  return undefined;
+}
