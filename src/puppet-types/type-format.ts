@@ -22,7 +22,7 @@ export function formatTypeWith(t: PType, alias: (name: string) => string): strin
       return alias(t.name);
     case 'String':
       if (t.max !== undefined) return `String[${t.min ?? 0}, ${t.max}]`;
-      return t.min ? `String[${t.min}]` : 'String';
+      return t.min !== undefined ? `String[${t.min}]` : 'String';
     case 'Integer':
     case 'Float': {
       const f = t.kind === 'Float' ? rubyFloat : String;
@@ -71,7 +71,7 @@ export function formatTypeWith(t: PType, alias: (name: string) => string): strin
 
 function formatSizes(min: number | undefined, max: number | undefined): string {
   if (max !== undefined) return `, ${min ?? 0}, ${max}`;
-  return min ? `, ${min}` : '';
+  return min !== undefined ? `, ${min}` : '';
 }
 
 /** A string as Puppet quotes it in a type: single quotes, `\` and `'` escaped. */

@@ -426,7 +426,7 @@ function inferredAsStruct(v: Record<string, unknown>): boolean {
 
 function hashSize(v: Record<string, unknown>): Range {
   const n = Object.keys(v).length;
-  return n === 0 ? { from: 0, to: 0 } : { from: 0, to: Infinity };
+  return { from: n, to: n };
 }
 
 function sizeRange(min: number | undefined, max: number | undefined): Range {
@@ -502,8 +502,11 @@ function fullOf(v: unknown): string {
     case 'Tuple':
       return `Tuple[${(v as unknown[]).map(fullOf).join(', ')}]`;
     case 'Array':
-    case 'Hash':
-      return `${cls}[0, 0]`;
+      return 'Array[0, 0]';
+    case 'Hash': {
+      const values = Object.values(v as Record<string, unknown>);
+      return values.length === 0 ? 'Hash[0, 0]' : `Hash[String, ${commonType(values)}]`;
+    }
     case 'Struct': {
       const entries = Object.entries(v as Record<string, unknown>).map(([k, x]) => {
         const key = isUndef(x) ? `NotUndef[${quote(k)}]` : quote(k);
@@ -518,6 +521,17 @@ function fullOf(v: unknown): string {
     default:
       return assertNever(cls);
   }
+}
+
+/** A rough form of Puppet's common type of several values: exact when they agree, else a range or Any. */
+function commonType(values: unknown[]): string {
+  const full = values.map(fullOf);
+  if (full.every((f) => f === full[0])) return full[0] as string;
+  if (values.every((x) => typeof x === 'number' && Number.isInteger(x))) {
+    const ns = values as number[];
+    return `Integer[${Math.min(...ns)}, ${Math.max(...ns)}]`;
+  }
+  return 'Any';
 }
 
 /** Puppet's short name of an expected type: its kind, with the contained type for Optional and NotUndef. */

@@ -1,6 +1,7 @@
 import { ANY, assertNever, type PType, type PatternSource } from './type-ast.js';
 import { formatType } from './type-format.js';
 import { isInstance, type Aliases } from './type-instance.js';
+import { compareStrings } from './type-strings.js';
 
 /**
  * Puppet's `normalize`: the simplest equal type, which is what Puppet names in its messages
@@ -124,7 +125,7 @@ function mergeEnums(types: PType[]): PType[] {
       }
       types = [
         ...types.filter((x) => !enums.includes(x)),
-        { kind: 'Enum', values: [...values], caseInsensitive: ci },
+        { kind: 'Enum', values: [...values].sort(compareStrings), caseInsensitive: ci },
       ];
     }
   }

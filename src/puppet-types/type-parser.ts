@@ -1,6 +1,7 @@
 import type { PType, PTypeKind, PatternSource, StructEntry } from './type-ast.js';
 import { rubyRegExp } from './ruby-regexp.js';
 import { variantOf } from './type-normalize.js';
+import { compareStrings } from './type-strings.js';
 
 /** A mistake in a type expression; `offset` and `length` point into the expression text. */
 export interface TypeSyntaxError {
@@ -120,6 +121,7 @@ function tokenize(text: string): Token[] {
       tokens.push({ t: 'name', text: name[0], start, end: i });
       continue;
     }
+    if (c === ':') throw new Syntax(start, 1, "expected '=>' between a key and its type, got ':'");
     throw new Syntax(start, 1, `unexpected character '${c}'`);
   }
   tokens.push({ t: 'end', start: text.length, end: text.length });
@@ -370,7 +372,12 @@ class TypeBuilder {
     const n = node.params?.length ?? 0;
     const expected = min === max ? `${min}` : `${min} to ${max}`;
     const s = max === 1 && min <= 1 ? '' : 's';
-    return this.report(node, `${node.name} takes ${expected} parameter${s}, got ${n}`);
+    // Point at the surplus parameters when there are too many, else at the whole type.
+    const surplus = n > max ? node.params?.slice(max) : undefined;
+    const at = surplus?.length
+      ? { start: (surplus[0] as Node).start, end: (surplus.at(-1) as Node).end }
+      : node;
+    return this.report(at, `${node.name} takes ${expected} parameter${s}, got ${n}`);
   }
 
   /** A bound: a number (an integer unless `float`) or `default`. `null` marks an error. */
@@ -402,8 +409,8 @@ class TypeBuilder {
     if (max !== undefined && max < 0)
       return this.report(pmax as Node, `the maximum ${what} cannot be negative`);
     if (!this.checkOrder(node, min, max)) return undefined;
-    // A minimum of 0 is what `default` means for sizes.
-    return { ...(min ? { min } : {}), ...(max !== undefined ? { max } : {}) };
+    // An explicit minimum of 0 is kept: Puppet prints it (`Array[Integer, 0]`).
+    return { ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) };
   }
 
   private sized(node: Node & { n: 'type' }, params: Node[], kind: 'String'): PType | undefined {
@@ -437,7 +444,8 @@ class TypeBuilder {
       }
     });
     if (ok && values.length === 0) return this.report(node, 'Enum needs at least one value');
-    return ok ? { kind: 'Enum', values, caseInsensitive } : undefined;
+    // Puppet keeps Enum values sorted (and prints them so).
+    return ok ? { kind: 'Enum', values: values.sort(compareStrings), caseInsensitive } : undefined;
   }
 
   private pattern(params: Node[]): PType | undefined {
