@@ -330,3 +330,58 @@ export function scopedClient(client: OpenStackClient, projectId: string): OpenSt
     computeMicroversion: client.computeMicroversion,
   });
 }
+
+// ---------------------------------------------------------------- application credentials
+
+export const applicationCredentialSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  project_id: z.string(),
+  expires_at: z.string().nullish(),
+  /** Only in the answer to the create call: Keystone keeps a hash. */
+  secret: z.string().optional(),
+});
+export type ApplicationCredential = z.infer<typeof applicationCredentialSchema>;
+
+/**
+ * Creates an application credential for a user, bound to the project of the client's token.
+ * The secret is in the answer only; store it at once.
+ */
+export async function createApplicationCredential(
+  client: OpenStackClient,
+  userId: string,
+  input: { name: string; description?: string; expiresAt?: string; roles?: string[] },
+  ctx: CallCtx = {},
+): Promise<ApplicationCredential & { secret: string }> {
+  const res = await client.json(
+    'identity',
+    'POST',
+    `/users/${q(userId)}/application_credentials`,
+    z.object({ application_credential: applicationCredentialSchema.extend({ secret: z.string() }) }),
+    {
+      body: {
+        application_credential: {
+          name: input.name,
+          ...(input.description !== undefined ? { description: input.description } : {}),
+          ...(input.expiresAt ? { expires_at: input.expiresAt } : {}),
+          ...(input.roles ? { roles: input.roles.map((name) => ({ name })) } : {}),
+        },
+      },
+      what: `create application credential ${input.name}`,
+      ...ctx,
+    },
+  );
+  return res.application_credential;
+}
+
+export async function deleteApplicationCredential(
+  client: OpenStackClient,
+  userId: string,
+  id: string,
+  ctx: CallCtx = {},
+): Promise<boolean> {
+  return client.deleteIfExists('identity', `/users/${q(userId)}/application_credentials/${q(id)}`, {
+    what: `delete application credential ${id}`,
+    ...ctx,
+  });
+}

@@ -16,18 +16,29 @@ export function neutronCollection<S extends z.ZodType>(collection: string, singu
   const label = singular.replace(/_/g, ' ');
   const opts = (what: string, ctx: CallCtx): CallOptions => ({ what, ...ctx });
   return {
-    /** Not idempotent: after a failure the object may exist (find it by name or tag). */
+    /**
+     * Not idempotent: after a failure the object may exist (find it by name or description).
+     * Neutron (Zed) refuses `tags` in a POST, so tags are set by a second call right after: an
+     * interrupted create can leave the object without its tags, but never without its name and
+     * description, which is why those (not tags) should carry the Aare address.
+     */
     async create(
       client: OpenStackClient,
       body: Record<string, unknown>,
       ctx: CallCtx = {},
     ): Promise<z.infer<S>> {
-      const name = typeof body.name === 'string' ? ` ${body.name}` : '';
+      const { tags, ...rest } = body;
+      const name = typeof rest.name === 'string' ? ` ${rest.name}` : '';
       const res = await client.json('network', 'POST', path, one, {
-        body: { [singular]: body },
+        body: { [singular]: rest },
         ...opts(`create ${label}${name}`, ctx),
       });
-      return res[singular] as z.infer<S>;
+      const created = res[singular] as z.infer<S> & { id: string };
+      if (Array.isArray(tags) && tags.length > 0) {
+        await setNeutronTags(client, collection, created.id, tags as string[], ctx);
+        return { ...created, tags: tags as string[] };
+      }
+      return created;
     },
     /** `undefined` when it does not exist. */
     async get(client: OpenStackClient, id: string, ctx: CallCtx = {}): Promise<z.infer<S> | undefined> {
@@ -45,7 +56,11 @@ export function neutronCollection<S extends z.ZodType>(collection: string, singu
       query: Query = {},
       ctx: CallCtx & { pageSize?: number } = {},
     ): Promise<z.infer<S>[]> {
-      return client.list('network', path, collection, schema, { query, ...ctx, what: `list ${collection}` });
+      return client.list('network', path, collection.replace(/-/g, '_'), schema, {
+        query,
+        ...ctx,
+        what: `list ${collection}`,
+      });
     },
     async update(
       client: OpenStackClient,
