@@ -1,0 +1,321 @@
+// `aare repo ...`: the repository service from the command line (list, create, upload, versions,
+// diff, distribute, distributions, snapshot, prune).
+import type { Command } from 'commander';
+import { action, UsageError } from '../cli-run.js';
+import { DiagnosticsError } from '../../diag/index.js';
+import type { Diagnostic } from '../../diag/index.js';
+
+interface Common {
+  repo: string;
+  json?: boolean;
+}
+
+const open = async (o: Common, signing = false) => {
+  const { openRepoContext } = await import('../../packaging/index.js');
+  return openRepoContext({ root: o.repo, signing });
+};
+
+const table = async (head: string[], rows: (string | number)[][]): Promise<string> => {
+  const { default: Table } = await import('cli-table3');
+  const t = new Table({ head, style: { head: [], border: [] } });
+  t.push(...rows.map((r) => r.map(String)));
+  return t.toString();
+};
+
+function check<T>(r: { value: T; diagnostics: Diagnostic[] }): T {
+  if (r.diagnostics.some((d) => d.severity === 'error')) throw new DiagnosticsError(r.diagnostics);
+  return r.value;
+}
+
+const out = (s: string): void => void process.stdout.write(s.endsWith('\n') ? s : s + '\n');
+const json = (v: unknown): void => out(JSON.stringify(v, null, 2));
+const int = (what: string, v: string): number => {
+  if (!/^\d+$/.test(v)) throw new UsageError(`${what} must be a version number, got '${v}'`);
+  return Number(v);
+};
+const mb = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MiB`;
+
+export function register(program: Command): void {
+  const repo = program
+    .command('repo')
+    .description('Package repositories: versions, distributions, snapshots');
+  const withCommon = (c: Command, withJson = true) => {
+    c.option('--repo <dir>', 'control repository', '.');
+    if (withJson) c.option('--json', 'print JSON');
+    return c;
+  };
+
+  withCommon(repo.command('list').description('List repositories with their latest version')).action(
+    action(async (o: Common) => {
+      const ctx = await open(o);
+      try {
+        const repos = await ctx.repo.listRepositories();
+        if (o.json) return json(repos);
+        out(
+          await table(
+            ['repository', 'customer', 'latest version', 'packages'],
+            repos.map((r) => [r.name, r.customer || '(shared)', r.latestVersion, r.packages]),
+          ),
+        );
+      } finally {
+        await ctx.close();
+      }
+    }),
+  );
+
+  withCommon(
+    repo
+      .command('create <name>')
+      .description("Create a repository: a customer's own (--customer) or a shared one of the provider")
+      .option('--customer <name>', 'the customer the repository belongs to'),
+    false,
+  ).action(
+    action(async (name: string, o: Common & { customer?: string }) => {
+      const ctx = await open(o);
+      try {
+        const r = check(await ctx.repo.createRepository(name, o.customer ?? ''));
+        out(`repository ${r?.name} (${r?.customer || 'shared'}) at version ${r?.latestVersion}`);
+      } finally {
+        await ctx.close();
+      }
+    }),
+  );
+
+  withCommon(
+    repo.command('upload <repository> <files...>').description('Add signed RPMs: one new version per file'),
+  ).action(
+    action(async (name: string, files: string[], o: Common) => {
+      const ctx = await open(o);
+      try {
+        const results = [];
+        const problems: Diagnostic[] = [];
+        for (const f of files) {
+          const r = await ctx.repo.upload(name, f);
+          if (r.value) results.push(r.value);
+          problems.push(...r.diagnostics);
+        }
+        if (o.json) json(results);
+        else
+          for (const r of results)
+            out(
+              r.version === undefined
+                ? `${r.filename}: already in ${name}, unchanged`
+                : `${r.filename}: ${name} version ${r.version}${r.storedNew ? '' : ' (content already stored)'}`,
+            );
+        if (problems.length) throw new DiagnosticsError(problems);
+      } finally {
+        await ctx.close();
+      }
+    }),
+  );
+
+  withCommon(
+    repo
+      .command('remove <repository> <packages...>')
+      .description('Remove packages (by name or file name): a new version'),
+    false,
+  ).action(
+    action(async (name: string, pkgs: string[], o: Common) => {
+      const ctx = await open(o);
+      try {
+        const v = check(await ctx.repo.removePackages(name, pkgs));
+        out(`${name} version ${v}`);
+      } finally {
+        await ctx.close();
+      }
+    }),
+  );
+
+  withCommon(repo.command('versions <repository>').description("List a repository's versions")).action(
+    action(async (name: string, o: Common) => {
+      const ctx = await open(o);
+      try {
+        const vs = check(await ctx.repo.versions(name));
+        if (o.json) return json(vs);
+        out(
+          await table(
+            ['version', 'created', 'packages'],
+            vs.map((v) => [v.number, v.createdAt, v.packages]),
+          ),
+        );
+      } finally {
+        await ctx.close();
+      }
+    }),
+  );
+
+  withCommon(
+    repo
+      .command('packages <repository> [version]')
+      .description('List the packages of a version (default: latest)'),
+  ).action(
+    action(async (name: string, version: string | undefined, o: Common) => {
+      const ctx = await open(o);
+      try {
+        const ps = check(
+          await ctx.repo.packagesOf(name, version === undefined ? undefined : int('VERSION', version)),
+        );
+        if (o.json) return json(ps);
+        out(
+          await table(
+            ['package', 'version', 'arch', 'sha256'],
+            ps.map((p) => [p.name, `${p.version}-${p.release}`, p.arch, p.sha256.slice(0, 12)]),
+          ),
+        );
+      } finally {
+        await ctx.close();
+      }
+    }),
+  );
+
+  withCommon(
+    repo.command('diff <repository> <v1> <v2>').description('What changed between two versions'),
+  ).action(
+    action(async (name: string, v1: string, v2: string, o: Common) => {
+      const ctx = await open(o);
+      try {
+        const d = check(await ctx.repo.diff(name, int('V1', v1), int('V2', v2)));
+        if (!d) return;
+        if (o.json) return json(d);
+        const rows: string[][] = [
+          ...d.added.map((p) => ['+ added', p.name, p.arch, '', `${p.version}-${p.release}`]),
+          ...d.upgraded.map((u) => [
+            u.downgrade ? '~ downgraded' : '~ upgraded',
+            u.name,
+            u.arch,
+            u.from,
+            u.to,
+          ]),
+          ...d.removed.map((p) => ['- removed', p.name, p.arch, `${p.version}-${p.release}`, '']),
+        ];
+        if (!rows.length) return out(`${name}: no changes between version ${d.from} and ${d.to}`);
+        out(`${name}: version ${d.from} -> ${d.to}`);
+        out(await table(['change', 'package', 'arch', 'from', 'to'], rows));
+      } finally {
+        await ctx.close();
+      }
+    }),
+  );
+
+  withCommon(
+    repo
+      .command('distribute <customer> <environment>')
+      .description(
+        "Publish the customer's and the shared repositories and point /repos/<customer>/<environment>/ at it",
+      )
+      .option('--snapshot <name>', 'publish the versions a snapshot recorded, instead of the latest'),
+  ).action(
+    action(async (customer: string, environment: string, o: Common & { snapshot?: string }) => {
+      const ctx = await open(o, true);
+      try {
+        const d = check(
+          await ctx.repo.distribute(customer, environment, o.snapshot ? { snapshot: o.snapshot } : {}),
+        );
+        if (!d) return;
+        if (o.json) return json(d);
+        const vs = Object.entries(d.versions)
+          .map(([r, n]) => `${r}@${n}`)
+          .join(', ');
+        out(
+          `/repos/${d.basePath}/ -> publication ${d.publicationId} (${vs})${d.snapshot ? ` from snapshot ${d.snapshot}` : ''}`,
+        );
+      } finally {
+        await ctx.close();
+      }
+    }),
+  );
+
+  withCommon(
+    repo
+      .command('distributions')
+      .description('List distributions: URL, customer, environment, packages, gpgkey')
+      .option(
+        '--url <base>',
+        'base URL of aare serve',
+        process.env.AARE_SERVE_URL ?? 'http://127.0.0.1:8080',
+      ),
+  ).action(
+    action(async (o: Common & { url: string }) => {
+      const ctx = await open(o);
+      try {
+        const { distributionsJson } = await import('../../server/index.js');
+        const list = distributionsJson(await ctx.repo.distributions(), o.url);
+        if (o.json) return json(list);
+        out(
+          await table(
+            ['url', 'customer', 'environment', 'snapshot', 'packages'],
+            list.map((d) => [d.url, d.customer, d.environment, d.snapshot ?? '', d.packages.join(' ')]),
+          ),
+        );
+      } finally {
+        await ctx.close();
+      }
+    }),
+  );
+
+  withCommon(
+    repo
+      .command('snapshot [repositories...]')
+      .description('Record the current version of every (or the named) repository as one named snapshot')
+      .requiredOption('--name <name>', 'snapshot name (e.g. 2026-12)'),
+  ).action(
+    action(async (repos: string[], o: Common & { name: string }) => {
+      const ctx = await open(o);
+      try {
+        const s = check(await ctx.repo.snapshot(o.name, repos));
+        if (!s) return;
+        if (o.json) return json(s);
+        out(
+          `snapshot ${s.name}: ${
+            Object.entries(s.versions)
+              .map(([r, n]) => `${r}@${n}`)
+              .join(', ') || '(no repositories)'
+          }`,
+        );
+      } finally {
+        await ctx.close();
+      }
+    }),
+  );
+
+  withCommon(repo.command('snapshots').description('List snapshots')).action(
+    action(async (o: Common) => {
+      const ctx = await open(o);
+      try {
+        const ss = await ctx.repo.snapshots();
+        if (o.json) return json(ss);
+        out(
+          await table(
+            ['snapshot', 'created', 'versions'],
+            ss.map((s) => [
+              s.name,
+              s.createdAt,
+              Object.entries(s.versions)
+                .map(([r, n]) => `${r}@${n}`)
+                .join(', '),
+            ]),
+          ),
+        );
+      } finally {
+        await ctx.close();
+      }
+    }),
+  );
+
+  withCommon(
+    repo.command('prune').description('Remove versions, publications and artifacts nothing references'),
+  ).action(
+    action(async (o: Common) => {
+      const ctx = await open(o);
+      try {
+        const r = await ctx.repo.prune();
+        if (o.json) return json(r);
+        out(
+          `freed ${r.versions.length} version(s)${r.versions.length ? ` (${r.versions.map((v) => `${v.repository}@${v.number}`).join(', ')})` : ''}, ${r.publications} publication(s), ${r.artifacts} artifact(s), ${mb(r.bytes)}`,
+        );
+      } finally {
+        await ctx.close();
+      }
+    }),
+  );
+}

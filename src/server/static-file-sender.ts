@@ -1,0 +1,113 @@
+// Sends one file over raw node:http: GET and HEAD, single byte ranges, ETag and Last-Modified
+// with conditional requests, and a content type by extension. Used by the fast path for
+// /repos/ and /keys/, where it runs for every download.
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream';
+
+const TYPES: Record<string, string> = {
+  '.rpm': 'application/x-rpm',
+  '.xml': 'text/xml; charset=utf-8',
+  '.gz': 'application/gzip',
+  '.zst': 'application/zstd',
+  '.asc': 'application/pgp-signature',
+  '.key': 'application/pgp-keys',
+  '.json': 'application/json; charset=utf-8',
+};
+
+export function contentTypeOf(path: string): string {
+  const dot = path.lastIndexOf('.');
+  return (dot >= 0 && TYPES[path.slice(dot)]) || 'application/octet-stream';
+}
+
+export interface SendOptions {
+  /** Strong validator to use instead of size+mtime (e.g. an artifact's sha256). */
+  etag?: string;
+  /** Content that never changes under this URL may be cached for long. */
+  immutable?: boolean;
+  /** Type for the response when the path's extension does not say it (e.g. content-addressed files). */
+  contentType?: string;
+}
+
+export function sendError(res: ServerResponse, status: number, message: string): void {
+  const body = JSON.stringify({ error: { status, message } }) + '\n';
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(res.req.method === 'HEAD' ? undefined : body);
+}
+
+/** Sends `path`; answers 404 when it does not exist. Never throws for a client's request. */
+export async function sendFile(
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  opts: SendOptions = {},
+): Promise<void> {
+  let st;
+  try {
+    st = await stat(path);
+  } catch {
+    sendError(res, 404, 'not found');
+    return;
+  }
+  if (!st.isFile()) {
+    sendError(res, 404, 'not found');
+    return;
+  }
+  const etag = `"${opts.etag ?? `${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}`}"`;
+  const lastModified = new Date(Math.floor(st.mtimeMs / 1000) * 1000).toUTCString();
+  const headers: Record<string, string | number> = {
+    'content-type': opts.contentType ?? contentTypeOf(path),
+    etag,
+    'last-modified': lastModified,
+    'accept-ranges': 'bytes',
+    'cache-control': opts.immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+  };
+  const inm = req.headers['if-none-match'];
+  const ims = req.headers['if-modified-since'];
+  if (
+    inm
+      ? inm.split(',').some((t) => t.trim() === etag || t.trim() === '*')
+      : ims && Date.parse(ims) >= Date.parse(lastModified)
+  ) {
+    res.writeHead(304, headers);
+    res.end();
+    return;
+  }
+  let start = 0;
+  let end = st.size - 1;
+  let status = 200;
+  const range = req.headers.range;
+  const ifRange = req.headers['if-range'];
+  if (range && (!ifRange || ifRange === etag || ifRange === lastModified)) {
+    const m = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
+    if (m && (m[1] || m[2])) {
+      if (m[1]) {
+        start = Number(m[1]);
+        end = m[2] ? Math.min(Number(m[2]), st.size - 1) : st.size - 1;
+      } else {
+        start = Math.max(0, st.size - Number(m[2]));
+      }
+      if (start > end || start >= st.size) {
+        res.writeHead(416, { 'content-range': `bytes */${st.size}`, 'content-type': 'text/plain' });
+        res.end();
+        return;
+      }
+      status = 206;
+      headers['content-range'] = `bytes ${start}-${end}/${st.size}`;
+    }
+    // several ranges or a malformed header: answer with the whole file, as RFC 9110 allows
+  }
+  headers['content-length'] = st.size === 0 ? 0 : end - start + 1;
+  res.writeHead(status, headers);
+  if (req.method === 'HEAD' || st.size === 0) {
+    res.end();
+    return;
+  }
+  pipeline(createReadStream(path, { start, end, highWaterMark: 256 * 1024 }), res, () => {
+    // a client that goes away mid-download is not an error of the server
+  });
+}

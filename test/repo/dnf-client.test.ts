@@ -1,0 +1,162 @@
+// The real dnf client (Debian's dnf 4, in an installroot, gpgcheck and repo_gpgcheck on) against
+// `aare serve`: install from a distribution, upgrade after the distribution moves, and refusal
+// of a tampered package and of a repomd.xml whose signature does not match.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildSignedRpm, hasTool, noRpmbuild } from './rpm-fixtures.js';
+import { openHarness } from './repo-harness.js';
+import type { Harness } from './repo-harness.js';
+
+const skip =
+  noRpmbuild || (!hasTool('dnf') ? 'dnf is not installed (lab/packages/repo.txt lists it)' : false);
+
+function dnfConf(h: Harness, customer: string, env: string): string {
+  const path = join(h.dir, `dnf-${customer}-${env}.conf`);
+  writeFileSync(
+    path,
+    `[main]
+gpgcheck=1
+repo_gpgcheck=1
+localpkg_gpgcheck=1
+reposdir=/nonexistent
+skip_if_unavailable=0
+install_weak_deps=0
+best=1
+metadata_expire=0
+plugins=0
+assumeyes=1
+
+[aare-${customer}-${env}]
+name=aare ${customer}/${env}
+baseurl=${h.baseUrl}/repos/${customer}/${env}/
+gpgkey=${h.baseUrl}/keys/RPM-GPG-KEY-aare
+`,
+  );
+  return path;
+}
+
+/** Runs dnf without blocking the event loop: the server under test answers in this process. */
+function dnf(
+  conf: string,
+  root: string,
+  ...args: string[]
+): Promise<{ status: number | null; output: string }> {
+  return new Promise((resolveRun) => {
+    const child = spawn('dnf', ['-c', conf, `--installroot=${root}`, '--releasever=12', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 120_000,
+    });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    child.on('close', (status) => resolveRun({ status, output }));
+  });
+}
+
+const rpmQ = (root: string, name: string) =>
+  spawnSync('rpm', ['--root', root, '-q', name], { encoding: 'utf8' }).stdout.trim();
+
+/** dnf starts a gpg-agent per repo keyring under the installroot; end each one. */
+function killAgents(dir: string): void {
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name === 'pubring.kbx' || e.name === 'pubring.gpg')
+        spawnSync('gpgconf', ['--homedir', d, '--kill', 'gpg-agent']);
+    }
+  };
+  if (existsSync(dir)) walk(dir);
+}
+
+test(
+  'dnf installs from a distribution, upgrades after it moves, refuses tampering',
+  { skip, timeout: 600_000 },
+  async (t) => {
+    const h = await openHarness({ serve: true });
+    t.after(async () => {
+      killAgents(h.dir);
+      await h.close();
+    });
+    const rpms = join(h.dir, 'rpms');
+    // a shared repository with a stand-in for the OS (an empty installroot has no /bin/sh)
+    assert.deepEqual((await h.repo.createRepository('base', '')).diagnostics, []);
+    const base = await buildSignedRpm(
+      rpms,
+      {
+        name: 'aare-test-base',
+        version: '1',
+        files: false,
+        provides: ['/bin/sh', '/bin/bash', '/usr/bin/sh', '/usr/bin/env'],
+      },
+      h.key,
+    );
+    assert.deepEqual((await h.repo.upload('base', base)).diagnostics, []);
+
+    for (const customer of ['acme', 'evil', 'mallory']) {
+      assert.deepEqual((await h.repo.createRepository(customer, customer)).diagnostics, []);
+      const p = await buildSignedRpm(
+        rpms,
+        { name: `${customer}-hello`, version: '1.0.0', requires: ['/bin/sh'] },
+        h.key,
+      );
+      assert.deepEqual((await h.repo.upload(customer, p)).diagnostics, []);
+      assert.deepEqual((await h.repo.distribute(customer, 'test')).diagnostics, []);
+    }
+
+    await t.test('install from /repos/acme/test/', async () => {
+      const root = join(h.dir, 'root-acme');
+      const r = await dnf(dnfConf(h, 'acme', 'test'), root, 'install', 'acme-hello');
+      assert.equal(r.status, 0, r.output);
+      assert.equal(rpmQ(root, 'acme-hello'), 'acme-hello-1.0.0-1.noarch');
+      assert.equal(
+        readFileSync(join(root, 'usr/bin/acme-hello'), 'utf8').trim().split('\n').at(-1),
+        'echo "acme-hello 1.0.0"',
+      );
+    });
+
+    await t.test('upgrade after a new version is distributed', async () => {
+      const root = join(h.dir, 'root-acme');
+      const conf = dnfConf(h, 'acme', 'test');
+      const p = await buildSignedRpm(
+        rpms,
+        { name: 'acme-hello', version: '1.1.0', requires: ['/bin/sh'] },
+        h.key,
+      );
+      assert.deepEqual((await h.repo.upload('acme', p)).diagnostics, []);
+      // not distributed yet: nothing to upgrade
+      assert.equal((await dnf(conf, root, '--refresh', 'check-update')).status, 0);
+      assert.deepEqual((await h.repo.distribute('acme', 'test')).diagnostics, []);
+      const r = await dnf(conf, root, '--refresh', 'upgrade');
+      assert.equal(r.status, 0, r.output);
+      assert.equal(rpmQ(root, 'acme-hello'), 'acme-hello-1.1.0-1.noarch');
+    });
+
+    await t.test('a tampered package is refused and nothing is installed', async () => {
+      const pkgs = (await h.repo.packagesOf('evil')).value;
+      const artifact = h.repo.artifactPath(pkgs.find((p) => p.name === 'evil-hello')!.sha256);
+      const bytes = readFileSync(artifact);
+      bytes[bytes.length - 100] ^= 0xff; // same size, other content
+      writeFileSync(artifact, bytes);
+      const root = join(h.dir, 'root-evil');
+      const r = await dnf(dnfConf(h, 'evil', 'test'), root, 'install', 'evil-hello');
+      assert.notEqual(r.status, 0, r.output);
+      assert.match(r.output, /checksum doesn't match/);
+      assert.equal(existsSync(join(root, 'usr/bin/evil-hello')), false);
+    });
+
+    await t.test('a repomd.xml that does not match its signature is refused', async () => {
+      const dist = await h.repo.resolveDistribution('mallory/test');
+      const repomd = join(dist!.dir, 'repodata', 'repomd.xml');
+      writeFileSync(repomd, readFileSync(repomd, 'utf8').replace('<revision>', '<revision>9'));
+      const root = join(h.dir, 'root-mallory');
+      const r = await dnf(dnfConf(h, 'mallory', 'test'), root, 'install', 'mallory-hello');
+      assert.notEqual(r.status, 0, r.output);
+      assert.match(r.output, /repomd\.xml GPG signature verification error/);
+      assert.equal(existsSync(join(root, 'usr/bin/mallory-hello')), false);
+    });
+  },
+);

@@ -1,0 +1,60 @@
+// A repository service on a fresh state directory and SQLite file, plus `aare serve`'s app on a
+// free loopback port, for tests that drive real clients (dnf, curl-like fetches) against it.
+import { mkdtempSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { openRepoService, readPublicKeys } from '../../src/repo/index.js';
+import type { RepoService, SigningKey } from '../../src/repo/index.js';
+import { createServerApp } from '../../src/server/index.js';
+import { openStore } from '../../src/store/index.js';
+import type { Store, StoreOptions } from '../../src/store/index.js';
+import { testKey } from './rpm-fixtures.js';
+
+export interface Harness {
+  dir: string;
+  stateDir: string;
+  store: Store;
+  repo: RepoService;
+  key: SigningKey;
+  app?: FastifyInstance;
+  baseUrl: string;
+  close(): Promise<void>;
+}
+
+export async function openHarness(
+  opts: { serve?: boolean; storeOptions?: StoreOptions } = {},
+): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'aare-repo-test-'));
+  const stateDir = join(dir, 'state');
+  const key = await testKey();
+  await mkdir(join(stateDir, 'keys'), { recursive: true });
+  await writeFile(join(stateDir, 'keys', 'provider.asc'), key.publicArmored);
+  const store = await openStore(opts.storeOptions ?? { sqlitePath: join(dir, 'state.sqlite') });
+  const repo = openRepoService({
+    store,
+    stateDir,
+    signingKey: key,
+    trustedKeys: await readPublicKeys(key.publicArmored),
+  });
+  let app: FastifyInstance | undefined;
+  let baseUrl = '';
+  if (opts.serve) {
+    app = await createServerApp({ repo, stateDir });
+    baseUrl = (await app.listen({ host: '127.0.0.1', port: 0 })).replace('localhost', '127.0.0.1');
+  }
+  return {
+    dir,
+    stateDir,
+    store,
+    repo,
+    key,
+    app,
+    baseUrl,
+    close: async () => {
+      await app?.close();
+      await store.close();
+    },
+  };
+}
