@@ -1,17 +1,9 @@
 // The list of commands. Each module exports `register(program)`; keep one line per command.
 import type { Command } from 'commander';
-import { register as validate } from './validate.js';
-import { register as show } from './show.js';
-import { register as schema } from './schema.js';
+import { register as lab } from './lab.js';
 import { register as repo } from './repo.js';
 import { register as serve } from './serve.js';
-import { register as lab } from './lab.js';
-import { register as demo } from './demo.js';
-import { register as lookup } from './lookup.js';
-import { register as plan } from './plan.js';
-import { register as apply } from './apply.js';
-import { register as destroy } from './destroy.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [demo, validate, show, schema, repo, serve, lab, lookup, plan, apply, destroy];
+export const commands: RegisterCommand[] = [lab, repo, serve];
