@@ -47,7 +47,7 @@ function inSize(n: number, min: number | undefined, max: number | undefined): bo
 }
 
 function isScalarData(v: unknown): boolean {
-  return typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+  return typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number';
 }
 
 function isData(v: unknown): boolean {
@@ -88,7 +88,7 @@ function instance(t: PType, v: unknown, aliases: Aliases, guard: Guard): boolean
     case 'Default':
       return false;
     case 'Numeric':
-      return typeof v === 'number' && Number.isFinite(v);
+      return typeof v === 'number';
     case 'Boolean':
       return typeof v === 'boolean';
     case 'Undef':
@@ -99,7 +99,8 @@ function instance(t: PType, v: unknown, aliases: Aliases, guard: Guard): boolean
     case 'Integer':
       return typeof v === 'number' && Number.isInteger(v) && inSize(v, t.min, t.max);
     case 'Float':
-      return typeof v === 'number' && Number.isFinite(v) && !Number.isInteger(v) && inSize(v, t.min, t.max);
+      // YAML's .inf and .nan are Floats, as in Ruby.
+      return typeof v === 'number' && !Number.isInteger(v) && inSize(v, t.min, t.max);
     case 'Optional':
       return isUndef(v) || t.type === undefined || instance(t.type, v, aliases, guard);
     case 'NotUndef':
