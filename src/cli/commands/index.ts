@@ -1,9 +1,34 @@
 // The list of commands. Each module exports `register(program)`; keep one line per command.
 import type { Command } from 'commander';
-import { register as lab } from './lab.js';
+import { register as validate } from './validate.js';
+import { register as show } from './show.js';
+import { register as schema } from './schema.js';
 import { register as repo } from './repo.js';
 import { register as serve } from './serve.js';
+import { register as packageCommand } from './package.js';
+import { register as lab } from './lab.js';
+import { register as demo } from './demo.js';
+import { register as lookup } from './lookup.js';
+import { register as plan } from './plan.js';
+import { register as apply } from './apply.js';
+import { register as destroy } from './destroy.js';
+import { register as compile } from './compile.js';
+import { register as enc } from './enc.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [lab, repo, serve];
+export const commands: RegisterCommand[] = [
+  demo,
+  validate,
+  show,
+  schema,
+  repo,
+  serve,
+  lab,
+  lookup,
+  plan,
+  apply,
+  destroy,
+  compile,
+  enc,
+];

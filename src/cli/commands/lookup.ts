@@ -1,0 +1,159 @@
+// `aare lookup KEY`: one Hiera lookup, standalone (--config + --facts, the contract of the Hiera
+// conformance corpus) or for a VM of the control repository (--vm). Prints the value as JSON.
+// Start-up matters here (it is compared with `puppet lookup`): only hiera/ is imported, lazily,
+// and the model only with --vm.
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { action, EXIT, oneOf, printDiagnostics, UsageError } from '../cli-run.js';
+import { DiagnosticsError, exitCodeOf, hasErrors } from '../../diag/index.js';
+import type { MergeOption, MergeStrategyName } from '../../hiera/index.js';
+
+interface LookupCliOptions {
+  config?: string;
+  facts?: string;
+  vm?: string;
+  repo: string;
+  merge?: string;
+  knockOutPrefix?: string;
+  sortMergedArrays?: boolean;
+  mergeHashArrays?: boolean;
+  default?: string;
+  explain?: boolean;
+}
+
+const strategies = ['first', 'unique', 'hash', 'deep'] as const;
+
+/** What `puppet lookup --node N --facts F` has at top scope besides the facts. */
+const PUPPET_LOOKUP_VARIABLES = {
+  environment: 'production',
+  name: 'main',
+  title: 'main',
+  module_name: '',
+  server_facts: {},
+};
+
+export function register(program: Command): void {
+  program
+    .command('lookup')
+    .description('look up a Hiera key, as `puppet lookup` would (standalone or for a VM)')
+    .argument('<key>', 'the key, dotted keys dig into hashes and arrays (app.port, users.0)')
+    .option('--config <hiera.yaml>', 'standalone: the Hiera 5 configuration')
+    .option('--facts <facts.json>', 'standalone: the facts (a JSON object; `trusted` inside is $trusted)')
+    .option('--vm <customer/env/vm>', 'the facts of this VM of the control repository')
+    .option('--repo <dir>', 'the control repository (with --vm)', '.')
+    .option(
+      '--merge <strategy>',
+      `merge strategy: ${strategies.join(' | ')} (default: lookup_options, else first)`,
+    )
+    .option('--knock-out-prefix <prefix>', 'deep merge: prefix that removes an element of a lower level')
+    .option('--sort-merged-arrays', 'deep merge: sort merged arrays')
+    .option('--merge-hash-arrays', 'deep merge: merge hashes inside arrays by position')
+    .option('--default <json>', 'JSON value returned when the key is not found')
+    .option('--explain', 'explain every level and file tried, like `puppet lookup --explain`')
+    .action(action(async (key: string, opts: LookupCliOptions) => runLookup(key, opts)));
+}
+
+async function runLookup(key: string, opts: LookupCliOptions): Promise<number> {
+  const merge = mergeOption(opts);
+  let defaultValue: unknown;
+  if (opts.default !== undefined) {
+    try {
+      defaultValue = JSON.parse(opts.default);
+    } catch {
+      throw new UsageError(`--default must be a JSON value, got '${opts.default}'`);
+    }
+  }
+  const { configFile, facts, variables } = await factsAndConfig(opts);
+  const { loadHiera, renderExplain } = await import('../../hiera/index.js');
+  const { value: hiera } = loadHiera(configFile);
+  const result = hiera.lookup(key, {
+    facts,
+    ...(merge ? { merge } : {}),
+    ...(defaultValue !== undefined ? { default: defaultValue } : {}),
+    ...(opts.explain ? { explain: true } : {}),
+    ...(variables ? { variables } : {}),
+  });
+  if (opts.explain && result.explain) process.stdout.write(renderExplain(result.explain));
+  if ('error' in result) {
+    printDiagnostics([result.error]);
+    return exitCodeOf(result.error.code);
+  }
+  if (!result.found) {
+    process.stderr.write(`aare: error HIERA_NOT_FOUND: no value found for the key '${key}'\n`);
+    return exitCodeOf('HIERA_NOT_FOUND');
+  }
+  if (!opts.explain) process.stdout.write(JSON.stringify(result.value) + '\n');
+  return EXIT.ok;
+}
+
+function mergeOption(opts: LookupCliOptions): MergeOption | undefined {
+  const deepFlags = opts.knockOutPrefix !== undefined || opts.sortMergedArrays || opts.mergeHashArrays;
+  if (opts.merge === undefined) {
+    if (deepFlags)
+      throw new UsageError(
+        '--knock-out-prefix, --sort-merged-arrays and --merge-hash-arrays need --merge deep',
+      );
+    return undefined;
+  }
+  const strategy: MergeStrategyName = oneOf('--merge', opts.merge, strategies);
+  if (!deepFlags) return strategy;
+  if (strategy !== 'deep') {
+    throw new UsageError(
+      '--knock-out-prefix, --sort-merged-arrays and --merge-hash-arrays need --merge deep',
+    );
+  }
+  return {
+    strategy,
+    ...(opts.knockOutPrefix !== undefined ? { knockout_prefix: opts.knockOutPrefix } : {}),
+    ...(opts.sortMergedArrays ? { sort_merged_arrays: true } : {}),
+    ...(opts.mergeHashArrays ? { merge_hash_arrays: true } : {}),
+  };
+}
+
+async function factsAndConfig(
+  opts: LookupCliOptions,
+): Promise<{ configFile: string; facts: Record<string, unknown>; variables?: Record<string, unknown> }> {
+  if (opts.vm !== undefined) {
+    if (opts.config !== undefined || opts.facts !== undefined) {
+      throw new UsageError(
+        '--vm takes the configuration and facts from the control repository: drop --config/--facts',
+      );
+    }
+    const { loadControlRepo, findVm, vmFacts } = await import('../../model/index.js');
+    const { value: repo, diagnostics } = loadControlRepo(opts.repo);
+    if (hasErrors(diagnostics)) throw new DiagnosticsError(diagnostics.filter((d) => d.severity === 'error'));
+    const vm = findVm(repo, opts.vm);
+    if (!vm) {
+      const near = repo.vms
+        .filter((v) => v.address.includes(opts.vm!.split('/').pop() ?? ''))
+        .slice(0, 5)
+        .map((v) => v.address);
+      throw new UsageError(
+        `no VM '${opts.vm}' in ${opts.repo} (addresses are customer/environment/vm${near.length ? `; did you mean ${near.join(', ')}?` : ''})`,
+      );
+    }
+    return { configFile: repo.hieraConfigFile, facts: vmFacts(repo, vm) };
+  }
+  if (opts.config === undefined)
+    throw new UsageError('give --config HIERA_YAML (with --facts FACTS_JSON), or --vm');
+  let facts: Record<string, unknown> = {};
+  if (opts.facts !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(opts.facts, 'utf8');
+    } catch (e) {
+      throw new UsageError(`cannot read --facts ${opts.facts}: ${(e as Error).message}`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (e) {
+      throw new UsageError(`--facts ${opts.facts} is not JSON: ${(e as Error).message}`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new UsageError(`--facts ${opts.facts} must hold a JSON object`);
+    }
+    facts = parsed as Record<string, unknown>;
+  }
+  return { configFile: opts.config, facts, variables: PUPPET_LOOKUP_VARIABLES };
+}

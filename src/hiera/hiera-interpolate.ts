@@ -1,0 +1,122 @@
+// `%{...}` interpolation in data values, hash keys and hierarchy paths, as Puppet's
+// Lookup::Interpolation does it: variables (`%{facts.x}`, `%{::x}`, `%{trusted.x}`, dotted and
+// quoted segments), and the methods lookup()/hiera()/alias()/literal()/scope(). A missing
+// variable or key interpolates to ''; the interpolated text is itself interpolated again (under
+// a recursion guard), exactly as Puppet does.
+import { HieraFailure, NOT_FOUND, dig, splitKey } from './hiera-keys.js';
+import { type Hash, isHash, rubyToS, copyIntegerKeys, isIntegerKey, markIntegerKey } from './hiera-values.js';
+import { formatExplainValue, type Explainer } from './hiera-explain.js';
+
+export interface InterpolationContext {
+  /** A top-scope variable (facts are variables too); undefined when not set. */
+  variable(name: string): unknown;
+  /** A full lookup of `key` (lookup_options apply); '' when not found. */
+  lookup(key: string): unknown;
+  /** Runs fn with `name` on the recursion guard ("Recursive lookup detected"). */
+  check<T>(name: string, fn: () => T): T;
+  explain?: Explainer | undefined;
+}
+
+const EMPTY_INTERPOLATIONS = new Set(['', '::', '""', "''", '"::"', "'::'"]);
+const METHOD = /^(\w+)\((?:"([^"]+)"|'([^']+)')\)$/;
+const KNOWN_METHODS = new Set(['lookup', 'hiera', 'alias', 'literal', 'scope']);
+
+/** True when a value has something to interpolate (so it can be returned as is otherwise). */
+export function needsInterpolation(v: unknown): boolean {
+  if (typeof v === 'string') return v.includes('%{');
+  if (Array.isArray(v)) return v.some(needsInterpolation);
+  if (isHash(v)) {
+    for (const k of Object.keys(v)) if (k.includes('%{') || needsInterpolation(v[k])) return true;
+  }
+  return false;
+}
+
+export function interpolate(value: unknown, ctx: InterpolationContext, allowMethods: boolean): unknown {
+  if (typeof value === 'string') {
+    return value.includes('%{') ? interpolateString(value, ctx, allowMethods) : value;
+  }
+  if (Array.isArray(value)) return value.map((x) => interpolate(x, ctx, allowMethods));
+  if (isHash(value)) {
+    const out: Hash = {};
+    for (const k of Object.keys(value)) {
+      const integer = isIntegerKey(value, k);
+      const nk = integer ? k : rubyToS(interpolate(k, ctx, allowMethods));
+      out[nk] = interpolate(value[k], ctx, allowMethods);
+      if (integer) markIntegerKey(out, nk);
+    }
+    if (Object.keys(out).length === Object.keys(value).length) copyIntegerKeys(value, out);
+    return out;
+  }
+  return value;
+}
+
+/** Puppet's scope lookup of a (possibly dotted) variable name: `facts.os.family`, `::customer`. */
+export function scopeLookup(key: string, ctx: InterpolationContext, subject: string): unknown {
+  const segments = splitKey(key);
+  if (!segments) throw new HieraFailure(`Syntax error in string: ${subject}`, 'interpolation');
+  const [root, ...rest] = segments;
+  const name = String(root).replace(/^::/, '');
+  const value = ctx.variable(name);
+  if (ctx.explain) {
+    ctx.explain.with('Global Scope', () => {
+      if (value === undefined) ctx.explain!.line(`No such key: "${name}"`);
+      else ctx.explain!.line(`Found key: "${name}" value: ${formatExplainValue(value)}`);
+    });
+  }
+  if (value === undefined || value === null || rest.length === 0) return value;
+  const found = dig(key, rest, value);
+  return found === NOT_FOUND ? undefined : found;
+}
+
+function interpolateString(subject: string, ctx: InterpolationContext, allowMethods: boolean): unknown {
+  const run = (): unknown => {
+    let out = '';
+    let last = 0;
+    for (const m of subject.matchAll(/%\{([^}]*)\}/g)) {
+      const match = m[0];
+      out += subject.slice(last, m.index);
+      last = m.index + match.length;
+      const expr = m[1]!.trim();
+      if (EMPTY_INTERPOLATIONS.has(expr)) continue;
+      const method = METHOD.exec(expr);
+      let kind = 'scope';
+      let key = expr;
+      if (method) {
+        if (!allowMethods) {
+          throw new HieraFailure(
+            `Interpolation using method syntax is not allowed in this context: '${subject}'`,
+            'interpolation',
+          );
+        }
+        kind = method[1]!;
+        key = method[2] ?? method[3]!;
+      }
+      if (!KNOWN_METHODS.has(kind))
+        throw new HieraFailure(`Unknown interpolation method '${kind}'`, 'interpolation');
+      if (kind === 'alias') {
+        if (subject !== match) {
+          throw new HieraFailure(
+            `'alias' interpolation is only permitted if the expression is equal to the entire string: '${subject}'`,
+            'interpolation',
+          );
+        }
+        return ctx.lookup(key);
+      }
+      let value: unknown;
+      switch (kind) {
+        case 'literal':
+          value = key;
+          break;
+        case 'scope':
+          value = scopeLookup(key, ctx, subject);
+          break;
+        default:
+          value = ctx.lookup(key);
+      }
+      value = ctx.check(kind === 'scope' ? `scope:${key}` : key, () => interpolate(value, ctx, allowMethods));
+      out += rubyToS(value);
+    }
+    return out + subject.slice(last);
+  };
+  return ctx.explain ? ctx.explain.with(`Interpolation on "${subject}"`, run) : run();
+}
