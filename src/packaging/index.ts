@@ -5,3 +5,7 @@
  */
 export { openRepoContext, loadProviderKey, stateDirOf } from './packaging-context.js';
 export type { RepoContext, RepoContextOptions } from './packaging-context.js';
+export { buildPackage, resolveGitSource } from './package-builder.js';
+export type { BuildOptions, BuildOutcome } from './package-builder.js';
+export { generateSpec } from './spec-generator.js';
+export type { PackageDef } from './spec-generator.js';

@@ -1,0 +1,4 @@
+#!/bin/sh
+# Processes the order queue (release 1.1.0).
+echo "muster-shop worker 1.1.0 starting" >&2
+exec sleep infinity
