@@ -62,7 +62,7 @@ describe('keystone auth (lab)', { skip: skipWithoutLab }, () => {
     });
     await assert.rejects(openstack.listFlavors(bad), (err: unknown) => {
       assert.ok(err instanceof Error);
-      const e = err as { code: string; status: number; systemMessage: string; request: string };
+      const e = err as unknown as { code: string; status: number; systemMessage: string; request: string };
       assert.equal(e.code, 'OPENSTACK_AUTH');
       assert.equal(e.status, 401);
       assert.equal(e.systemMessage, 'The request you have made requires authentication.');

@@ -9,7 +9,9 @@ export const skipWithoutLab: string | false =
     ? false
     : 'needs the lab OpenStack: OS_CLIENT_CONFIG_FILE/OS_CLOUD unset (run: eval "$(aare lab env)")';
 
-export function labClient(opts: Partial<openstack.OpenStackClientOptions> = {}): openstack.OpenStackClient {
+export function labClient(
+  opts: Omit<openstack.OpenStackClientOptions, 'cloud'> = {},
+): openstack.OpenStackClient {
   return openstack.openStackClientFromEnv(opts);
 }
 
