@@ -9,11 +9,11 @@ const NO_ALIASES: Aliases = new Map();
  * value means the alias is not productive (`A = Variant[A, String]`), so that path does not match.
  * Recursive aliases that consume the value (`Tree = Array[Variant[String, Tree]]`) are fine.
  */
-type Guard = unknown[];
+type Guard = unknown[] | undefined;
 
 /** Whether `value` (plain data from YAML or JSON) is an instance of `t`. Allocates nothing on the way. */
 export function isInstance(t: PType, value: unknown, aliases: Aliases = NO_ALIASES): boolean {
-  return instance(t, value, aliases, []);
+  return instance(t, value, aliases, undefined);
 }
 
 export function isUndef(v: unknown): v is null | undefined {
@@ -67,7 +67,7 @@ export function enumMatches(values: readonly string[], caseInsensitive: boolean,
 }
 
 /** Whether a Struct key may be absent: `Optional['k']`, or a plain key whose value accepts undef. */
-export function structKeyOptional(e: StructEntry, aliases: Aliases, guard: Guard = []): boolean {
+export function structKeyOptional(e: StructEntry, aliases: Aliases, guard?: Guard): boolean {
   return e.keyForm === 'Optional' || (e.keyForm === 'plain' && instance(e.value, undefined, aliases, guard));
 }
 
@@ -167,12 +167,13 @@ function instance(t: PType, v: unknown, aliases: Aliases, guard: Guard): boolean
     case 'Alias': {
       const target = aliases.get(t.name);
       if (!target) return false;
-      for (let i = 0; i < guard.length; i += 2) {
-        if (guard[i] === t.name && guard[i + 1] === v) return false;
+      const g = guard ?? [];
+      for (let i = 0; i < g.length; i += 2) {
+        if (g[i] === t.name && g[i + 1] === v) return false;
       }
-      guard.push(t.name, v);
-      const ok = instance(target, v, aliases, guard);
-      guard.length -= 2;
+      g.push(t.name, v);
+      const ok = instance(target, v, aliases, g);
+      g.length -= 2;
       return ok;
     }
     default:
