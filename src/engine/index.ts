@@ -41,4 +41,6 @@ export { readPlanFile, writePlanFile } from './plan-file.js';
 export { openstackDrivers, MANAGED_TAG, diffFields, sha256 } from './openstack-drivers.js';
 export type { OpenStackDriverOptions } from './openstack-drivers.js';
 export { openstackResources, addressOf } from './openstack-mapping.js';
+export { openEngineSession, DEFAULT_LIMITS } from './engine-session.js';
+export type { EngineSession, SessionOptions } from './engine-session.js';
 export type { CloudInput, VmInput } from './openstack-mapping.js';
