@@ -224,6 +224,19 @@ describe('type aliases', () => {
     accepts('Aare::Json', [{ a: [1, { b: null }] }], [{ a: [new Date(0)] }], aliases);
   });
 
+  test('cyclic values (YAML anchors can make them) end in a mismatch, not a stack overflow', () => {
+    const cycle: unknown[] = [1];
+    cycle.push(cycle);
+    // Puppet's form for a Data value with a bad element: each member of Data's Variant says why
+    assert.deepEqual(typeMismatches(t('Data'), cycle, new Map()), [
+      'variant 0 expects a ScalarData value, got Tuple',
+      'variant 1 expects a Hash value, got Tuple',
+      'variant 2 index 1 expects a Data value, got Tuple',
+    ]);
+    assert.ok(checkValue(t('Aare::Tree'), cycle, aliases));
+    assert.ok(checkValue(t('Aare::Json'), { a: cycle }, aliases));
+  });
+
   test('aliases that never consume the value do not loop', () => {
     accepts('Aare::Loop', ['x'], [1], aliases);
     assert.ok(checkValue(t('Aare::Loop'), 1, aliases));

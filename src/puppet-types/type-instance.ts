@@ -50,11 +50,18 @@ function isScalarData(v: unknown): boolean {
   return typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number';
 }
 
-function isData(v: unknown): boolean {
+/** Deeper than this is taken for a cycle (YAML anchors can make one: `&a [*a]`), which is not Data. */
+const MAX_DATA_DEPTH = 1000;
+
+function isData(v: unknown, depth = 0): boolean {
   if (isUndef(v) || isScalarData(v)) return true;
-  if (Array.isArray(v)) return v.every(isData);
+  if (depth > MAX_DATA_DEPTH) return false;
+  if (Array.isArray(v)) {
+    for (const x of v) if (!isData(x, depth + 1)) return false;
+    return true;
+  }
   if (isHash(v)) {
-    for (const k in v) if (!isData(v[k])) return false;
+    for (const k in v) if (!isData(v[k], depth + 1)) return false;
     return true;
   }
   return false;
