@@ -13,7 +13,11 @@ need_cmd "$BIN/postgres" "$BIN/initdb" "$BIN/pg_isready"
 AS_PG=()
 [ "$(id -u)" = 0 ] && AS_PG=(setpriv --reuid=postgres --regid=postgres --init-groups)
 as_pg() { "${AS_PG[@]}" "$@"; }
-if [ "$(id -u)" = 0 ]; then chown postgres: "$S/log" "$S/run"; fi
+if [ "$(id -u)" = 0 ]; then
+  chown postgres: "$S/log" "$S/run"
+  # the postgres user must reach its data dir, whatever the umask that made the state dir
+  chmod a+x "$AARE_LAB_STATE" "$S"
+fi
 
 if [ ! -f "$S/data/PG_VERSION" ]; then
   rm -rf "$S/data"; mkdir -p "$S/data"
