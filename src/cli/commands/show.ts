@@ -1,0 +1,149 @@
+// `aare show`: the loaded model as tables, or as JSON for scripts.
+import type { Command } from 'commander';
+import { action, EXIT, oneOf, printDiagnostics } from '../cli-run.js';
+import { hasErrors } from '../../diag/index.js';
+import type { ControlRepo } from '../../model/index.js';
+import { relativeToCwd, requireRepoDir } from './validate.js';
+
+const kinds = ['customers', 'roles', 'profiles', 'vms'] as const;
+type Kind = (typeof kinds)[number];
+
+export function register(program: Command): void {
+  program
+    .command('show')
+    .description('list customers, roles, profiles or VMs of the control repository')
+    .argument('[what]', kinds.join(' | '), 'vms')
+    .option('--repo <dir>', 'the control repository', '.')
+    .option('--json', 'print JSON instead of a table')
+    .action(
+      action(async (what: string, opts: { repo: string; json?: boolean }) => {
+        const kind = oneOf('show', what, kinds);
+        requireRepoDir(opts.repo);
+        const { loadControlRepo } = await import('../../model/index.js');
+        const { value: repo, diagnostics } = loadControlRepo(opts.repo);
+        if (hasErrors(diagnostics)) {
+          printDiagnostics(relativeToCwd(opts.repo, diagnostics));
+          process.stderr.write('the control repository has errors; run `aare validate`\n');
+          return EXIT.failed;
+        }
+        const rows = rowsOf(repo, kind);
+        if (opts.json) {
+          process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+          return EXIT.ok;
+        }
+        const { default: Table } = await import('cli-table3');
+        const spec = tables[kind];
+        const table = new Table({
+          head: spec.head,
+          style: { head: process.stdout.isTTY ? ['cyan'] : [], border: [] },
+          // no line between rows: one VM per line reads best
+          chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+        });
+        for (const r of rows) table.push(spec.cells(r as never));
+        process.stdout.write(table.toString() + '\n');
+        return EXIT.ok;
+      }),
+    );
+}
+
+function rowsOf(repo: ControlRepo, kind: Kind): object[] {
+  switch (kind) {
+    case 'vms':
+      return repo.vms.map((vm) => ({
+        address: vm.address,
+        name: vm.name,
+        reseller: vm.reseller,
+        customer: vm.customer,
+        environment: vm.environment,
+        role: vm.role,
+        profiles: vm.profiles,
+        flavor: vm.flavor,
+        image: vm.image,
+        fqdn: vm.fqdn,
+      }));
+    case 'customers':
+      return [...repo.customers.values()]
+        .sort((a, b) => (a.name < b.name ? -1 : 1))
+        .map((c) => ({
+          name: c.name,
+          displayName: c.displayName,
+          reseller: c.reseller,
+          environments: [...c.environments.keys()],
+          networks: Object.fromEntries([...c.environments.values()].map((e) => [e.name, e.network.cidr])),
+          contact: c.contact,
+          vms: repo.vms.filter((v) => v.customer === c.name).length,
+        }));
+    case 'roles':
+      return [...repo.roles.values()]
+        .sort((a, b) => (a.name < b.name ? -1 : 1))
+        .map((r) => ({
+          name: r.name,
+          description: r.description,
+          customer: r.customer ?? null,
+          profiles: r.profiles,
+          defaults: r.defaults,
+          vms: repo.vms.filter((v) => v.role === r.name).length,
+        }));
+    case 'profiles':
+      return [...repo.profiles.values()]
+        .sort((a, b) => (a.name < b.name ? -1 : 1))
+        .map((p) => ({
+          name: p.name,
+          description: p.description,
+          puppetClass: p.puppetClass,
+          customer: p.customer ?? null,
+          parameters: [...p.parameters].map(([name, x]) => ({
+            name,
+            type: x.typeText,
+            required: x.required,
+            ...(x.required ? {} : { default: x.default ?? null }),
+            ...(x.doc ? { doc: x.doc } : {}),
+          })),
+          packages: p.packages,
+          services: p.services,
+          firewall: p.firewall,
+          backup: p.backup,
+          logs: p.logs,
+          dnsNames: p.dnsNames,
+          sendsMail: p.sendsMail,
+        }));
+  }
+}
+
+type Row = Record<string, unknown>;
+const list = (v: unknown) => (Array.isArray(v) ? v.join(', ') : String(v ?? ''));
+
+const tables: Record<Kind, { head: string[]; cells: (r: Row) => string[] }> = {
+  vms: {
+    head: ['address', 'role', 'flavor', 'image', 'fqdn'],
+    cells: (r) => [r.address, r.role, r.flavor, r.image, r.fqdn].map(list),
+  },
+  customers: {
+    head: ['customer', 'reseller', 'name', 'environments', 'VMs'],
+    cells: (r) => [
+      list(r.name),
+      list(r.reseller),
+      list(r.displayName),
+      Object.entries(r.networks as Record<string, string>)
+        .map(([e, c]) => `${e} ${c}`)
+        .join('\n'),
+      list(r.vms),
+    ],
+  },
+  roles: {
+    head: ['role', 'customer', 'profiles', 'VMs'],
+    cells: (r) => [list(r.name), list(r.customer ?? '-'), list(r.profiles), list(r.vms)],
+  },
+  profiles: {
+    head: ['profile', 'class', 'customer', 'parameters', 'ports'],
+    cells: (r) => [
+      list(r.name),
+      list(r.puppetClass),
+      list(r.customer ?? '-'),
+      (r.parameters as { name: string; type: string; required: boolean }[])
+        .map((p) => `${p.name}: ${p.type}${p.required ? ' (required)' : ''}`)
+        .join('\n'),
+      (r.firewall as { port: number; protocol: string }[]).map((f) => `${f.port}/${f.protocol}`).join(', '),
+    ],
+  },
+};

@@ -1,0 +1,37 @@
+/**
+ * The control repository: its file formats (one zod schema per file kind, also exported as JSON
+ * Schema), the loader that reads a repository into a typed model with every mistake as a
+ * diagnostic at file:line:col, and the per-VM view (facts, addresses).
+ *
+ * Pure: reads files of the control repository, nothing else. Never touches the network or a
+ * database, never writes, never throws for a user's mistake.
+ */
+export { loadControlRepo } from './repo-loader.js';
+export { vmFacts, findVm } from './vm-facts.js';
+export { builtinFacts } from './repo-checks.js';
+export { controlRepoJsonSchemas, schemaFileGlobs } from './json-schemas.js';
+export { fileKinds } from './repo-schema.js';
+export type {
+  AareFile,
+  CustomerFile,
+  FileKind,
+  PackageFile,
+  ProfileFile,
+  ResellerFile,
+  RoleFile,
+  Maintenance,
+} from './repo-schema.js';
+export type {
+  ControlRepo,
+  Customer,
+  Environment,
+  PackageDef,
+  Profile,
+  ProfileParameter,
+  Provider,
+  Reseller,
+  Role,
+  Vm,
+} from './model-types.js';
+export { parseCidr, cidrsOverlap } from './cidr-net.js';
+export type { Cidr } from './cidr-net.js';

@@ -1,0 +1,208 @@
+// Reads a control repository from disk: finds its files, parses each with positions, checks it
+// against its schema and builds the model. Cross-file checks are in repo-checks.ts. Everything
+// the user got wrong comes back at once, as diagnostics; nothing here throws for a user mistake.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, posix, resolve } from 'node:path';
+import { error } from '../diag/index.js';
+import type { Diagnostic, Result } from '../diag/index.js';
+import type { ControlRepo, Provider } from './model-types.js';
+import { parseWithSchema } from './schema-issues.js';
+import { parseYamlFile, pos1 } from './yaml-file.js';
+import type { YamlFile } from './yaml-file.js';
+import {
+  aareFileSchema,
+  customerFileSchema,
+  hieraConfigSchema,
+  packageFileSchema,
+  profileFileSchema,
+  resellerFileSchema,
+  roleFileSchema,
+} from './repo-schema.js';
+import type { CustomerFile, PackageFile, ProfileFile, ResellerFile, RoleFile } from './repo-schema.js';
+import { checkRepo } from './repo-checks.js';
+
+/** A file that parsed and matched its schema, with the YAML kept for positions. */
+export interface Loaded<T> {
+  name: string;
+  yaml: YamlFile;
+  data: T;
+}
+
+/** Everything read from disk, before cross-file checks build the model. */
+export interface RepoFiles {
+  root: string;
+  provider?: Loaded<Provider>;
+  profiles: Loaded<ProfileFile>[];
+  roles: Loaded<RoleFile>[];
+  resellers: Loaded<ResellerFile>[];
+  customers: (Loaded<CustomerFile> & { reseller: string })[];
+  packages: Loaded<PackageFile>[];
+  /**
+   * Names whose file exists but did not load (bad YAML or schema). References to them are not
+   * reported again: the user sees the one real mistake, not its echoes.
+   */
+  broken: {
+    profiles: Set<string>;
+    roles: Set<string>;
+    customers: Set<string>;
+    resellers: Set<string>;
+    /** `class::parameter` of parameters whose type did not parse. */
+    parameters: Set<string>;
+  };
+}
+
+/**
+ * Loads the control repository at `dir`. All diagnostics at once, positions `file:line:col`
+ * with files relative to `dir`. When diagnostics hold errors the value is partial: use it to
+ * show what loaded, never to change anything.
+ */
+export function loadControlRepo(dir: string): Result<ControlRepo> {
+  const root = resolve(dir);
+  const diagnostics: Diagnostic[] = [];
+  const files = readRepoFiles(root, diagnostics);
+  const repo = checkRepo(files, diagnostics);
+  return { value: repo, diagnostics };
+}
+
+function readRepoFiles(root: string, diagnostics: Diagnostic[]): RepoFiles {
+  const files: RepoFiles = {
+    root,
+    profiles: [],
+    roles: [],
+    resellers: [],
+    customers: [],
+    packages: [],
+    broken: {
+      profiles: new Set(),
+      roles: new Set(),
+      customers: new Set(),
+      resellers: new Set(),
+      parameters: new Set(),
+    },
+  };
+
+  const aare = readYaml(root, 'aare.yaml', diagnostics, true);
+  if (aare) {
+    const r = parseWithSchema(aare, aareFileSchema);
+    diagnostics.push(...r.diagnostics);
+    if (r.value)
+      files.provider = { name: 'aare', yaml: aare, data: { ...r.value, source: pos1('aare.yaml') } };
+  }
+
+  if (!existsSync(join(root, 'hiera.yaml'))) {
+    diagnostics.push(
+      error('HIERA_CONFIG', 'hiera.yaml is missing: a control repository needs a Hiera 5 configuration', {
+        source: pos1('hiera.yaml'),
+      }),
+    );
+  } else {
+    const hiera = readYaml(root, 'hiera.yaml', diagnostics, true);
+    if (hiera) diagnostics.push(...parseWithSchema(hiera, hieraConfigSchema, 'HIERA_CONFIG').diagnostics);
+  }
+
+  for (const file of yamlFilesUnder(root, 'profiles', ['profiles/templates'])) {
+    const name = baseName(file);
+    const y = readYaml(root, file, diagnostics);
+    const r = y ? parseWithSchema(y, profileFileSchema) : undefined;
+    if (r) diagnostics.push(...r.diagnostics);
+    if (y && r?.value) files.profiles.push({ name, yaml: y, data: r.value });
+    else files.broken.profiles.add(name);
+  }
+
+  for (const file of yamlFilesUnder(root, 'roles', [])) {
+    const name = baseName(file);
+    const y = readYaml(root, file, diagnostics);
+    const r = y ? parseWithSchema(y, roleFileSchema) : undefined;
+    if (r) diagnostics.push(...r.diagnostics);
+    if (y && r?.value) files.roles.push({ name, yaml: y, data: r.value });
+    else files.broken.roles.add(name);
+  }
+
+  // tenants/<reseller>.yaml and tenants/<reseller>/<customer>.yaml
+  for (const entry of listDir(root, 'tenants')) {
+    if (entry.isFile() && entry.name.endsWith('.yaml')) {
+      const file = `tenants/${entry.name}`;
+      const name = baseName(file);
+      const y = readYaml(root, file, diagnostics);
+      const r = y ? parseWithSchema(y, resellerFileSchema) : undefined;
+      if (r) diagnostics.push(...r.diagnostics);
+      if (y && r?.value) files.resellers.push({ name, yaml: y, data: r.value });
+      else files.broken.resellers.add(name);
+    } else if (entry.isDirectory()) {
+      const reseller = entry.name;
+      for (const c of listDir(root, `tenants/${reseller}`)) {
+        if (!c.isFile() || !c.name.endsWith('.yaml')) continue;
+        const file = `tenants/${reseller}/${c.name}`;
+        const name = baseName(file);
+        const y = readYaml(root, file, diagnostics);
+        const r = y ? parseWithSchema(y, customerFileSchema) : undefined;
+        if (r) diagnostics.push(...r.diagnostics);
+        if (y && r?.value) files.customers.push({ name, reseller, yaml: y, data: r.value });
+        else files.broken.customers.add(name);
+      }
+    }
+  }
+
+  for (const file of yamlFilesUnder(root, 'packages', [])) {
+    const y = readYaml(root, file, diagnostics);
+    const r = y ? parseWithSchema(y, packageFileSchema) : undefined;
+    if (r) diagnostics.push(...r.diagnostics);
+    if (y && r?.value) files.packages.push({ name: baseName(file), yaml: y, data: r.value });
+  }
+  return files;
+}
+
+function readYaml(
+  root: string,
+  file: string,
+  diagnostics: Diagnostic[],
+  required = false,
+): YamlFile | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(root, file), 'utf8');
+  } catch (err) {
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    if (missing && required) {
+      const what = file === 'aare.yaml' ? ': is this a control repository? (--repo DIR)' : '';
+      diagnostics.push(error('REPO_FILE_MISSING', `${file} is missing${what}`, { source: pos1(file) }));
+    } else {
+      diagnostics.push(
+        error('IO_ERROR', `cannot read ${file}: ${(err as Error).message}`, { source: pos1(file) }),
+      );
+    }
+    return undefined;
+  }
+  const r = parseYamlFile(file, text);
+  diagnostics.push(...r.diagnostics);
+  return r.yaml;
+}
+
+function listDir(root: string, rel: string): import('node:fs').Dirent[] {
+  try {
+    return readdirSync(join(root, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
+  } catch {
+    return [];
+  }
+}
+
+/** `*.yaml` files under `dir`, recursively, sorted, relative to the root with `/` separators. */
+function yamlFilesUnder(root: string, dir: string, skip: string[]): string[] {
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    if (skip.includes(rel)) return;
+    for (const e of listDir(root, rel)) {
+      const child = posix.join(rel, e.name);
+      if (e.isDirectory()) walk(child);
+      else if (e.isFile() && e.name.endsWith('.yaml')) out.push(child);
+      else if (e.isSymbolicLink() && statSync(join(root, child), { throwIfNoEntry: false })?.isFile())
+        out.push(child);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+function baseName(file: string): string {
+  return posix.basename(file, '.yaml');
+}
