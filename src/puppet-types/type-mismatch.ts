@@ -490,8 +490,10 @@ function fullActual(actual: Actual): string {
   return actual.full ?? fullOf(actual.value);
 }
 
-function fullOf(v: unknown): string {
+function fullOf(v: unknown, depth = 0): string {
   const cls = actualClass(v);
+  // a cyclic value (YAML anchors) is named by its class beyond some depth
+  if (depth > 100) return cls;
   switch (cls) {
     case 'Integer':
       return `Integer[${String(v)}, ${String(v)}]`;
@@ -500,7 +502,7 @@ function fullOf(v: unknown): string {
     case 'Boolean':
       return `Boolean[${String(v)}]`;
     case 'Tuple':
-      return `Tuple[${(v as unknown[]).map(fullOf).join(', ')}]`;
+      return `Tuple[${(v as unknown[]).map((x) => fullOf(x, depth + 1)).join(', ')}]`;
     case 'Array':
       return 'Array[0, 0]';
     case 'Hash': {
@@ -510,7 +512,7 @@ function fullOf(v: unknown): string {
     case 'Struct': {
       const entries = Object.entries(v as Record<string, unknown>).map(([k, x]) => {
         const key = isUndef(x) ? `NotUndef[${quote(k)}]` : quote(k);
-        return `${key} => ${fullOf(x)}`;
+        return `${key} => ${fullOf(x, depth + 1)}`;
       });
       return `Struct[{${entries.join(', ')}}]`;
     }
@@ -525,7 +527,7 @@ function fullOf(v: unknown): string {
 
 /** A rough form of Puppet's common type of several values: exact when they agree, else a range or Any. */
 function commonType(values: unknown[]): string {
-  const full = values.map(fullOf);
+  const full = values.map((x) => fullOf(x, 1));
   if (full.every((f) => f === full[0])) return full[0] as string;
   if (values.every((x) => typeof x === 'number' && Number.isInteger(x))) {
     const ns = values as number[];
