@@ -134,7 +134,7 @@ export const repoRoutes: FastifyPluginAsync<RepoRoutesOptions> = async (app, opt
     reply.hijack();
     if (!(await download(req.raw, reply.raw))) sendError(reply.raw, 404, 'not found');
   };
-  app.route({ method: ['GET', 'HEAD'], url: '/repos/*', handler: viaHandler });
+  app.all('/repos/*', viaHandler); // other methods get 405 from the handler
   app.route({ method: ['GET', 'HEAD'], url: PUBLIC_KEY_PATH, handler: viaHandler });
 
   app.get('/api/repo/repositories', async () => opts.repo.listRepositories());

@@ -139,7 +139,7 @@ test(
       const pkgs = (await h.repo.packagesOf('evil')).value;
       const artifact = h.repo.artifactPath(pkgs.find((p) => p.name === 'evil-hello')!.sha256);
       const bytes = readFileSync(artifact);
-      bytes[bytes.length - 100] ^= 0xff; // same size, other content
+      bytes[bytes.length - 100] = bytes[bytes.length - 100]! ^ 0xff; // same size, other content
       writeFileSync(artifact, bytes);
       const root = join(h.dir, 'root-evil');
       const r = await dnf(dnfConf(h, 'evil', 'test'), root, 'install', 'evil-hello');
