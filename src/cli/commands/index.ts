@@ -24,6 +24,7 @@ export const commands: RegisterCommand[] = [
   schema,
   repo,
   serve,
+  packageCommand,
   lab,
   lookup,
   plan,
