@@ -75,8 +75,7 @@ const sub = await openstack.subnets.create(c, {
   cidr: '10.99.0.0/24',
 });
 const image = await openstack.findImage(c, 'aare-tiny');
-let aareServer = NaN;
-let cliServer = NaN;
+const lifecycle = { aare: NaN, cli: NaN };
 try {
   t0 = performance.now();
   const id = await openstack.createServer(c, {
@@ -89,7 +88,7 @@ try {
   await openstack.waitForServer(c, id, 'ACTIVE', { timeoutMs: 120_000 });
   await openstack.deleteServer(c, id);
   await openstack.waitForServerGone(c, id, { timeoutMs: 120_000 });
-  aareServer = ms(t0);
+  lifecycle.aare = ms(t0);
 
   t0 = performance.now();
   cli(
@@ -107,7 +106,7 @@ try {
     'json',
   );
   cli('server', 'delete', '--wait', `${prefix}b`);
-  cliServer = ms(t0);
+  lifecycle.cli = ms(t0);
 } finally {
   await openstack.subnets.delete(c, sub.id);
   await openstack.networks.delete(c, net.id);
@@ -124,9 +123,9 @@ const result = {
     ratioWarm: median(cliRounds) / median(aareWarm),
   },
   serverLifecycle: {
-    aareMs: Math.round(aareServer),
-    cliMs: Math.round(cliServer),
-    ratio: cliServer / aareServer,
+    aareMs: Math.round(lifecycle.aare),
+    cliMs: Math.round(lifecycle.cli),
+    ratio: lifecycle.cli / lifecycle.aare,
   },
   aareRequests: c.transport.stats,
   tokensIssued: c.session.tokensIssued,
