@@ -20,7 +20,9 @@ test('one JSON Schema per file kind, strict where the file format is', () => {
 
 test('schemas/ (what editors point at) is up to date: regenerate with `aare schema --out schemas`', () => {
   for (const [kind, schema] of Object.entries(controlRepoJsonSchemas())) {
-    const committed = JSON.parse(readFileSync(join(root, 'schemas', `${kind}.schema.json`), 'utf8')) as unknown;
+    const committed = JSON.parse(
+      readFileSync(join(root, 'schemas', `${kind}.schema.json`), 'utf8'),
+    ) as unknown;
     assert.deepEqual(committed, schema, `schemas/${kind}.schema.json is stale`);
   }
 });

@@ -21,11 +21,22 @@ describe('the demo control repository', () => {
     assert.equal(repo.resellers.size, 2);
     assert.equal(repo.customers.size, 5);
     assert.ok(repo.vms.length >= 23 && repo.vms.length <= 27, `${repo.vms.length} VMs`);
-    for (const p of ['base', 'webserver', 'php', 'mariadb', 'postgresql', 'haproxy', 'mail_relay_client', 'monitoring_agent', 'backup_client'])
+    for (const p of [
+      'base',
+      'webserver',
+      'php',
+      'mariadb',
+      'postgresql',
+      'haproxy',
+      'mail_relay_client',
+      'monitoring_agent',
+      'backup_client',
+    ])
       assert.ok(repo.profiles.get(p) && !repo.profiles.get(p)!.customer, `standard profile ${p}`);
     const own = [...repo.profiles.values()].filter((p) => p.customer);
     assert.ok(own.length >= 2, 'at least two customer-specific profiles');
-    for (const c of repo.customers.values()) assert.deepEqual([...c.environments.keys()].sort(), ['production', 'test']);
+    for (const c of repo.customers.values())
+      assert.deepEqual([...c.environments.keys()].sort(), ['production', 'test']);
   });
 
   test('the journey: Muster AG under Alpine IT with its shop', () => {
@@ -62,7 +73,10 @@ describe('the demo control repository', () => {
     assert.equal(web1.source.start.line, 18);
     assert.equal(findVm(repo, 'muster-ag/staging/web1'), undefined);
     const sorted = [...repo.vms].map((v) => v.address).sort();
-    assert.deepEqual(repo.vms.map((v) => v.address), sorted);
+    assert.deepEqual(
+      repo.vms.map((v) => v.address),
+      sorted,
+    );
     for (const vm of repo.vms) assert.equal(findVm(repo, vm.address), vm);
   });
 
@@ -90,7 +104,10 @@ describe('the demo control repository', () => {
     assert.equal(repo.provider.maintenance.timezone, 'Europe/Zurich');
     assert.ok(repo.typeAliases.has('Aare::Port'));
     assert.equal(repo.packages.get('muster-shop')?.spec, 'packaging/muster-shop.spec');
-    assert.equal(repo.packages.get('bergbahn-booking')?.build?.summary, 'Ticket booking service of Bergbahn Hohgant AG');
+    assert.equal(
+      repo.packages.get('bergbahn-booking')?.build?.summary,
+      'Ticket booking service of Bergbahn Hohgant AG',
+    );
     assert.equal(repo.hieraConfigFile, join(demo, 'hiera.yaml'));
     const web = repo.profiles.get('webserver')!;
     assert.equal(web.files[0]?.templateFile, join(demo, 'profiles/templates/webserver/nginx.conf.eta'));
@@ -118,14 +135,11 @@ describe('loadControlRepo reports every mistake at once', () => {
       ].join('\n'),
     );
     const { diagnostics } = loadControlRepo(dir);
-    assert.deepEqual(
-      diagnostics.map(formatDiagnostic).sort(),
-      [
-        "roles/web.yaml:2:18: error UNKNOWN_REFERENCE: unknown profile 'wbe'; did you mean 'web'?",
-        'tenants/resel/beta.yaml:4:28: error CIDR_INVALID: prefix /33 is longer than 32 bits',
-        "tenants/resel/beta.yaml:6:17: error CUSTOMER_SCOPE: role 'shop' belongs to customer 'acme', not 'beta'",
-      ],
-    );
+    assert.deepEqual(diagnostics.map(formatDiagnostic).sort(), [
+      "roles/web.yaml:2:18: error UNKNOWN_REFERENCE: unknown profile 'wbe'; did you mean 'web'?",
+      'tenants/resel/beta.yaml:4:28: error CIDR_INVALID: prefix /33 is longer than 32 bits',
+      "tenants/resel/beta.yaml:6:17: error CUSTOMER_SCOPE: role 'shop' belongs to customer 'acme', not 'beta'",
+    ]);
   });
 
   test('a directory that is not a control repository', () => {

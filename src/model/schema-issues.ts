@@ -23,7 +23,8 @@ export function parseWithSchema<S extends z.ZodType>(
       ],
     };
   }
-  const r = schema.safeParse(value);
+  // jitless: each schema parses a handful of files per process; compiling it costs more than it saves
+  const r = schema.safeParse(value, { jitless: true });
   if (r.success) return { value: r.data as z.infer<S>, diagnostics: [] };
   const diagnostics: Diagnostic[] = [];
   for (const issue of r.error.issues) diagnostics.push(...issueDiagnostics(y, issue, schema, code));
