@@ -4,8 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { buildSignedRpm, hasTool, noRpmbuild } from './rpm-fixtures.js';
 import { openHarness } from './repo-harness.js';
 import type { Harness } from './repo-harness.js';
@@ -158,5 +158,89 @@ test(
       assert.match(r.output, /repomd\.xml GPG signature verification error/);
       assert.equal(existsSync(join(root, 'usr/bin/mallory-hello')), false);
     });
+  },
+);
+
+test(
+  'dnf upgrades to a package built from a new git tag once the distribution moves',
+  { skip, timeout: 600_000 },
+  async (t) => {
+    const h = await openHarness({ serve: true });
+    t.after(async () => {
+      killAgents(h.dir);
+      await h.close();
+    });
+    const { buildPackage } = await import('../../src/packaging/index.js');
+    const control = join(h.dir, 'control');
+    // the demo's shipped source of muster-shop, with only v1.0.0 tagged at first
+    const src = join(control, 'sources', 'muster-shop');
+    mkdirSync(join(src, 'releases'), { recursive: true });
+    const demo = resolve(import.meta.dirname, '../../examples/demo/sources');
+    cpSync(join(demo, 'make-git-repos.sh'), join(control, 'sources', 'make-git-repos.sh'));
+    cpSync(join(demo, 'muster-shop/releases/v1.0.0'), join(src, 'releases/v1.0.0'), { recursive: true });
+    const ctx = {
+      root: control,
+      stateDir: h.stateDir,
+      store: h.store,
+      repo: h.repo,
+      signingKey: h.key,
+      close: h.close,
+    };
+    const def = {
+      name: 'muster-shop',
+      customer: 'muster-ag',
+      git: { url: 'sources/muster-shop' },
+      tagPattern: '^v(\\d+\\.\\d+\\.\\d+)$',
+      spec: 'packaging/muster-shop.spec',
+      repositories: ['muster-ag'],
+      source: { file: 'packages/muster-shop.yaml', start: { line: 1, col: 1 } },
+    };
+    await h.repo.createRepository('base', '');
+    const base = await buildSignedRpm(
+      join(h.dir, 'rpms'),
+      {
+        name: 'aare-test-base',
+        version: '1',
+        files: false,
+        provides: ['/bin/sh', '/bin/bash', '/usr/bin/sh'],
+      },
+      h.key,
+    );
+    assert.deepEqual((await h.repo.upload('base', base)).diagnostics, []);
+
+    const b1 = await buildPackage(ctx, def, { allNewTags: true });
+    assert.deepEqual(b1.diagnostics, []);
+    assert.deepEqual((await h.repo.distribute('muster-ag', 'test')).diagnostics, []);
+    const root = join(h.dir, 'root-muster');
+    const conf = dnfConf(h, 'muster-ag', 'test');
+    const install = await dnf(conf, root, 'install', 'muster-shop');
+    assert.equal(install.status, 0, install.output);
+    assert.equal(rpmQ(root, 'muster-shop'), 'muster-shop-1.0.0-1.noarch');
+
+    // the customer tags v1.1.0; the next `make-git-repos.sh` run adds it to the git repository
+    cpSync(join(demo, 'muster-shop/releases/v1.1.0'), join(src, 'releases/v1.1.0'), { recursive: true });
+    spawnSync('sh', [
+      join(control, 'sources', 'make-git-repos.sh'),
+      src,
+      join(h.stateDir, 'git', 'muster-shop'),
+    ]);
+    const b2 = await buildPackage(ctx, def, { allNewTags: true });
+    assert.deepEqual(b2.diagnostics, []);
+    assert.deepEqual(
+      b2.value.map((b) => [b.tag, b.status]),
+      [
+        ['v1.0.0', 'already-built'],
+        ['v1.1.0', 'built'],
+      ],
+    );
+    assert.equal((await dnf(conf, root, '--refresh', 'check-update')).status, 0, 'not distributed yet');
+    assert.deepEqual((await h.repo.distribute('muster-ag', 'test')).diagnostics, []);
+    const upgrade = await dnf(conf, root, '--refresh', 'upgrade');
+    assert.equal(upgrade.status, 0, upgrade.output);
+    assert.equal(rpmQ(root, 'muster-shop'), 'muster-shop-1.1.0-1.noarch');
+    assert.match(
+      readFileSync(join(root, 'var/www/muster-shop/index.php'), 'utf8'),
+      /1\.1\.0 \(now with gift cards\)/,
+    );
   },
 );
