@@ -1,13 +1,15 @@
 // Benchmark: checking profile parameter values against their Puppet types, Aare against Puppet 7
-// itself, on the same workload in one run. The workload is what `aare compile` meets: every VM's
+// itself, on the same workload in one run (best of 5 rounds each). The workload is what `aare compile` meets: every VM's
 // looked-up parameters (here 10,000 VMs x 12 parameters of typical profile types), about 2% of
 // them wrong so that messages are produced too.
 //
-//   node --import tsx bench/puppet-types/check-vs-puppet.ts [vms] [rounds]
+//   node bench/puppet-types/run.mjs [vms] [rounds]   (bundled like dist/aare.mjs: the real numbers)
+//   node --import tsx bench/puppet-types/check-vs-puppet.ts [vms] [rounds]   (2-4x slower Aare side)
 //
 // Prints a table and writes bench/out/puppet-types.json. Needs `ruby` with Puppet (the lab installs it).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkValue, parseType, type PType } from '../../src/puppet-types/index.js';
 
@@ -64,7 +66,7 @@ const params: Param[] = [
 ];
 
 const vmCount = Number(process.argv[2] ?? 10_000);
-const rounds = Number(process.argv[3] ?? 3);
+const rounds = Number(process.argv[3] ?? 5);
 const vms = Array.from({ length: vmCount }, (_, i) =>
   params.map((p, j) => ((i * 31 + j * 17) % 50 === 0 ? p.bad : p.good(i))),
 );
@@ -87,9 +89,9 @@ for (let r = 1; r < rounds; r++) {
   if (next.seconds < aare.seconds) aare = next;
 }
 
-const outDir = fileURLToPath(new URL('../out/', import.meta.url));
+const outDir = process.env.AARE_BENCH_OUT ?? fileURLToPath(new URL('../out/', import.meta.url));
 mkdirSync(outDir, { recursive: true });
-const workFile = `${outDir}puppet-types-workload.json`;
+const workFile = join(outDir, 'puppet-types-workload.json');
 writeFileSync(workFile, JSON.stringify({ params: params.map(({ name, type }) => ({ name, type })), vms }));
 const script = fileURLToPath(new URL('./check-puppet.rb', import.meta.url));
 const puppet = JSON.parse(execFileSync('ruby', [script, workFile, String(rounds)], { encoding: 'utf8' })) as {
@@ -110,7 +112,7 @@ const result = {
   puppetVersion: puppet.puppet,
   ratio: puppet.seconds / aare.seconds,
 };
-writeFileSync(`${outDir}puppet-types.json`, JSON.stringify(result, null, 2) + '\n');
+writeFileSync(join(outDir, 'puppet-types.json'), JSON.stringify(result, null, 2) + '\n');
 const ms = (s: number) => `${(s * 1000).toFixed(1)} ms`;
 console.log(`checks: ${checks} (${vmCount} VMs x ${params.length} parameters), ${aare.failures} failing`);
 console.log(`aare:   ${ms(aare.seconds)}  (${((aare.seconds / checks) * 1e9).toFixed(0)} ns per check)`);

@@ -4,10 +4,12 @@
  * and Puppet's own wording ("expects an Integer[1, 64] value, got Integer[70, 70]").
  *
  * Pure and fast: no I/O, no knowledge of control repositories (type aliases come in as a map),
- * parse results cached by text, checks allocate nothing unless a value fails.
+ * parse results cached by text, each type compiled once into a checker that allocates nothing
+ * unless a value fails.
  */
 import type { PType } from './type-ast.js';
 import { typeMismatches } from './type-mismatch.js';
+import { NO_ALIASES } from './type-instance.js';
 
 export type { PType, PTypeKind, StructEntry, PatternSource } from './type-ast.js';
 export { parseType } from './type-parser.js';
@@ -16,8 +18,6 @@ export { formatType } from './type-format.js';
 export { isInstance } from './type-instance.js';
 export { typeMismatches } from './type-mismatch.js';
 export { typeAliasNames } from './type-aliases.js';
-
-const NO_ALIASES: ReadonlyMap<string, PType> = new Map();
 
 /**
  * `undefined` when `value` matches `t`; otherwise Puppet's message, e.g.
