@@ -100,7 +100,7 @@ function readRepoFiles(root: string, diagnostics: Diagnostic[]): RepoFiles {
     if (hiera) diagnostics.push(...parseWithSchema(hiera, hieraConfigSchema, 'HIERA_CONFIG').diagnostics);
   }
 
-  for (const file of yamlFilesUnder(root, 'profiles', ['profiles/templates'])) {
+  for (const file of yamlFilesUnder(root, 'profiles', ['profiles/templates'], diagnostics)) {
     const name = baseName(file);
     const y = readYaml(root, file, diagnostics);
     const r = y ? parseWithSchema(y, profileFileSchema) : undefined;
@@ -109,7 +109,7 @@ function readRepoFiles(root: string, diagnostics: Diagnostic[]): RepoFiles {
     else files.broken.profiles.add(name);
   }
 
-  for (const file of yamlFilesUnder(root, 'roles', [])) {
+  for (const file of yamlFilesUnder(root, 'roles', [], diagnostics)) {
     const name = baseName(file);
     const y = readYaml(root, file, diagnostics);
     const r = y ? parseWithSchema(y, roleFileSchema) : undefined;
@@ -120,6 +120,7 @@ function readRepoFiles(root: string, diagnostics: Diagnostic[]): RepoFiles {
 
   // tenants/<reseller>.yaml and tenants/<reseller>/<customer>.yaml
   for (const entry of listDir(root, 'tenants')) {
+    if (entry.isFile() && entry.name.endsWith('.yml')) diagnostics.push(misnamed(`tenants/${entry.name}`));
     if (entry.isFile() && entry.name.endsWith('.yaml')) {
       const file = `tenants/${entry.name}`;
       const name = baseName(file);
@@ -131,8 +132,9 @@ function readRepoFiles(root: string, diagnostics: Diagnostic[]): RepoFiles {
     } else if (entry.isDirectory()) {
       const reseller = entry.name;
       for (const c of listDir(root, `tenants/${reseller}`)) {
-        if (!c.isFile() || !c.name.endsWith('.yaml')) continue;
         const file = `tenants/${reseller}/${c.name}`;
+        if (c.isFile() && c.name.endsWith('.yml')) diagnostics.push(misnamed(file));
+        if (!c.isFile() || !c.name.endsWith('.yaml')) continue;
         const name = baseName(file);
         const y = readYaml(root, file, diagnostics);
         const r = y ? parseWithSchema(y, customerFileSchema) : undefined;
@@ -143,7 +145,7 @@ function readRepoFiles(root: string, diagnostics: Diagnostic[]): RepoFiles {
     }
   }
 
-  for (const file of yamlFilesUnder(root, 'packages', [])) {
+  for (const file of yamlFilesUnder(root, 'packages', [], diagnostics)) {
     const y = readYaml(root, file, diagnostics);
     const r = y ? parseWithSchema(y, packageFileSchema) : undefined;
     if (r) diagnostics.push(...r.diagnostics);
@@ -187,7 +189,7 @@ function listDir(root: string, rel: string): import('node:fs').Dirent[] {
 }
 
 /** `*.yaml` files under `dir`, recursively, sorted, relative to the root with `/` separators. */
-function yamlFilesUnder(root: string, dir: string, skip: string[]): string[] {
+function yamlFilesUnder(root: string, dir: string, skip: string[], diagnostics: Diagnostic[]): string[] {
   const out: string[] = [];
   const walk = (rel: string) => {
     if (skip.includes(rel)) return;
@@ -195,12 +197,24 @@ function yamlFilesUnder(root: string, dir: string, skip: string[]): string[] {
       const child = posix.join(rel, e.name);
       if (e.isDirectory()) walk(child);
       else if (e.isFile() && e.name.endsWith('.yaml')) out.push(child);
+      else if (e.isFile() && e.name.endsWith('.yml')) diagnostics.push(misnamed(child));
       else if (e.isSymbolicLink() && statSync(join(root, child), { throwIfNoEntry: false })?.isFile())
         out.push(child);
     }
   };
   walk(dir);
   return out;
+}
+
+/** A `*.yml` file where Aare reads only `*.yaml`: reported, or it would silently not exist. */
+function misnamed(file: string) {
+  return error(
+    'SCHEMA',
+    `Aare reads only .yaml files: rename ${file} to ${file.replace(/\.yml$/, '.yaml')}`,
+    {
+      source: pos1(file),
+    },
+  );
 }
 
 function baseName(file: string): string {
