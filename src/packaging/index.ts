@@ -3,7 +3,7 @@
  * rpmbuild, in-process signing, upload), and the context repository commands open (state
  * directory, store, provider key). It never serves HTTP and never edits the control repository.
  */
-export { openRepoContext, loadProviderKey, stateDirOf } from './packaging-context.js';
+export { openRepoContext, loadProviderKey, stateDirOf, repositoryBaseUrl } from './packaging-context.js';
 export type { RepoContext, RepoContextOptions } from './packaging-context.js';
 export { buildPackage, resolveGitSource } from './package-builder.js';
 export type { BuildOptions, BuildOutcome } from './package-builder.js';

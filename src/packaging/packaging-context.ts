@@ -60,6 +60,20 @@ export async function openRepoContext(opts: RepoContextOptions = {}): Promise<Re
 }
 
 /**
+ * The base URL clients reach `aare serve` at: AARE_SERVE_URL, else aare.yaml's
+ * `endpoints.repository.baseUrl`, else http://127.0.0.1:8080 (serve's default).
+ */
+export async function repositoryBaseUrl(root: string): Promise<string> {
+  if (process.env.AARE_SERVE_URL) return process.env.AARE_SERVE_URL;
+  const aareYaml = join(resolve(root), 'aare.yaml');
+  if (existsSync(aareYaml)) {
+    const v = parseDocument(await readFile(aareYaml, 'utf8')).getIn(['endpoints', 'repository', 'baseUrl']);
+    if (typeof v === 'string' && /^https?:\/\//.test(v)) return v;
+  }
+  return 'http://127.0.0.1:8080';
+}
+
+/**
  * The provider's key from aare.yaml's `packageSigning.key` (`file:path` relative to the control
  * repository, or `env:VAR` holding the armored key). A `file:` key under .aare/ that does not
  * exist yet is generated there (a throwaway key for demos and tests); any other missing key is an

@@ -322,7 +322,7 @@ class LocalRepoService implements RepoService {
           diagnostics: [
             error(
               'CONFLICT',
-              `${shownAs}: repository '${repository}' already holds ${filename} with other content (sha256 ${clash.sha256.slice(0, 12)}); a released version is never replaced, build a new release instead`,
+              `repository '${repository}' already holds ${filename} with other content (sha256 ${clash.sha256.slice(0, 12)}); a released version is never replaced, build a new release instead`,
               { field: shownAs },
             ),
           ],

@@ -38,7 +38,7 @@ export async function checkRpm(
   shownAs = path,
 ): Promise<{ value?: CheckedRpm; diagnostics: Diagnostic[] }> {
   const fail = (code: 'RPM_INVALID' | 'RPM_SIGNATURE', summary: string) => ({
-    diagnostics: [error(code, `${shownAs}: ${summary}`, { field: shownAs })],
+    diagnostics: [error(code, summary, { field: shownAs })],
   });
   let rpm: RpmFile;
   try {

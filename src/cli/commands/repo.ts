@@ -231,15 +231,18 @@ export function register(program: Command): void {
       .description('List distributions: URL, customer, environment, packages, gpgkey')
       .option(
         '--url <base>',
-        'base URL of aare serve',
-        process.env.AARE_SERVE_URL ?? 'http://127.0.0.1:8080',
+        'base URL of aare serve (default: AARE_SERVE_URL, else endpoints.repository.baseUrl of aare.yaml)',
       ),
   ).action(
-    action(async (o: Common & { url: string }) => {
+    action(async (o: Common & { url?: string }) => {
       const ctx = await open(o);
       try {
         const { distributionsJson } = await import('../../server/index.js');
-        const list = distributionsJson(await ctx.repo.distributions(), o.url);
+        const { repositoryBaseUrl } = await import('../../packaging/index.js');
+        const list = distributionsJson(
+          await ctx.repo.distributions(),
+          o.url ?? (await repositoryBaseUrl(o.repo)),
+        );
         if (o.json) return json(list);
         out(
           await table(
