@@ -109,7 +109,21 @@ export function buildCloudConfig(input: CloudConfigInput): Record<string, unknow
   return doc;
 }
 
+// The users section is the same for every VM of a provider: written once per users array.
+const usersText = new WeakMap<readonly CloudUser[], string>();
+
 /** The user-data text: `#cloud-config` and the document in YAML. */
 export function renderUserData(input: CloudConfigInput): string {
-  return '#cloud-config\n' + emitYaml(buildCloudConfig(input));
+  const doc = buildCloudConfig(input);
+  let text = '#cloud-config\n';
+  for (const [key, value] of Object.entries(doc)) {
+    if (key === 'users') {
+      let users = usersText.get(input.users);
+      if (users === undefined) usersText.set(input.users, (users = emitYaml({ users: value })));
+      text += users;
+    } else {
+      text += emitYaml({ [key]: value });
+    }
+  }
+  return text;
 }

@@ -64,12 +64,14 @@ export interface DnsName {
 }
 
 export interface BackupJob {
+  /** Sorted, without duplicates: every profile's backup paths and the backup profile's extra_paths. */
   paths: string[];
   /** Daily start time, HH:MM in the provider's maintenance time zone. */
   schedule: string;
-  retention: { daily: number; weekly: number; monthly: number };
-  /** Hiera keys that gave schedule and retention (or `default`). */
-  from: { schedule: string; retention: string };
+  /** Snapshots are kept this many days (restic `forget --keep-within <n>d`). */
+  retentionDays: number;
+  /** The parameters that gave schedule and retention (`<puppet class>::<parameter>`), or `default`. */
+  from: { schedule: string; retentionDays: string };
 }
 
 export interface LogFile {
@@ -97,7 +99,7 @@ export interface DesiredInput {
   dnsDomain: string;
   network: { cidr: string };
   profiles: ProfileNeeds[];
-  backupSettings: { schedule: string; retention: BackupJob['retention']; from: BackupJob['from'] };
+  backupSettings: { schedule: string; retentionDays: number; extraPaths: string[]; from: BackupJob['from'] };
   userDataSha256: string;
 }
 
@@ -166,10 +168,11 @@ export function buildDesired(input: DesiredInput): DesiredState {
     mail: { relay: mailProfiles.length > 0, profiles: mailProfiles },
   };
   if (backupPaths.size > 0) {
+    for (const path of input.backupSettings.extraPaths) backupPaths.add(path);
     desired.backup = {
       paths: [...backupPaths].sort(),
       schedule: input.backupSettings.schedule,
-      retention: input.backupSettings.retention,
+      retentionDays: input.backupSettings.retentionDays,
       from: input.backupSettings.from,
     };
   }

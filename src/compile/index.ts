@@ -4,6 +4,13 @@
  * Reads the control repository's templates; never touches the network, a database or a cloud,
  * and never writes to stdout.
  */
+export { compileVm, compileAll, createCompileContext, TRUSTED_EXTENSION_OIDS } from './vm-compile.js';
+export type { CompiledVm, CompileContext } from './vm-compile.js';
+export { compileRepository, compiledFiles, writeCompiled } from './compile-output.js';
+export type { VmSelector } from './compile-output.js';
+export { validateRepository } from './repository-validate.js';
+export { resolveParameters, describeOrigin } from './parameter-resolve.js';
+export type { ParameterOrigin, ResolvedParameter, ResolvedProfile } from './parameter-resolve.js';
 export { buildCloudConfig, renderUserData } from './cloud-init-render.js';
 export type {
   CloudConfigInput,
@@ -24,6 +31,7 @@ export type {
   BackupJob,
   LogFile,
 } from './desired-state.js';
+export { BACKUP_PROFILE, BACKUP_DEFAULTS } from './backup-settings.js';
 export { TemplateCache } from './template-render.js';
 export type { TemplateData } from './template-render.js';
 export { emitYaml } from './yaml-emit.js';

@@ -46,21 +46,28 @@ export class TemplateCache {
   >();
 
   /**
-   * Renders the template at `absolutePath` (shown to the user as `displayPath`). A template that
+   * Renders the template at `absolutePath` (shown to the user as `displayPath`, which may be
+   * given as a function: it is computed only when needed). A template that
    * does not exist, does not parse or throws while rendering comes back as a TEMPLATE diagnostic
    * with the template's line.
    */
-  render(absolutePath: string, displayPath: string, data: TemplateData, address: string): RenderOutcome {
+  render(
+    absolutePath: string,
+    displayPath: string | (() => string),
+    data: TemplateData,
+    address: string,
+  ): RenderOutcome {
     let entry = this.compiled.get(absolutePath);
     if (!entry) {
-      entry = this.compile(absolutePath, displayPath);
+      entry = this.compile(absolutePath, typeof displayPath === 'string' ? displayPath : displayPath());
       this.compiled.set(absolutePath, entry);
     }
     if (entry.failure) return { diagnostic: { ...entry.failure, address } };
     try {
       return { text: this.eta.render(entry.fn!, data) };
     } catch (err) {
-      return { diagnostic: this.runtimeFailure(entry.text!, displayPath, data, address, err) };
+      const display = typeof displayPath === 'string' ? displayPath : displayPath();
+      return { diagnostic: this.runtimeFailure(entry.text!, display, data, address, err) };
     }
   }
 

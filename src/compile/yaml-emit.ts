@@ -28,7 +28,10 @@ function emitBlock(value: Collection, indent: number, out: string[]): void {
   if (Array.isArray(value)) {
     for (const item of value) {
       if (isBlockCollection(item)) {
-        if (Array.isArray(item)) {
+        if (Array.isArray(item) && item.every(isFlowScalar)) {
+          // a short list inside a list (runcmd's argv) reads best as `- [a, b]`
+          out.push(pad, '- [', item.map((x) => scalar(x, 0, true)).join(', '), ']\n');
+        } else if (Array.isArray(item)) {
           out.push(pad, '-\n');
           emitBlock(item, indent + 2, out);
         } else {
@@ -63,11 +66,16 @@ function emitMapping(value: Record<string, unknown>, indent: number, out: string
   if (first && inline) out.push('{}\n');
 }
 
-function scalar(value: unknown, indent: number): string {
+function isFlowScalar(value: unknown): boolean {
+  return value === null || ['string', 'number', 'boolean'].includes(typeof value);
+}
+
+/** `flow`: inside `[...]`, where block scalars cannot stand. */
+function scalar(value: unknown, indent: number, flow = false): string {
   if (value === null || value === undefined) return 'null';
   switch (typeof value) {
     case 'string':
-      return stringScalar(value, indent, false);
+      return stringScalar(value, indent, flow);
     case 'number':
       if (!Number.isFinite(value)) throw new Error(`cannot write ${value} as YAML`);
       return String(value);
@@ -80,21 +88,25 @@ function scalar(value: unknown, indent: number): string {
     case 'bigint':
     case 'function':
     case 'symbol':
-      throw new Error(`cannot write a ${typeof value} as YAML`);
+      break;
   }
+  throw new Error(`cannot write a ${typeof value} as YAML`);
 }
 
 // Plain scalars that every YAML 1.1/1.2 reader keeps as the same string: start with a letter,
 // `/` or `_` (never a digit: numbers, dates and octal modes are quoted), and hold no character that YAML gives meaning to (`:`, `#`, flow
 // indicators, quotes, spaces at the ends).
-const SAFE_PLAIN = /^[A-Za-z_/][A-Za-z0-9_./@%+=~-]*(?: [A-Za-z0-9_./@%+=~()-]+)*$/;
+// A `:` is allowed inside a word (`profile::base`, `http://x`), never at its end, where it
+// would start a mapping value.
+const SAFE_PLAIN =
+  /^[A-Za-z_/][A-Za-z0-9_./@%+=~-]*(?::+[A-Za-z0-9_./@%+=~-]+)*(?: [A-Za-z0-9_./@%+=~()-]+(?::+[A-Za-z0-9_./@%+=~()-]+)*)*$/;
 // Words YAML 1.1 resolves to booleans or null; numbers are caught by the digit rule below.
 const RESERVED =
   /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL)$/;
 
-function stringScalar(text: string, indent: number, isKey: boolean): string {
+function stringScalar(text: string, indent: number, inline: boolean): string {
   if (SAFE_PLAIN.test(text) && !RESERVED.test(text) && !looksLikeNumberOrDate(text)) return text;
-  if (!isKey && text.includes('\n') && /\S/.test(text) && isPrintableBlock(text))
+  if (!inline && text.includes('\n') && /\S/.test(text) && isPrintableBlock(text))
     return literalBlock(text, indent);
   return JSON.stringify(text);
 }

@@ -35,6 +35,7 @@ export const errorCodes = {
   // compile
   PARAM_MISSING: { http: 400, exit: 1, doc: 'A required profile parameter has no value.' },
   TEMPLATE: { http: 400, exit: 1, doc: 'A profile template cannot be rendered.' },
+  PUPPET_RESERVED_NAME: { http: 400, exit: 1, doc: 'A profile parameter has a name Puppet refuses for a class parameter.' },
   // engine / providers
   PLAN_STALE: { http: 409, exit: 1, doc: 'The state changed since the plan was made.' },
   LOCKED: { http: 409, exit: 1, doc: 'Another apply holds the lock.' },

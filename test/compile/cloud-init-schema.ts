@@ -29,3 +29,37 @@ export function cloudInitSchemaErrors(userData: string): string | undefined {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** Checks many user-data documents with `cloud-init schema`, a few processes at a time. */
+export async function cloudInitSchemaErrorsMany(
+  docs: { name: string; userData: string }[],
+  concurrency = 4,
+): Promise<Map<string, string>> {
+  const { spawn } = await import('node:child_process');
+  const dir = mkdtempSync(join(tmpdir(), 'aare-cloud-init-'));
+  const failures = new Map<string, string>();
+  let next = 0;
+  const worker = async () => {
+    while (next < docs.length) {
+      const i = next++;
+      const doc = docs[i]!;
+      const file = join(dir, `user-data-${i}`);
+      writeFileSync(file, doc.userData);
+      const { status, out } = await new Promise<{ status: number | null; out: string }>((done) => {
+        const p = spawn('cloud-init', ['schema', '--config-file', file]);
+        let out = '';
+        p.stdout.on('data', (b: Buffer) => (out += b.toString()));
+        p.stderr.on('data', (b: Buffer) => (out += b.toString()));
+        p.on('close', (status) => done({ status, out }));
+      });
+      if (status !== 0 || !/Valid cloud-config/.test(out) || /deprecat/i.test(out))
+        failures.set(doc.name, out.trim());
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return failures;
+}

@@ -50,8 +50,9 @@ const base: DesiredInput = {
   ],
   backupSettings: {
     schedule: '02:30',
-    retention: { daily: 7, weekly: 4, monthly: 6 },
-    from: { schedule: 'aare::backup::schedule', retention: 'default' },
+    retentionDays: 30,
+    extraPaths: ['/opt/data'],
+    from: { schedule: 'profile::backup_client::schedule', retentionDays: 'default' },
   },
   userDataSha256: 'ab'.repeat(32),
 };
@@ -81,7 +82,8 @@ test('DNS names: the FQDN first, then profile names in the environment zone, onc
 
 test('backup, logs, mail and network', () => {
   const d = buildDesired(base);
-  assert.deepEqual(d.backup?.paths, ['/etc', '/srv']);
+  assert.deepEqual(d.backup?.paths, ['/etc', '/opt/data', '/srv']);
+  assert.equal(d.backup?.retentionDays, 30);
   assert.equal(d.backup?.schedule, '02:30');
   assert.deepEqual(
     d.logs.map((l) => [l.path, l.tag]),

@@ -58,6 +58,15 @@ const tricky = [
   '<<',
   '=',
   'https://repo.example.net/repos/muster-ag/test/',
+  'profile::base',
+  'a:',
+  'a::',
+  'a:b c:',
+  'a :b',
+  '::x',
+  'x::',
+  'a:#b',
+  '1.3.6.1.4.1.34380.1.2.1',
   '/etc/nginx/conf.d/shop.conf',
 ];
 
@@ -95,6 +104,18 @@ test('nested collections, empty ones and scalars of every kind', () => {
   roundTrips([]);
   roundTrips({});
   roundTrips('just a string');
+});
+
+test('lists of scalars inside lists are written in flow style', () => {
+  const value = {
+    runcmd: [
+      ['systemctl', 'enable', '--now', 'x'],
+      ['a,b', 'multi\nline', null, 1, true],
+    ],
+  };
+  const text = emitYaml(value);
+  assert.match(text, /^- \[systemctl, enable, "--now", x\]$/m);
+  roundTrips(value);
 });
 
 test('undefined mapping values are left out, as JSON does', () => {

@@ -1,0 +1,54 @@
+// `aare compile CUSTOMER/ENV/VM | --all`: a VM's cloud-init user-data, Puppet ENC and desired
+// state. With --out DIR every VM gets DIR/<customer>/<env>/<vm>/{user-data,enc.yaml,desired.json};
+// nothing is written when any VM fails to compile.
+import type { Command } from 'commander';
+import { DiagnosticsError, hasErrors } from '../../diag/index.js';
+import { action, oneOf, printDiagnostics, UsageError } from '../cli-run.js';
+
+const formats = ['json', 'cloud-init', 'enc'] as const;
+
+interface CompileOptions {
+  all?: boolean;
+  repo: string;
+  format: string;
+  out?: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command('compile')
+    .description('compile VMs: cloud-init user-data, Puppet ENC and desired state (resource needs)')
+    .argument('[address]', 'the VM as customer/environment/vm')
+    .option('--all', 'compile every VM of the control repository')
+    .option('--repo <dir>', 'control repository', '.')
+    .option('--format <format>', `what to print: ${formats.join(', ')}`, 'json')
+    .option('--out <dir>', 'write user-data, enc.yaml and desired.json per VM under this directory')
+    .action(
+      action(async (address: string | undefined, opts: CompileOptions) => {
+        const format = oneOf('--format', opts.format, formats);
+        if ((address === undefined) === !opts.all)
+          throw new UsageError('give a VM address (customer/env/vm) or --all');
+        if (opts.all && !opts.out && format !== 'json')
+          throw new UsageError(`--all prints JSON lines; for --format ${format} give --out DIR`);
+        const { compileRepository, writeCompiled, compiledFiles } = await import('../../compile/index.js');
+        const result = compileRepository(opts.repo, opts.all ? { all: true } : { address: address! });
+        if (hasErrors(result.diagnostics)) throw new DiagnosticsError(result.diagnostics);
+        printDiagnostics(result.diagnostics);
+        const compiled = result.value;
+        if (opts.out) {
+          await writeCompiled(opts.out, compiled);
+          process.stderr.write(
+            `compiled ${compiled.length} VM${compiled.length === 1 ? '' : 's'} into ${opts.out}\n`,
+          );
+          return;
+        }
+        for (const vm of compiled) {
+          const files = compiledFiles(vm);
+          if (format === 'cloud-init') process.stdout.write(files.userData);
+          else if (format === 'enc') process.stdout.write(files.encYaml);
+          else if (opts.all) process.stdout.write(JSON.stringify(vm) + '\n');
+          else process.stdout.write(JSON.stringify(vm, null, 2) + '\n');
+        }
+      }),
+    );
+}

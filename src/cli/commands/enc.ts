@@ -1,0 +1,24 @@
+// `aare enc CERTNAME`: Puppet's external node classifier. Puppet runs it with the node's certname
+// (its FQDN) and reads the YAML on stdout; a non-zero exit makes Puppet fail the run.
+import type { Command } from 'commander';
+import { DiagnosticsError, hasErrors } from '../../diag/index.js';
+import { action } from '../cli-run.js';
+
+export function register(program: Command): void {
+  program
+    .command('enc')
+    .description(
+      'print the Puppet ENC document (classes, environment, parameters) of the VM with this certname',
+    )
+    .argument('<certname>', "the node's certname: its FQDN")
+    .option('--repo <dir>', 'control repository', '.')
+    .action(
+      action(async (certname: string, opts: { repo: string }) => {
+        const { compileRepository, compiledFiles } = await import('../../compile/index.js');
+        const result = compileRepository(opts.repo, { certname });
+        if (hasErrors(result.diagnostics)) throw new DiagnosticsError(result.diagnostics);
+        // warnings are for `aare validate`; Puppet reads only stdout and the exit code
+        process.stdout.write(compiledFiles(result.value[0]!).encYaml);
+      }),
+    );
+}

@@ -1,0 +1,99 @@
+// The files compile writes per VM, and choosing which VMs to compile from a control repository.
+import { mkdirSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { error, hasErrors } from '../diag/index.js';
+import type { Diagnostic, Result } from '../diag/index.js';
+import { loadHiera } from '../hiera/index.js';
+import { findVm, loadControlRepo } from '../model/index.js';
+import type { ControlRepo, Vm } from '../model/index.js';
+import { renderEnc } from './enc-render.js';
+import { puppetNameWarnings } from './puppet-names.js';
+import { createCompileContext, compileVm } from './vm-compile.js';
+import type { CompiledVm } from './vm-compile.js';
+
+/** The three files of a compiled VM, as written under `<out>/<customer>/<env>/<vm>/`. */
+export function compiledFiles(vm: CompiledVm): { userData: string; encYaml: string; desiredJson: string } {
+  return {
+    userData: vm.userData,
+    encYaml: renderEnc(vm.enc),
+    desiredJson: JSON.stringify(vm.desired, null, 2) + '\n',
+  };
+}
+
+/**
+ * Writes `<out>/<customer>/<env>/<vm>/{user-data,enc.yaml,desired.json}` for each VM, replacing
+ * what was there, many files at a time. A failure part-way leaves the VMs written so far;
+ * re-running completes it.
+ */
+export async function writeCompiled(
+  out: string,
+  compiled: readonly CompiledVm[],
+  concurrency = 32,
+): Promise<void> {
+  const parents = new Set(compiled.map((vm) => join(out, ...vm.address.split('/').slice(0, -1))));
+  for (const dir of parents) mkdirSync(dir, { recursive: true });
+  let next = 0;
+  const worker = async () => {
+    while (next < compiled.length) {
+      const vm = compiled[next++]!;
+      const dir = join(out, ...vm.address.split('/'));
+      await mkdir(dir, { recursive: true });
+      const files = compiledFiles(vm);
+      await Promise.all([
+        writeFile(join(dir, 'user-data'), files.userData),
+        writeFile(join(dir, 'enc.yaml'), files.encYaml),
+        writeFile(join(dir, 'desired.json'), files.desiredJson),
+      ]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, compiled.length) }, worker));
+}
+
+export type VmSelector = { all: true } | { address: string } | { certname: string };
+
+/**
+ * Loads the control repository at `dir` and compiles the selected VMs. `value` is empty when
+ * anything failed: a caller writes all or nothing.
+ */
+export function compileRepository(dir: string, selector: VmSelector): Result<CompiledVm[]> {
+  const loaded = loadControlRepo(dir);
+  if (hasErrors(loaded.diagnostics)) return { value: [], diagnostics: loaded.diagnostics };
+  const repo = loaded.value;
+  const selected = selectVms(repo, selector);
+  if ('diagnostic' in selected)
+    return { value: [], diagnostics: [...loaded.diagnostics, selected.diagnostic] };
+  const hiera = loadHiera(repo.hieraConfigFile);
+  const diagnostics: Diagnostic[] = [
+    ...loaded.diagnostics,
+    ...hiera.diagnostics,
+    ...puppetNameWarnings(repo),
+  ];
+  if (hasErrors(hiera.diagnostics)) return { value: [], diagnostics };
+  const ctx = createCompileContext(repo, hiera.value);
+  const value: CompiledVm[] = [];
+  for (const vm of selected.vms) {
+    const r = compileVm(ctx, vm);
+    diagnostics.push(...r.diagnostics);
+    if (r.value) value.push(r.value);
+  }
+  return { value: hasErrors(diagnostics) ? [] : value, diagnostics };
+}
+
+function selectVms(repo: ControlRepo, selector: VmSelector): { vms: Vm[] } | { diagnostic: Diagnostic } {
+  if ('all' in selector) return { vms: repo.vms };
+  if ('address' in selector) {
+    const vm = findVm(repo, selector.address);
+    if (vm) return { vms: [vm] };
+    return {
+      diagnostic: error('NOT_FOUND', `no VM ${selector.address} (expected customer/environment/vm)`, {
+        field: 'address',
+      }),
+    };
+  }
+  const vm = repo.vms.find((v) => v.fqdn === selector.certname);
+  if (vm) return { vms: [vm] };
+  return {
+    diagnostic: error('NOT_FOUND', `no VM has the certname ${selector.certname}`, { field: 'certname' }),
+  };
+}

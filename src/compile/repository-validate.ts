@@ -1,0 +1,69 @@
+// `aare validate`: everything that can be wrong in a control repository, found at once. The
+// model's own checks, every Hiera data file, and a compile of every VM, so a type error or a
+// missing parameter anywhere fails validation with the position of the value.
+import { hasErrors } from '../diag/index.js';
+import type { Diagnostic, Result } from '../diag/index.js';
+import { checkDataFiles, loadHiera } from '../hiera/index.js';
+import { loadControlRepo } from '../model/index.js';
+import { puppetNameWarnings } from './puppet-names.js';
+import { compileVm, createCompileContext } from './vm-compile.js';
+
+export interface ValidationSummary {
+  vms: number;
+  /** VMs that compiled without error. */
+  compiled: number;
+}
+
+export function validateRepository(dir: string): Result<ValidationSummary> {
+  const loaded = loadControlRepo(dir);
+  const repo = loaded.value;
+  const diagnostics: Diagnostic[] = [...loaded.diagnostics];
+  const summary: ValidationSummary = { vms: repo.vms.length, compiled: 0 };
+  if (!repo.hieraConfigFile || !repo.provider) return { value: summary, diagnostics };
+  const hiera = loadHiera(repo.hieraConfigFile);
+  diagnostics.push(...hiera.diagnostics);
+  if (hasErrors(hiera.diagnostics)) return { value: summary, diagnostics };
+  diagnostics.push(...checkDataFiles(hiera.value), ...puppetNameWarnings(repo));
+  const ctx = createCompileContext(repo, hiera.value);
+  const perVm: Diagnostic[] = [];
+  for (const vm of repo.vms) {
+    const r = compileVm(ctx, vm);
+    perVm.push(...r.diagnostics);
+    if (r.value) summary.compiled++;
+  }
+  diagnostics.push(...collapseRepeats(perVm));
+  return { value: summary, diagnostics: dedupe(diagnostics) };
+}
+
+/**
+ * One bad value in common data shows up in every VM's compile; report it once, at its
+ * position, naming the first VM and how many more it breaks.
+ */
+function collapseRepeats(diagnostics: Diagnostic[]): Diagnostic[] {
+  const groups = new Map<string, { first: Diagnostic; more: number }>();
+  for (const d of diagnostics) {
+    const summary =
+      d.address && d.summary.startsWith(`${d.address}: `) ? d.summary.slice(d.address.length + 2) : d.summary;
+    const s = d.source;
+    const key = `${d.code}\0${s ? `${s.file}:${s.start.line}:${s.start.col}` : ''}\0${summary}`;
+    const g = groups.get(key);
+    if (g) g.more++;
+    else groups.set(key, { first: d, more: 0 });
+  }
+  return [...groups.values()].map(({ first, more }) =>
+    more === 0
+      ? first
+      : { ...first, summary: `${first.summary} (and ${more} more VM${more === 1 ? '' : 's'})` },
+  );
+}
+
+function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diagnostics.filter((d) => {
+    const s = d.source;
+    const key = `${d.code}\0${s ? `${s.file}:${s.start.line}:${s.start.col}` : ''}\0${d.summary}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

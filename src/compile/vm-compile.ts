@@ -1,0 +1,240 @@
+// One VM from model to its three documents: cloud-init user-data, Puppet ENC, desired state.
+import { createHash } from 'node:crypto';
+import { relative } from 'node:path';
+import { error } from '../diag/index.js';
+import type { Diagnostic, Result } from '../diag/index.js';
+import { loadHiera } from '../hiera/index.js';
+import type { Hiera } from '../hiera/index.js';
+import { vmFacts } from '../model/index.js';
+import type { ControlRepo, Vm } from '../model/index.js';
+import { backupSettings } from './backup-settings.js';
+import { renderUserData } from './cloud-init-render.js';
+import type { CloudFile, CloudUser, PuppetBootstrap } from './cloud-init-render.js';
+import { buildDesired } from './desired-state.js';
+import type { DesiredState } from './desired-state.js';
+import type { EncDocument } from './enc-render.js';
+import { resolveParameters } from './parameter-resolve.js';
+import type { ResolvedProfile } from './parameter-resolve.js';
+import { TemplateCache } from './template-render.js';
+import type { TemplateData } from './template-render.js';
+
+export interface CompiledVm {
+  address: string;
+  /** cloud-init user-data (`#cloud-config`). */
+  userData: string;
+  enc: EncDocument;
+  desired: DesiredState;
+}
+
+/**
+ * Puppet trusted extensions the agent puts into its certificate request. pp_role and
+ * pp_environment are Puppet's registered names; reseller and customer use Puppet's private arc
+ * (1.3.6.1.4.1.34380.1.2). Map them to names on the Puppet server with
+ * custom_trusted_oid_mapping.yaml (see docs/desired-state.md).
+ */
+export const TRUSTED_EXTENSION_OIDS = {
+  reseller: '1.3.6.1.4.1.34380.1.2.1',
+  customer: '1.3.6.1.4.1.34380.1.2.2',
+} as const;
+
+/** What compiling many VMs shares: one Hiera (data files parsed once) and one template cache. */
+export interface CompileContext {
+  repo: ControlRepo;
+  hiera: Hiera;
+  templates: TemplateCache;
+  /** The provider's users as cloud-init creates them: the same for every VM. */
+  users: CloudUser[];
+}
+
+export function createCompileContext(repo: ControlRepo, hiera: Hiera): CompileContext {
+  const users = repo.provider.users.map((u) => ({
+    name: u.name,
+    sshAuthorizedKeys: u.sshKeys,
+    groups: u.sudo ? ['wheel'] : [],
+    sudo: u.sudo ? 'ALL=(ALL) NOPASSWD:ALL' : undefined,
+  }));
+  return { repo, hiera, templates: new TemplateCache(), users };
+}
+
+/** Compiles one VM. `value` is undefined when any error was found (all are reported). */
+export function compileVm(repo: ControlRepo, hiera: Hiera, vm: Vm): Result<CompiledVm | undefined>;
+export function compileVm(ctx: CompileContext, vm: Vm): Result<CompiledVm | undefined>;
+export function compileVm(
+  a: ControlRepo | CompileContext,
+  b: Hiera | Vm,
+  c?: Vm,
+): Result<CompiledVm | undefined> {
+  const ctx = c === undefined ? (a as CompileContext) : createCompileContext(a as ControlRepo, b as Hiera);
+  const vm = c ?? (b as Vm);
+  const diagnostics: Diagnostic[] = [];
+  const value = compileInContext(ctx, vm, diagnostics);
+  return { value: diagnostics.some((d) => d.severity === 'error') ? undefined : value, diagnostics };
+}
+
+/** Compiles every VM of the repository with one Hiera; `value` holds the VMs that compiled. */
+export function compileAll(repo: ControlRepo): Result<CompiledVm[]> {
+  const loaded = loadHiera(repo.hieraConfigFile);
+  if (loaded.diagnostics.some((d) => d.severity === 'error'))
+    return { value: [], diagnostics: loaded.diagnostics };
+  const ctx = createCompileContext(repo, loaded.value);
+  const diagnostics: Diagnostic[] = [...loaded.diagnostics];
+  const value: CompiledVm[] = [];
+  for (const vm of repo.vms) {
+    const before = diagnostics.length;
+    const compiled = compileInContext(ctx, vm, diagnostics);
+    if (!diagnostics.slice(before).some((d) => d.severity === 'error')) value.push(compiled);
+  }
+  return { value, diagnostics };
+}
+
+function compileInContext(ctx: CompileContext, vm: Vm, diagnostics: Diagnostic[]): CompiledVm {
+  const { repo, hiera } = ctx;
+  const provider = repo.provider;
+  const facts = vmFacts(repo, vm);
+  const profiles = resolveParameters(repo, hiera, vm, facts, diagnostics);
+  const customer = repo.customers.get(vm.customer);
+  const environment = customer?.environments.get(vm.environment);
+
+  const vmInfo = {
+    name: vm.name,
+    hostname: vm.name,
+    fqdn: vm.fqdn,
+    reseller: vm.reseller,
+    customer: vm.customer,
+    environment: vm.environment,
+    role: vm.role,
+    profiles: vm.profiles,
+  };
+
+  const userData = renderUserData({
+    hostname: vm.name,
+    fqdn: vm.fqdn,
+    users: ctx.users,
+    yumRepos: [distributionRepo(repo, vm)],
+    packages: unique(profiles.flatMap((p) => p.profile.packages)),
+    files: renderFiles(ctx, vm, vmInfo, facts, profiles, diagnostics),
+    services: unique(profiles.flatMap((p) => p.profile.services)),
+    puppet: puppetBootstrap(repo, vm),
+  });
+
+  const enc: EncDocument = {
+    classes: Object.fromEntries(
+      profiles.map((p) => [
+        p.profile.puppetClass,
+        Object.fromEntries([...p.parameters].map(([name, r]) => [name, r.value])),
+      ]),
+    ),
+    environment: provider.puppet?.environment ?? 'production',
+    parameters: {
+      reseller: vm.reseller,
+      customer: vm.customer,
+      role: vm.role,
+      aare_environment: vm.environment,
+    },
+  };
+
+  const desired = buildDesired({
+    address: vm.address,
+    vm: vmInfo,
+    flavor: vm.flavor,
+    image: vm.image,
+    dnsDomain: provider.dnsDomain,
+    network: { cidr: environment?.network.cidr ?? '' },
+    profiles: profiles.map(({ profile: p }) => ({
+      name: p.name,
+      firewall: p.firewall,
+      backupPaths: p.backup.paths,
+      logs: p.logs,
+      dnsNames: p.dnsNames,
+      sendsMail: p.sendsMail,
+    })),
+    backupSettings: backupSettings(repo, hiera, vm, facts, profiles),
+    userDataSha256: createHash('sha256').update(userData).digest('hex'),
+  });
+
+  return { address: vm.address, userData, enc, desired };
+}
+
+function distributionRepo(repo: ControlRepo, vm: Vm) {
+  const provider = repo.provider;
+  const base = provider.endpoints.repository.baseUrl.replace(/\/+$/, '');
+  return {
+    id: `${provider.name}-${vm.customer}-${vm.environment}`,
+    name: `${provider.displayName ?? provider.name}: ${vm.customer} ${vm.environment}`,
+    baseurl: `${base}/repos/${vm.customer}/${vm.environment}/`,
+    gpgkey: `${base}/keys/RPM-GPG-KEY-${provider.name}`,
+  };
+}
+
+function puppetBootstrap(repo: ControlRepo, vm: Vm): PuppetBootstrap | undefined {
+  const puppet = repo.provider.puppet;
+  if (!puppet) return undefined;
+  return {
+    server: puppet.port === 8140 ? puppet.server : `${puppet.server}:${puppet.port}`,
+    certname: vm.fqdn,
+    environment: puppet.environment,
+    packageName: 'puppet-agent',
+    extensionRequests: {
+      pp_role: vm.role,
+      pp_environment: vm.environment,
+      [TRUSTED_EXTENSION_OIDS.reseller]: vm.reseller,
+      [TRUSTED_EXTENSION_OIDS.customer]: vm.customer,
+    },
+  };
+}
+
+function renderFiles(
+  ctx: CompileContext,
+  vm: Vm,
+  vmInfo: TemplateData['vm'],
+  facts: Record<string, unknown>,
+  profiles: ResolvedProfile[],
+  diagnostics: Diagnostic[],
+): CloudFile[] {
+  const files: CloudFile[] = [];
+  const writtenBy = new Map<string, string>();
+  for (const { profile, parameters } of profiles) {
+    if (profile.files.length === 0) continue;
+    const params = Object.fromEntries([...parameters].map(([name, r]) => [name, r.value]));
+    for (const f of profile.files) {
+      const other = writtenBy.get(f.path);
+      if (other !== undefined) {
+        diagnostics.push(
+          error('TEMPLATE', `${vm.address}: profiles ${other} and ${profile.name} both write ${f.path}`, {
+            address: vm.address,
+            source: profile.source,
+          }),
+        );
+        continue;
+      }
+      writtenBy.set(f.path, profile.name);
+      const display = relative(ctx.repo.root, f.templateFile);
+      const outcome = ctx.templates.render(
+        f.templateFile,
+        display,
+        { params, vm: vmInfo, facts },
+        vm.address,
+      );
+      if ('diagnostic' in outcome) {
+        diagnostics.push(outcome.diagnostic);
+        continue;
+      }
+      files.push({
+        path: f.path,
+        content: outcome.text,
+        mode: f.mode === undefined ? undefined : f.mode.padStart(4, '0'),
+        owner: fileOwner(f.owner, f.group),
+      });
+    }
+  }
+  return files;
+}
+
+function fileOwner(owner: string | undefined, group: string | undefined): string | undefined {
+  if (owner === undefined && group === undefined) return undefined;
+  return group === undefined ? owner : `${owner ?? 'root'}:${group}`;
+}
+
+function unique(items: string[]): string[] {
+  return [...new Set(items)];
+}
