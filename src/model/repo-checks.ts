@@ -65,7 +65,7 @@ const didYouMean = (name: string, known: Iterable<string>) => {
 
 export function checkRepo(files: RepoFiles, diagnostics: Diagnostic[]): ControlRepo {
   const f = new Findings(diagnostics);
-  const provider = files.provider?.data ?? ({ source: pos1('aare.yaml') } as Provider);
+  const provider = files.provider?.data ?? emptyProvider();
   const repo: ControlRepo = {
     root: files.root,
     provider,
@@ -86,6 +86,39 @@ export function checkRepo(files: RepoFiles, diagnostics: Diagnostic[]): ControlR
   buildPackages(f, files, repo);
   repo.vms.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
   return repo;
+}
+
+/**
+ * Stands in for an aare.yaml that did not load, so that code reading a partial model finds
+ * empty lists rather than undefined. Its diagnostics already say what is wrong.
+ */
+function emptyProvider(): Provider {
+  const none = '';
+  return {
+    name: none,
+    dnsDomain: none,
+    endpoints: {
+      openstack: { cloud: none },
+      dns: { api: none, apiKey: none, server: 'localhost' },
+      repository: { baseUrl: none },
+      backup: { repository: none, password: none },
+      logging: { target: none, protocol: 'tcp' },
+      mail: { relay: none },
+    },
+    users: [],
+    packageSigning: { key: none },
+    maintenance: {
+      timezone: 'Europe/Zurich',
+      freeze: { dayOfMonth: 1, time: '00:00' },
+      test: { afterFreeze: 'P0D' },
+      production: { afterFreeze: 'P7D', requiresAcceptance: true },
+    },
+    flavors: {},
+    images: {},
+    typeAliases: {},
+    sharedRepositories: [],
+    source: pos1('aare.yaml'),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
