@@ -150,6 +150,18 @@ class Scope {
   }
 }
 
+/**
+ * What `puppet lookup --node N --facts F` has at top scope besides the facts (`%{environment}`
+ * is 'production' there). Pass as `variables` to answer exactly as that command does.
+ */
+export const puppetLookupVariables: Readonly<Record<string, unknown>> = Object.freeze({
+  environment: 'production',
+  name: 'main',
+  title: 'main',
+  module_name: '',
+  server_facts: Object.freeze({}),
+});
+
 const LOOKUP_OPTIONS = 'lookup_options';
 const HASH_STRATEGY = strategyOf('hash');
 

@@ -23,15 +23,6 @@ interface LookupCliOptions {
 
 const strategies = ['first', 'unique', 'hash', 'deep'] as const;
 
-/** What `puppet lookup --node N --facts F` has at top scope besides the facts. */
-const PUPPET_LOOKUP_VARIABLES = {
-  environment: 'production',
-  name: 'main',
-  title: 'main',
-  module_name: '',
-  server_facts: {},
-};
-
 export function register(program: Command): void {
   program
     .command('lookup')
@@ -63,8 +54,9 @@ async function runLookup(key: string, opts: LookupCliOptions): Promise<number> {
       throw new UsageError(`--default must be a JSON value, got '${opts.default}'`);
     }
   }
-  const { configFile, facts, variables } = await factsAndConfig(opts);
-  const { loadHiera, renderExplain } = await import('../../hiera/index.js');
+  const { loadHiera, renderExplain, puppetLookupVariables } = await import('../../hiera/index.js');
+  const { configFile, facts, standalone } = await factsAndConfig(opts);
+  const variables = standalone ? puppetLookupVariables : undefined;
   const { value: hiera } = loadHiera(configFile);
   const result = hiera.lookup(key, {
     facts,
@@ -112,7 +104,7 @@ function mergeOption(opts: LookupCliOptions): MergeOption | undefined {
 
 async function factsAndConfig(
   opts: LookupCliOptions,
-): Promise<{ configFile: string; facts: Record<string, unknown>; variables?: Record<string, unknown> }> {
+): Promise<{ configFile: string; facts: Record<string, unknown>; standalone: boolean }> {
   if (opts.vm !== undefined) {
     if (opts.config !== undefined || opts.facts !== undefined) {
       throw new UsageError(
@@ -132,7 +124,7 @@ async function factsAndConfig(
         `no VM '${opts.vm}' in ${opts.repo} (addresses are customer/environment/vm${near.length ? `; did you mean ${near.join(', ')}?` : ''})`,
       );
     }
-    return { configFile: repo.hieraConfigFile, facts: vmFacts(repo, vm) };
+    return { configFile: repo.hieraConfigFile, facts: vmFacts(repo, vm), standalone: false };
   }
   if (opts.config === undefined)
     throw new UsageError('give --config HIERA_YAML (with --facts FACTS_JSON), or --vm');
@@ -155,5 +147,5 @@ async function factsAndConfig(
     }
     facts = parsed as Record<string, unknown>;
   }
-  return { configFile: opts.config, facts, variables: PUPPET_LOOKUP_VARIABLES };
+  return { configFile: opts.config, facts, standalone: true };
 }
