@@ -1,12 +1,13 @@
-import { error } from '../diag/index.js';
+import { DiagnosticsError, error } from '../diag/index.js';
 import type { Diagnostic, ErrorCode } from '../diag/index.js';
 
 /**
  * A real system refused or failed a call. Carries what a user needs to act: the HTTP status, the
  * system's own message, the Aare address (when the call was about one resource) and the request.
- * Code never classifies it by message text: use `code` and `status`.
+ * Code never classifies it by message text: use `code` and `status`. It is a DiagnosticsError, so
+ * a CLI command that lets it escape prints one diagnostic line and exits non-zero, never a stack.
  */
-export class ProviderError extends Error {
+export class ProviderError extends DiagnosticsError {
   readonly code: ErrorCode;
   /** HTTP status, absent for connection failures and timeouts. */
   readonly status: number | undefined;
@@ -30,7 +31,9 @@ export class ProviderError extends Error {
     requestId?: string;
     cause?: unknown;
   }) {
-    super(opts.message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    super([diagnosticOf(opts)]);
+    this.message = opts.message;
+    if (opts.cause !== undefined) this.cause = opts.cause;
     this.name = 'ProviderError';
     this.code = opts.code;
     this.status = opts.status;
@@ -42,14 +45,24 @@ export class ProviderError extends Error {
 
   /** The same failure as a diagnostic, for the CLI and the API. */
   toDiagnostic(): Diagnostic {
-    const detail = [this.request, this.requestId ? `request id ${this.requestId}` : undefined]
-      .filter((x): x is string => x !== undefined)
-      .join(', ');
-    return error(this.code, this.message, {
-      ...(this.address === undefined ? {} : { address: this.address }),
-      ...(detail ? { detail } : {}),
-    });
+    return diagnosticOf(this);
   }
+}
+
+function diagnosticOf(e: {
+  code: ErrorCode;
+  message: string;
+  address?: string | undefined;
+  request?: string | undefined;
+  requestId?: string | undefined;
+}): Diagnostic {
+  const detail = [e.request, e.requestId ? `request id ${e.requestId}` : undefined]
+    .filter((x): x is string => x !== undefined)
+    .join(', ');
+  return error(e.code, e.message, {
+    ...(e.address === undefined ? {} : { address: e.address }),
+    ...(detail ? { detail } : {}),
+  });
 }
 
 export function isProviderError(err: unknown): err is ProviderError {
