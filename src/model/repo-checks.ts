@@ -48,13 +48,13 @@ export const builtinFacts = [
   'clientcert',
 ] as const;
 
-/** Stands for the aliases of an aare.yaml that did not load: nothing is checked against them. */
-const unknownAliases = new Map<string, PType>();
+/** Alias maps of repositories whose aare.yaml did not load: nothing is checked against them. */
+const unknownAliases = new WeakSet<ReadonlyMap<string, PType>>();
 
 class Findings {
   constructor(readonly list: Diagnostic[]) {}
-  at(code: ErrorCode, summary: string, source: SourceRange, address?: string): void {
-    this.list.push(error(code, summary, address ? { source, address } : { source }));
+  at(code: ErrorCode, summary: string, source: SourceRange): void {
+    this.list.push(error(code, summary, { source }));
   }
 }
 
@@ -79,7 +79,7 @@ export function checkRepo(files: RepoFiles, diagnostics: Diagnostic[]): ControlR
     typeAliases: new Map(),
   };
   if (files.provider) checkProvider(f, files.provider.yaml, provider, repo);
-  else repo.typeAliases = unknownAliases;
+  else unknownAliases.add(repo.typeAliases);
   buildProfiles(f, files, repo);
   buildRoles(f, files, repo);
   buildTenants(f, files, repo);
@@ -236,7 +236,7 @@ function checkAliasRefs(
   aliases: ReadonlyMap<string, PType>,
 ): boolean {
   // aare.yaml did not load: its aliases are unknown, and its own diagnostics say why
-  if (aliases === unknownAliases) return false;
+  if (unknownAliases.has(aliases)) return false;
   let ok = true;
   for (const name of typeAliasNames(t)) {
     if (aliases.has(name)) continue;
@@ -446,7 +446,7 @@ function buildRoles(f: Findings, files: RepoFiles, repo: ControlRepo): void {
         );
         continue;
       }
-      if (repo.typeAliases === unknownAliases && typeAliasNames(declared.type).length > 0) continue;
+      if (unknownAliases.has(repo.typeAliases) && typeAliasNames(declared.type).length > 0) continue;
       const mismatch = checkValue(declared.type, value ?? undefined, repo.typeAliases);
       if (mismatch) f.at('TYPE_MISMATCH', `'${key}' ${mismatch}`, valueRange(y, ['defaults', key]));
     }
