@@ -38,15 +38,23 @@ export async function applyPlan(ctx: EngineContext, plan: Plan): Promise<ApplyRe
   const state = new EngineState(ctx.store);
   const lock = await acquireApplyLock(ctx.store);
   try {
-    await recoverIntents(ctx, state, signal, (address, outcome) =>
+    const recovered = await recoverIntents(ctx, state, signal, (address, outcome) =>
       emit({ type: 'recovered', address, outcome }),
     );
     const serials = await state.serials();
-    const moved = Object.entries(plan.stateSerial).filter(([k, s]) => (serials[k] ?? 0) !== s);
+    const moved = Object.entries(plan.stateSerial)
+      .filter(([k, s]) => (serials[k] ?? 0) !== s)
+      .map(([k]) => k || 'provider-wide');
+    // recovery found what the plan did not expect (an object created by a killed apply, or gone)
+    for (const c of plan.changes) {
+      const outcome = recovered.get(c.address);
+      if ((outcome === 'adopted' && c.action === 'create') || (outcome === 'gone' && c.adopt))
+        moved.push(c.address);
+    }
     if (moved.length > 0) {
       const diagnostic = error(
         'PLAN_STALE',
-        `the state changed since plan ${plan.id} was made (${moved.map(([k]) => k || 'provider-wide').join(', ')}); make a new plan`,
+        `the state changed since plan ${plan.id} was made (${moved.join(', ')}); make a new plan`,
       );
       return { ok: false, done: 0, failed: 0, skipped: 0, diagnostics: [diagnostic] };
     }
@@ -240,31 +248,70 @@ export function operationsOf(plan: Plan): Operation[] {
   return ops;
 }
 
+/** How long a create may still land after its caller died (its request was already sent). */
+export const CREATE_GRACE_MS = 20_000;
+
+export type RecoveryOutcome = 'adopted' | 'gone' | 'refreshed';
+
+/**
+ * Takes the apply lock and resolves what a killed apply left open (see `recoverIntents`). Run it
+ * before planning, so the plan starts from recorded state.
+ */
+export async function recoverInterrupted(ctx: EngineContext): Promise<Map<string, RecoveryOutcome>> {
+  const emit = eventEmitter(ctx.onEvent);
+  const lock = await acquireApplyLock(ctx.store);
+  try {
+    return await recoverIntents(
+      ctx,
+      new EngineState(ctx.store),
+      ctx.signal ?? new AbortController().signal,
+      (address, outcome) => emit({ type: 'recovered', address, outcome }),
+    );
+  } finally {
+    await lock.release();
+  }
+}
+
 /**
  * Resolves the intents a killed apply left open, before anything is planned or applied: a create
  * whose object exists (found by its address tag) is recorded, one that does not is dropped; an
- * update or delete is read back and recorded as found. Does not move state serials: it writes
- * down what a plan already saw (plans take open intents into account the same way).
+ * update or delete is read back and recorded as found. A create younger than the grace period
+ * (`ctx.recoveryGraceMs`, default CREATE_GRACE_MS) is looked for again at its end, since the dead
+ * process's request may still be landing. Does not move state serials: it writes down what a plan
+ * already saw (plans take open intents into account the same way); `applyPlan` compares the
+ * outcomes with its plan.
  */
 export async function recoverIntents(
   ctx: EngineContext,
   state: EngineState,
   signal: AbortSignal,
-  onRecovered: (address: string, outcome: 'adopted' | 'gone' | 'refreshed') => void,
-): Promise<void> {
+  onRecovered: (address: string, outcome: RecoveryOutcome) => void,
+): Promise<Map<string, RecoveryOutcome>> {
+  const outcomes = new Map<string, RecoveryOutcome>();
   const records = new Map((await state.resources()).map((r) => [r.address, r]));
+  const grace = ctx.recoveryGraceMs ?? CREATE_GRACE_MS;
   for (const intent of await state.intents()) {
     const driver = ctx.drivers.get(intent.kind);
     if (!driver) continue;
     const rec = records.get(intent.address);
     const address = intent.address;
-    let found: unknown;
-    if (rec) found = await driver.read({ address, prior: rec.state, signal });
-    else if (driver.findByAddress) found = await driver.findByAddress({ address, signal });
-    else if (driver.list) found = (await driver.list({ addresses: [address], signal })).get(address);
+    const look = async (): Promise<unknown> => {
+      if (rec) return driver.read({ address, prior: rec.state, signal });
+      if (driver.findByAddress) return driver.findByAddress({ address, signal });
+      if (driver.list) return (await driver.list({ addresses: [address], signal })).get(address);
+      return undefined;
+    };
+    let found = await look();
+    const wait = Date.parse(intent.startedAt) + grace - Date.now();
+    if (found === undefined && intent.action === 'create' && wait > 0) {
+      await new Promise((r) => setTimeout(r, wait));
+      signal.throwIfAborted();
+      found = await look();
+    }
     const opts = { scope: intent.scope, bumpSerial: false };
     if (found === undefined) {
       await state.recordResult(address, null, opts);
+      outcomes.set(address, 'gone');
       onRecovered(address, 'gone');
     } else {
       await state.recordResult(
@@ -280,7 +327,9 @@ export async function recoverIntents(
         },
         opts,
       );
+      outcomes.set(address, rec ? 'refreshed' : 'adopted');
       onRecovered(address, rec ? 'refreshed' : 'adopted');
     }
   }
+  return outcomes;
 }

@@ -10,4 +10,6 @@ export interface EngineContext {
   signal?: AbortSignal;
   /** Concurrent calls per endpoint (e.g. `{ nova: 4, neutron: 4, keystone: 2 }`). */
   limits?: Readonly<Record<string, number>>;
+  /** See CREATE_GRACE_MS; tests of pure logic set 0. */
+  recoveryGraceMs?: number;
 }

@@ -6,8 +6,8 @@
  */
 export { makePlan } from './planner.js';
 export type { PlanRequest } from './planner.js';
-export { applyPlan, operationsOf, recoverIntents } from './applier.js';
-export type { ApplyResult } from './applier.js';
+export { applyPlan, operationsOf, recoverIntents, recoverInterrupted, CREATE_GRACE_MS } from './applier.js';
+export type { ApplyResult, RecoveryOutcome } from './applier.js';
 export { acquireApplyLock, LOCK_STALE_MS } from './apply-lock.js';
 export type { HeldLock } from './apply-lock.js';
 export { EngineState } from './engine-state.js';

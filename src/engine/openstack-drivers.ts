@@ -123,7 +123,7 @@ export function openstackDrivers(opts: OpenStackDriverOptions): DriverSet {
     async delete({ address, prior, signal }) {
       await openstack.deleteDomain(c, String(prior.id), { signal, address });
     },
-    diff: (d, a) => diffFields(d, a, { name: {} }),
+    diff: (d, a) => diffFields(d, a, { name: {}, enabled: {} }),
   });
 
   // ---------------------------------------------------------------- Keystone project (customer)
@@ -224,9 +224,6 @@ export function openstackDrivers(opts: OpenStackDriverOptions): DriverSet {
     },
     diff: (d, a) => diffFields(d, a, spec.rules),
   });
-  const tagged = async (collection: string, id: string, signal: AbortSignal, address: string) =>
-    openstack.setNeutronTags(c, collection, id, [MANAGED_TAG], { signal, address });
-
   drivers.push(
     neutronKind({
       kind: 'openstack.network',
@@ -235,10 +232,9 @@ export function openstackDrivers(opts: OpenStackDriverOptions): DriverSet {
       async create(address, d, signal) {
         const n = await openstack.networks.create(
           c,
-          { name: d.name, project_id: d.projectId, description: marker(address) },
+          { name: d.name, project_id: d.projectId, description: marker(address), tags: [MANAGED_TAG] },
           { signal, address },
         );
-        await tagged('networks', n.id, signal, address);
         return { id: n.id, name: n.name, projectId: d.projectId };
       },
       async update(address, d, prior, signal) {
@@ -272,10 +268,10 @@ export function openstackDrivers(opts: OpenStackDriverOptions): DriverSet {
             ip_version: 4,
             enable_dhcp: true,
             description: marker(address),
+            tags: [MANAGED_TAG],
           },
           { signal, address },
         );
-        await tagged('subnets', s.id, signal, address);
         return subnetState(s);
       },
       async update(address, d, prior, signal) {
@@ -335,10 +331,9 @@ export function openstackDrivers(opts: OpenStackDriverOptions): DriverSet {
       async create(address, d, signal) {
         const r = await openstack.routers.create(
           c,
-          { name: d.name, project_id: d.projectId, description: marker(address) },
+          { name: d.name, project_id: d.projectId, description: marker(address), tags: [MANAGED_TAG] },
           { signal, address },
         );
-        await tagged('routers', r.id, signal, address);
         return syncRouter(address, r.id, d, { externalNetworkId: null, subnetIds: [] }, signal);
       },
       async update(address, d, prior, signal) {
@@ -435,10 +430,9 @@ export function openstackDrivers(opts: OpenStackDriverOptions): DriverSet {
       async create(address, d, signal) {
         const g = await openstack.securityGroups.create(
           c,
-          { name: d.name, project_id: d.projectId, description: marker(address) },
+          { name: d.name, project_id: d.projectId, description: marker(address), tags: [MANAGED_TAG] },
           { signal, address },
         );
-        await tagged('security-groups', g.id, signal, address);
         return syncRules(address, g, d.rules as Rule[], signal);
       },
       async update(address, d, prior, signal) {
@@ -486,10 +480,10 @@ export function openstackDrivers(opts: OpenStackDriverOptions): DriverSet {
             fixed_ips: [{ subnet_id: d.subnetId, ip_address: d.ip }],
             security_groups: d.securityGroupIds,
             description: marker(address),
+            tags: [MANAGED_TAG],
           },
           { signal, address },
         );
-        await tagged('ports', p.id, signal, address);
         return portState(p);
       },
       async update(address, d, prior, signal) {

@@ -68,7 +68,7 @@ export function openstackResources(
       kind: 'openstack.domain',
       scope: '',
       dependsOn: [],
-      desired: { name: `${p}${r.name}` },
+      desired: { name: `${p}${r.name}`, enabled: true },
     });
   }
   const envCidr = new Map<string, string>();

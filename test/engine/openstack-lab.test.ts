@@ -13,93 +13,11 @@ import {
 } from '../../src/engine/index.js';
 import type { CloudInput, EngineContext, Plan, PlanFilter } from '../../src/engine/index.js';
 import { openstack } from '../../src/providers/index.js';
+import { labCloud, listByPrefix, smallCloud } from './lab-helpers.js';
 
 const skip = process.env.OS_CLIENT_CONFIG_FILE
   ? false
   : 'no lab OpenStack (OS_CLIENT_CONFIG_FILE unset; run `eval "$(aare lab env)"`)';
-
-export async function labCloud(prefix: string) {
-  const client = openstack.openStackClientFromEnv();
-  const image = (await openstack.listImages(client, { name: 'aare-tiny' }))[0];
-  const external = (await openstack.networks.list(client, { name: 'public' }))[0];
-  assert.ok(image, 'lab image aare-tiny');
-  return { client, imageId: image.id, externalNetworkId: external?.id, prefix };
-}
-
-export function smallCloud(
-  lab: { prefix: string; imageId: string; externalNetworkId: string | undefined },
-  vms: Record<string, { flavor: string; userData?: string; ports?: number[] }>,
-): CloudInput {
-  return {
-    prefix: lab.prefix,
-    ...(lab.externalNetworkId ? { externalNetworkId: lab.externalNetworkId } : {}),
-    resellers: [{ name: 'alpine-it' }],
-    customers: [
-      { name: 'muster-ag', reseller: 'alpine-it', environments: [{ name: 'test', cidr: '10.20.1.0/24' }] },
-    ],
-    vms: Object.entries(vms).map(([name, v]) => ({
-      address: `muster-ag/test/${name}`,
-      customer: 'muster-ag',
-      environment: 'test',
-      name,
-      fqdn: `${name}.test.muster-ag.cloud.example.ch`,
-      flavor: v.flavor,
-      imageId: lab.imageId,
-      userData: v.userData ?? `#cloud-config\nhostname: ${name}\n`,
-      rules: (v.ports ?? [22]).map((port) => ({ protocol: 'tcp' as const, port, remoteCidr: '0.0.0.0/0' })),
-    })),
-  };
-}
-
-/** Everything of this run's prefix that OpenStack lists, by kind (names). */
-export async function listByPrefix(client: openstack.OpenStackClient, prefix: string) {
-  const mine = (n: string | null | undefined) => (n ?? '').startsWith(prefix);
-  const [domains, projects, networks, subnets, routers, groups, ports, servers] = await Promise.all([
-    openstack.listDomains(client),
-    openstack.listProjects(client),
-    openstack.networks.list(client),
-    openstack.subnets.list(client),
-    openstack.routers.list(client),
-    client.list('network', '/security-groups', 'security_groups', openstack.securityGroupSchema),
-    openstack.ports.list(client),
-    openstack.listServers(client, { allTenants: true }),
-  ]);
-  const projectIds = new Set(projects.filter((p) => mine(p.name)).map((p) => p.id));
-  return {
-    domains: domains
-      .filter((d) => mine(d.name))
-      .map((d) => d.name)
-      .sort(),
-    projects: projects
-      .filter((p) => mine(p.name))
-      .map((p) => p.name)
-      .sort(),
-    networks: networks
-      .filter((n) => mine(n.name))
-      .map((n) => n.name)
-      .sort(),
-    subnets: subnets
-      .filter((n) => mine(n.name))
-      .map((n) => n.name)
-      .sort(),
-    routers: routers
-      .filter((n) => mine(n.name))
-      .map((n) => n.name)
-      .sort(),
-    securityGroups: groups
-      .filter((g) => mine(g.name) || projectIds.has(g.project_id ?? ''))
-      .map((g) => g.name)
-      .sort(),
-    ports: ports
-      .filter((p) => mine(p.name) || projectIds.has(p.project_id ?? ''))
-      .map((p) => p.name)
-      .sort(),
-    servers: servers
-      .filter((s) => mine(s.name))
-      .map((s) => s.name)
-      .sort(),
-  };
-}
 
 test(
   'engine against the lab OpenStack: create, no changes, drift, replace, delete, destroy',

@@ -78,7 +78,7 @@ async function setup(store: Store, opts: { withList?: boolean } = {}) {
     ],
   ]);
   const events: EngineEvent[] = [];
-  const ctx: EngineContext = { store, drivers, onEvent: (e) => events.push(e) };
+  const ctx: EngineContext = { store, drivers, onEvent: (e) => events.push(e), recoveryGraceMs: 0 };
   const plan = async (
     desired: DesiredResource[],
     filter: PlanFilter = {},

@@ -16,7 +16,8 @@ export function register(program: Command): void {
     .option('--json', 'NDJSON: engine events')
     .action(
       action(async (planfile: string | undefined, opts: PlanOptions & { yes?: boolean }) => {
-        const { applyPlan, hasChanges, readPlanFile } = await import('../../engine/index.js');
+        const { applyPlan, recoverInterrupted, hasChanges, readPlanFile } =
+          await import('../../engine/index.js');
         const ac = interruptible();
         const out = output(!!opts.json);
         const session = await openSession(opts.repo, out.onEvent, ac.signal);
@@ -25,6 +26,7 @@ export function register(program: Command): void {
           if (planfile) {
             plan = readPlanFile(planfile);
           } else {
+            await recoverInterrupted(session.ctx);
             plan = await planWith(session, filterOf(opts), 'apply');
             out.plan(plan);
             if (!hasChanges(plan)) return EXIT.ok;
@@ -34,7 +36,10 @@ export function register(program: Command): void {
             }
           }
           const result = await applyPlan(session.ctx, plan);
-          if (!opts.json) printDiagnostics(result.diagnostics);
+          if (opts.json) {
+            for (const d of result.diagnostics)
+              process.stdout.write(JSON.stringify({ type: 'diagnostic', diagnostic: d }) + '\n');
+          } else printDiagnostics(result.diagnostics);
           return result.ok && result.diagnostics.length === 0 ? EXIT.ok : EXIT.failed;
         } finally {
           await session.close();

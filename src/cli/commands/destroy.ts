@@ -17,11 +17,12 @@ export function register(program: Command): void {
     .action(
       action(async (opts: PlanOptions & { yes?: boolean }) => {
         if (!opts.customer) throw new UsageError('destroy needs --customer');
-        const { applyPlan, hasChanges } = await import('../../engine/index.js');
+        const { applyPlan, recoverInterrupted, hasChanges } = await import('../../engine/index.js');
         const ac = interruptible();
         const out = output(!!opts.json);
         const session = await openSession(opts.repo, out.onEvent, ac.signal);
         try {
+          await recoverInterrupted(session.ctx);
           const plan = await planWith(session, filterOf(opts), 'destroy');
           out.plan(plan);
           if (!hasChanges(plan)) return EXIT.ok;
@@ -31,7 +32,10 @@ export function register(program: Command): void {
             return EXIT.failed;
           }
           const result = await applyPlan(session.ctx, plan);
-          if (!opts.json) printDiagnostics(result.diagnostics);
+          if (opts.json) {
+            for (const d of result.diagnostics)
+              process.stdout.write(JSON.stringify({ type: 'diagnostic', diagnostic: d }) + '\n');
+          } else printDiagnostics(result.diagnostics);
           return result.ok && result.diagnostics.length === 0 ? EXIT.ok : EXIT.failed;
         } finally {
           await session.close();
