@@ -13,6 +13,7 @@ import { nowIso } from '../store/index.js';
 import type { Store } from '../store/index.js';
 import { packageFragments, repodataDocuments, writeRepodata } from './repodata-writer.js';
 import { checkRpm } from './rpm-verifier.js';
+import type { CheckedRpm } from './rpm-verifier.js';
 import { compareEvr, formatEvr } from './rpm-version-compare.js';
 import { signDetachedArmored } from './signing-key.js';
 import type { SigningKey } from './signing-key.js';
@@ -99,6 +100,11 @@ export interface RepoServiceOptions {
 export interface RepoService {
   createRepository(name: string, customer: string): Promise<Result<RepositoryInfo | undefined>>;
   upload(repository: string, file: string, shownAs?: string): Promise<Result<UploadOutcome | undefined>>;
+  /** Several files as one new version; all are checked first and any refusal changes nothing. */
+  uploadMany(
+    repository: string,
+    files: { file: string; shownAs?: string }[],
+  ): Promise<Result<UploadOutcome[] | undefined>>;
   removePackages(repository: string, filenames: string[]): Promise<Result<number | undefined>>;
   listRepositories(): Promise<RepositoryInfo[]>;
   versions(repository: string): Promise<Result<VersionInfo[]>>;
@@ -250,55 +256,85 @@ class LocalRepoService implements RepoService {
   }
 
   async upload(repository: string, file: string, shownAs = file): Promise<Result<UploadOutcome | undefined>> {
+    const r = await this.uploadMany(repository, [{ file, shownAs }]);
+    return { value: r.value?.[0], diagnostics: r.diagnostics };
+  }
+
+  /**
+   * Checks every file first; when any is refused nothing changes. Otherwise stores the new
+   * artifacts and makes one new version holding all of them (none when the repository already
+   * held every file).
+   */
+  async uploadMany(
+    repository: string,
+    files: { file: string; shownAs?: string }[],
+  ): Promise<Result<UploadOutcome[] | undefined>> {
     const repo = await this.repository(repository);
     if (!repo)
       return {
         value: undefined,
         diagnostics: [notFound(`no repository named '${repository}'`, 'repository')],
       };
-    const checked = await checkRpm(file, this.opts.trustedKeys, shownAs);
-    if (!checked.value) return { value: undefined, diagnostics: checked.diagnostics };
-    const { rpm, nevra, filename } = checked.value;
+    const checked: CheckedRpm[] = new Array<CheckedRpm>(files.length);
+    const problems: Diagnostic[] = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(4, files.length) }, async () => {
+        while (next < files.length) {
+          const i = next++;
+          const f = files[i]!;
+          const r = await checkRpm(f.file, this.opts.trustedKeys, f.shownAs ?? f.file);
+          if (r.value) checked[i] = r.value;
+          problems.push(...r.diagnostics);
+        }
+      }),
+    );
+    if (problems.length) return { value: undefined, diagnostics: problems };
 
-    // 1. the file, stored once: copy to a temporary name beside its place, then rename.
-    const dest = this.artifactPath(rpm.sha256);
-    let storedNew = false;
-    if (!existsSync(dest)) {
-      await mkdir(join(dest, '..'), { recursive: true });
-      const tmp = `${dest}.tmp-${randomBytes(6).toString('hex')}`;
-      await copyFile(file, tmp);
-      const copied = await stat(tmp);
-      if (copied.size !== rpm.size) {
-        await rm(tmp, { force: true });
-        throw new Error(`${shownAs} changed while it was being stored`);
+    // 1. the files, each stored once: copied to a temporary name beside its place, then renamed.
+    const stored: { c: CheckedRpm; shownAs: string; storedNew: boolean; mtime: number }[] = [];
+    for (const [i, c] of checked.entries()) {
+      const shownAs = files[i]!.shownAs ?? files[i]!.file;
+      const dest = this.artifactPath(c.rpm.sha256);
+      let storedNew = false;
+      if (!existsSync(dest)) {
+        await mkdir(join(dest, '..'), { recursive: true });
+        const tmp = `${dest}.tmp-${randomBytes(6).toString('hex')}`;
+        await copyFile(files[i]!.file, tmp);
+        if ((await stat(tmp)).size !== c.rpm.size) {
+          await rm(tmp, { force: true });
+          throw new Error(`${shownAs} changed while it was being stored`);
+        }
+        await rename(tmp, dest);
+        storedNew = true;
       }
-      await rename(tmp, dest);
-      storedNew = true;
+      stored.push({ c, shownAs, storedNew, mtime: Math.floor((await stat(dest)).mtimeMs / 1000) });
     }
-    const mtime = Math.floor((await stat(dest)).mtimeMs / 1000);
-    const fragments = packageFragments(rpm, `Packages/${filename}`, mtime);
 
     // 2. metadata and the new version, in one transaction.
     return this.store.transaction(async (trx) => {
-      await trx
-        .insertInto('repo_artifacts')
-        .values({
-          sha256: rpm.sha256,
-          size: rpm.size,
-          filename,
-          name: nevra.name,
-          epoch: nevra.epoch,
-          version: nevra.version,
-          release: nevra.release,
-          arch: nevra.arch,
-          mtime,
-          stored_at: nowIso(),
-          primary_xml: fragments.primary,
-          filelists_xml: fragments.filelists,
-          other_xml: fragments.other,
-        })
-        .onConflict((oc) => oc.column('sha256').doNothing())
-        .execute();
+      for (const { c, mtime } of stored) {
+        const fragments = packageFragments(c.rpm, `Packages/${c.filename}`, mtime);
+        await trx
+          .insertInto('repo_artifacts')
+          .values({
+            sha256: c.rpm.sha256,
+            size: c.rpm.size,
+            filename: c.filename,
+            name: c.nevra.name,
+            epoch: c.nevra.epoch,
+            version: c.nevra.version,
+            release: c.nevra.release,
+            arch: c.nevra.arch,
+            mtime,
+            stored_at: nowIso(),
+            primary_xml: fragments.primary,
+            filelists_xml: fragments.filelists,
+            other_xml: fragments.other,
+          })
+          .onConflict((oc) => oc.column('sha256').doNothing())
+          .execute();
+      }
       const latest = await trx
         .selectFrom('repo_versions')
         .selectAll()
@@ -312,27 +348,41 @@ class LocalRepoService implements RepoService {
         .select(['a.sha256', 'a.filename'])
         .where('c.version_id', '=', latest.id)
         .execute();
-      if (content.some((c) => c.sha256 === rpm.sha256)) {
-        return { value: { sha256: rpm.sha256, filename, storedNew }, diagnostics: [] };
-      }
-      const clash = content.find((c) => c.filename === filename);
-      if (clash) {
-        return {
-          value: undefined,
-          diagnostics: [
+      const bySha = new Set(content.map((c) => c.sha256));
+      const byFile = new Map(content.map((c) => [c.filename, c.sha256]));
+      const conflicts: Diagnostic[] = [];
+      const added: string[] = [];
+      for (const { c, shownAs } of stored) {
+        if (bySha.has(c.rpm.sha256)) continue;
+        const clash = byFile.get(c.filename);
+        if (clash) {
+          conflicts.push(
             error(
               'CONFLICT',
-              `repository '${repository}' already holds ${filename} with other content (sha256 ${clash.sha256.slice(0, 12)}); a released version is never replaced, build a new release instead`,
+              `repository '${repository}' already holds ${c.filename} with other content (sha256 ${clash.slice(0, 12)}); a released version is never replaced, build a new release instead`,
               { field: shownAs },
             ),
-          ],
-        };
+          );
+          continue;
+        }
+        bySha.add(c.rpm.sha256);
+        byFile.set(c.filename, c.rpm.sha256);
+        added.push(c.rpm.sha256);
       }
-      const number = await this.newVersion(trx, repo.id, latest.number, [
-        ...content.map((c) => c.sha256),
-        rpm.sha256,
-      ]);
-      return { value: { sha256: rpm.sha256, filename, version: number, storedNew }, diagnostics: [] };
+      if (conflicts.length) return { value: undefined, diagnostics: conflicts };
+      const number = added.length
+        ? await this.newVersion(trx, repo.id, latest.number, [...content.map((c) => c.sha256), ...added])
+        : undefined;
+      const fresh = new Set(added);
+      return {
+        value: stored.map(({ c, storedNew }) => ({
+          sha256: c.rpm.sha256,
+          filename: c.filename,
+          version: fresh.has(c.rpm.sha256) ? number : undefined,
+          storedNew,
+        })),
+        diagnostics: [],
+      };
     });
   }
 

@@ -82,27 +82,29 @@ export function register(program: Command): void {
   );
 
   withCommon(
-    repo.command('upload <repository> <files...>').description('Add signed RPMs: one new version per file'),
+    repo
+      .command('upload <repository> <files...>')
+      .description(
+        'Add signed RPMs as one new version (all are checked first; a refused file changes nothing)',
+      ),
   ).action(
     action(async (name: string, files: string[], o: Common) => {
       const ctx = await open(o);
       try {
-        const results = [];
-        const problems: Diagnostic[] = [];
-        for (const f of files) {
-          const r = await ctx.repo.upload(name, f);
-          if (r.value) results.push(r.value);
-          problems.push(...r.diagnostics);
-        }
-        if (o.json) json(results);
-        else
-          for (const r of results)
-            out(
-              r.version === undefined
-                ? `${r.filename}: already in ${name}, unchanged`
-                : `${r.filename}: ${name} version ${r.version}${r.storedNew ? '' : ' (content already stored)'}`,
-            );
-        if (problems.length) throw new DiagnosticsError(problems);
+        const results =
+          check(
+            await ctx.repo.uploadMany(
+              name,
+              files.map((file) => ({ file })),
+            ),
+          ) ?? [];
+        if (o.json) return json(results);
+        for (const r of results)
+          out(
+            r.version === undefined
+              ? `${r.filename}: already in ${name}, unchanged`
+              : `${r.filename}: ${name} version ${r.version}${r.storedNew ? '' : ' (content already stored)'}`,
+          );
       } finally {
         await ctx.close();
       }
