@@ -115,6 +115,27 @@ describe('nova servers (lab)', { skip: skipWithoutLab }, () => {
     });
   });
 
+  test('pagination: Nova’s flavors_links followed page by page', async () => {
+    const ids = [1, 2, 3].map((n) => `${prefix}pf${n}`);
+    for (const id of ids) {
+      await c.call('compute', 'POST', '/flavors', {
+        body: { flavor: { name: id, id, ram: 64, vcpus: 1, disk: 0 } },
+      });
+      cleanup.add(`delete flavor ${id}`, () => c.deleteIfExists('compute', `/flavors/${id}`));
+    }
+    const before1 = c.transport.stats.requests;
+    const all = await c.list('compute', '/flavors/detail', 'flavors', openstack.flavorSchema, {
+      pageSize: 2,
+    });
+    const pages = c.transport.stats.requests - before1;
+    assert.ok(
+      ids.every((id) => all.some((f) => f.id === id)),
+      'every new flavor listed',
+    );
+    assert.equal(new Set(all.map((f) => f.id)).size, all.length, 'no flavor twice');
+    assert.ok(pages >= Math.ceil(all.length / 2), `${pages} pages for ${all.length} flavors`);
+  });
+
   test('a missing image is a 400 with Nova’s message, and no server is left', async () => {
     await assert.rejects(
       openstack.createServer(c, {
