@@ -22,7 +22,10 @@ lab_init() {
   mkdir -p "$S"/{etc,log,run,done}
   T0=$EPOCHREALTIME
   exec 9>"$S/run/.lock"
-  flock -n 9 || die "another start/stop of $SERVICE is running ($S/run/.lock)"
+  if ! flock -n 9; then
+    echo "[$SERVICE] waiting for another start/stop of $SERVICE to finish"
+    flock -w 900 9 || die "another start/stop of $SERVICE holds $S/run/.lock for more than 15 minutes"
+  fi
 }
 
 ts() { awk -v a="$T0" -v b="$EPOCHREALTIME" -v s="$SERVICE" -v m="$*" 'BEGIN{printf "[%s %5.1fs] %s\n", s, b-a, m}'; }
