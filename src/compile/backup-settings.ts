@@ -3,6 +3,7 @@
 // profile (BACKUP_PROFILE), resolved like any profile parameter through Hiera with the VM's
 // facts. A VM whose role lacks that profile still gets them resolved (so common data applies
 // to every VM); a repository without the profile gets the documented defaults.
+import type { Diagnostic } from '../diag/index.js';
 import type { Hiera } from '../hiera/index.js';
 import type { ControlRepo, Vm } from '../model/index.js';
 import { resolveProfile } from './parameter-resolve.js';
@@ -25,14 +26,17 @@ export function backupSettings(
   vm: Vm,
   facts: Record<string, unknown>,
   profiles: ResolvedProfile[],
+  diagnostics: Diagnostic[],
 ): BackupSettings {
   let resolved = profiles.find((p) => p.profile.name === BACKUP_PROFILE);
   if (!resolved) {
     const profile = repo.profiles.get(BACKUP_PROFILE);
     if (profile) {
-      // not part of the role: no role defaults apply, and its errors are the role's business only
-      // when the role uses it, so they are dropped here
-      resolved = { profile, parameters: resolveProfile(repo, hiera, vm, facts, undefined, profile, []) };
+      // not part of the role: no role defaults apply, and a parameter without a value is no
+      // error (the documented default applies); a value of the wrong type still is
+      const found: Diagnostic[] = [];
+      resolved = { profile, parameters: resolveProfile(repo, hiera, vm, facts, undefined, profile, found) };
+      diagnostics.push(...found.filter((d) => d.code !== 'PARAM_MISSING'));
     }
   }
   const get = (...names: string[]) => {

@@ -8,6 +8,7 @@ import { loadHiera } from '../hiera/index.js';
 import { findVm, loadControlRepo } from '../model/index.js';
 import type { ControlRepo, Vm } from '../model/index.js';
 import { renderEnc } from './enc-render.js';
+import { repoRelative } from './hiera-origin.js';
 import { puppetNameWarnings } from './puppet-names.js';
 import { createCompileContext, compileVm } from './vm-compile.js';
 import type { CompiledVm } from './vm-compile.js';
@@ -66,7 +67,7 @@ export function compileRepository(dir: string, selector: VmSelector): Result<Com
   const hiera = loadHiera(repo.hieraConfigFile);
   const diagnostics: Diagnostic[] = [
     ...loaded.diagnostics,
-    ...hiera.diagnostics,
+    ...hiera.diagnostics.map((d) => repoRelative(repo.root, d)),
     ...puppetNameWarnings(repo),
   ];
   if (hasErrors(hiera.diagnostics)) return { value: [], diagnostics };

@@ -1,5 +1,6 @@
 // Where a Hiera value came from, in the shape compile's diagnostics use.
-import type { SourceRange } from '../diag/index.js';
+import { isAbsolute, relative } from 'node:path';
+import type { Diagnostic, SourceRange } from '../diag/index.js';
 import type { LookupResult } from '../hiera/index.js';
 
 export interface HieraSource {
@@ -17,4 +18,11 @@ export function hieraOrigin(result: LookupResult): HieraSource[] {
     level: s.level,
     source: s.line === undefined ? undefined : { file: s.path, start: { line: s.line, col: s.col ?? 1 } },
   }));
+}
+
+/** A Hiera diagnostic with its file relative to the control repository, as users see files. */
+export function repoRelative(root: string, d: Diagnostic): Diagnostic {
+  return d.source && isAbsolute(d.source.file)
+    ? { ...d, source: { ...d.source, file: relative(root, d.source.file) } }
+    : d;
 }

@@ -8,7 +8,7 @@ import type { Diagnostic, SourceRange } from '../diag/index.js';
 import type { Hiera } from '../hiera/index.js';
 import type { ControlRepo, Profile, Role, Vm } from '../model/index.js';
 import { checkValue } from '../puppet-types/index.js';
-import { hieraOrigin } from './hiera-origin.js';
+import { hieraOrigin, repoRelative } from './hiera-origin.js';
 
 /** Where a resolved value came from. */
 export type ParameterOrigin =
@@ -68,7 +68,7 @@ export function resolveProfile(
     let value: unknown;
     let origin: ParameterOrigin;
     if ('error' in result) {
-      diagnostics.push({ ...result.error, address: vm.address });
+      diagnostics.push({ ...repoRelative(repo.root, result.error), address: vm.address });
       continue;
     } else if (result.found) {
       value = result.value;

@@ -5,10 +5,14 @@ import { hasErrors } from '../diag/index.js';
 import type { Diagnostic, Result } from '../diag/index.js';
 import { checkDataFiles, loadHiera } from '../hiera/index.js';
 import { loadControlRepo } from '../model/index.js';
+import type { ControlRepo } from '../model/index.js';
+import { repoRelative } from './hiera-origin.js';
 import { puppetNameWarnings } from './puppet-names.js';
 import { compileVm, createCompileContext } from './vm-compile.js';
 
 export interface ValidationSummary {
+  /** The loaded repository (partial when the diagnostics hold errors). */
+  repo: ControlRepo;
   vms: number;
   /** VMs that compiled without error. */
   compiled: number;
@@ -18,12 +22,19 @@ export function validateRepository(dir: string): Result<ValidationSummary> {
   const loaded = loadControlRepo(dir);
   const repo = loaded.value;
   const diagnostics: Diagnostic[] = [...loaded.diagnostics];
-  const summary: ValidationSummary = { vms: repo.vms.length, compiled: 0 };
-  if (!repo.hieraConfigFile || !repo.provider) return { value: summary, diagnostics };
+  const summary: ValidationSummary = { repo, vms: repo.vms.length, compiled: 0 };
+  // VMs of a repository with model errors are not compiled: the model is partial, and its one
+  // mistake would come back as many echoes
+  const modelBroken = hasErrors(loaded.diagnostics);
+  // the model reports a broken hiera.yaml already; Hiera's own words for it would be an echo
+  if (!repo.hieraConfigFile || loaded.diagnostics.some((d) => d.code === 'HIERA_CONFIG'))
+    return { value: summary, diagnostics };
   const hiera = loadHiera(repo.hieraConfigFile);
-  diagnostics.push(...hiera.diagnostics);
+  diagnostics.push(...relativeTo(repo.root, hiera.diagnostics));
   if (hasErrors(hiera.diagnostics)) return { value: summary, diagnostics };
-  diagnostics.push(...checkDataFiles(hiera.value), ...puppetNameWarnings(repo));
+  diagnostics.push(...relativeTo(repo.root, checkDataFiles(hiera.value)));
+  if (modelBroken) return { value: summary, diagnostics: dedupe(diagnostics) };
+  diagnostics.push(...puppetNameWarnings(repo));
   const ctx = createCompileContext(repo, hiera.value);
   const perVm: Diagnostic[] = [];
   for (const vm of repo.vms) {
@@ -55,6 +66,11 @@ function collapseRepeats(diagnostics: Diagnostic[]): Diagnostic[] {
       ? first
       : { ...first, summary: `${first.summary} (and ${more} more VM${more === 1 ? '' : 's'})` },
   );
+}
+
+/** Hiera names files by absolute path; the user sees them relative to the control repository. */
+function relativeTo(root: string, diagnostics: Diagnostic[]): Diagnostic[] {
+  return diagnostics.map((d) => repoRelative(root, d));
 }
 
 function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {

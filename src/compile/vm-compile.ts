@@ -148,7 +148,7 @@ function compileInContext(ctx: CompileContext, vm: Vm, diagnostics: Diagnostic[]
       dnsNames: p.dnsNames,
       sendsMail: p.sendsMail,
     })),
-    backupSettings: backupSettings(repo, hiera, vm, facts, profiles),
+    backupSettings: backupSettings(repo, hiera, vm, facts, profiles, diagnostics),
     userDataSha256: createHash('sha256').update(userData).digest('hex'),
   });
 

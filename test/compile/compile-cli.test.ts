@@ -102,3 +102,20 @@ test('a type error fails with file:line:col, exit 1, and writes nothing', () => 
   assert.equal(unknown.status, 1);
   assert.match(unknown.stderr, /error NOT_FOUND: no VM muster\/test\/nope/);
 });
+
+test('aare validate compiles every VM: a Hiera type error fails it with its position', () => {
+  const repo = mkdtempSync(join(tmpdir(), 'aare-validate-'));
+  cpSync(small, repo, { recursive: true });
+  writeFileSync(
+    join(repo, 'data/customer/muster.yaml'),
+    '---\nprofile::backup_client::retention_days: forever\n',
+  );
+  const r = aare('validate', '--repo', repo);
+  assert.equal(r.status, 1);
+  assert.match(
+    r.stderr,
+    /data\/customer\/muster\.yaml:2:1: error TYPE_MISMATCH: muster\/production\/web1: profile backup_client parameter retention_days expects an Integer.* value, got String .*\(and 2 more VMs\)/,
+  );
+  const ok = aare('validate', '--repo', small);
+  assert.equal(ok.status, 0, ok.stderr);
+});

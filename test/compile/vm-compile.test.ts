@@ -197,11 +197,11 @@ test('validate reports a bad common value once, with the number of VMs it breaks
   assert.equal(errors[0]!.source?.file, 'data/common.yaml');
   // web2 sets its own motd at the VM level: two of three VMs break
   assert.match(errors[0]!.summary, /\(and 1 more VM\)$/);
-  assert.deepEqual(r.value, { vms: 3, compiled: 1 });
+  assert.deepEqual({ vms: r.value.vms, compiled: r.value.compiled }, { vms: 3, compiled: 1 });
 });
 
 test('validate of the clean fixture finds nothing', () => {
   const r = validateRepository(small);
   assert.deepEqual(r.diagnostics.map(formatDiagnostic), []);
-  assert.deepEqual(r.value, { vms: 3, compiled: 3 });
+  assert.deepEqual({ vms: r.value.vms, compiled: r.value.compiled }, { vms: 3, compiled: 3 });
 });

@@ -16,8 +16,11 @@ export function register(program: Command): void {
       action(async (opts: { repo: string; format: string }) => {
         const format = oneOf('--format', opts.format, ['text', 'json'] as const);
         requireRepoDir(opts.repo);
-        const { loadControlRepo } = await import('../../model/index.js');
-        const { value: repo, diagnostics } = loadControlRepo(opts.repo);
+        const { validateRepository } = await import('../../compile/index.js');
+        const {
+          value: { repo },
+          diagnostics,
+        } = validateRepository(opts.repo);
         const failed = hasErrors(diagnostics);
         if (format === 'json') {
           const out = {
