@@ -20,7 +20,7 @@ export const errorCodes = {
   CIDR_INVALID: { http: 400, exit: 1, doc: 'A network is not a valid CIDR.' },
   CIDR_OVERLAP: { http: 400, exit: 1, doc: 'Two networks of one customer overlap.' },
   INVALID_NAME: { http: 400, exit: 1, doc: 'A profile, role, parameter or package name is not allowed.' },
-  CUSTOMER_SCOPE: { http: 400, exit: 1, doc: "A customer's own profile, role or repository is used by another." },
+  CUSTOMER_SCOPE: { http: 400, exit: 1, doc: "A customer's profile, role or repository used by another." },
   REPO_FILE_MISSING: { http: 400, exit: 1, doc: 'A file the control repository needs is missing.' },
   // Puppet data types
   TYPE_SYNTAX: { http: 400, exit: 1, doc: 'A Puppet type expression does not parse.' },
