@@ -12,7 +12,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { httpStatusOf } from '../diag/index.js';
 import type { Diagnostic } from '../diag/index.js';
 import type { RepoService } from '../repo/index.js';
-import { sendError, sendFile } from './static-file-sender.js';
+import { ImmutableFileCache, sendError, sendFile } from './static-file-sender.js';
 
 export interface RepoRoutesOptions {
   repo: RepoService;
@@ -36,6 +36,20 @@ const MAX_CACHED_PUBLICATIONS = 256;
 export function repoDownloadHandler(opts: RepoRoutesOptions) {
   // publication id -> filename -> sha256; publications never change, so this never goes stale
   const packageIndex = new Map<number, Map<string, string>>();
+  const files = new ImmutableFileCache();
+  // distribution -> publication, reused for a second for package and checksummed repodata
+  // downloads only: repomd.xml* always reads the row, so a client sees a move at once, and a
+  // package of the previous publication stays downloadable for at most that second.
+  const recent = new Map<string, { at: number; dist: { publicationId: number; dir: string } | undefined }>();
+  const resolve = async (basePath: string, fresh: boolean) => {
+    const now = Date.now();
+    const hit = recent.get(basePath);
+    if (!fresh && hit && now - hit.at < 1000) return hit.dist;
+    const dist = await opts.repo.resolveDistribution(basePath);
+    if (recent.size > 10_000) recent.clear();
+    recent.set(basePath, { at: now, dist });
+    return dist;
+  };
   const indexOf = async (publicationId: number, dir: string): Promise<Map<string, string>> => {
     let m = packageIndex.get(publicationId);
     if (!m) {
@@ -71,7 +85,10 @@ export function repoDownloadHandler(opts: RepoRoutesOptions) {
       sendError(res, 404, 'not found');
       return true;
     }
-    const dist = await opts.repo.resolveDistribution(`${customer}/${environment}`);
+    const dist = await resolve(
+      `${customer}/${environment}`,
+      area !== 'Packages' && !(area === 'repodata' && /^[0-9a-f]{64}-/.test(file ?? '')),
+    );
     if (!dist) {
       sendError(res, 404, `no distribution ${customer}/${environment}`);
       return true;
@@ -91,7 +108,12 @@ export function repoDownloadHandler(opts: RepoRoutesOptions) {
     }
     if (area === 'repodata') {
       const immutable = file !== 'repomd.xml' && file !== 'repomd.xml.asc' && file !== 'repomd.xml.key';
-      await sendFile(req, res, join(dist.dir, 'repodata', file), { immutable });
+      await sendFile(
+        req,
+        res,
+        join(dist.dir, 'repodata', file),
+        immutable ? { immutable, cache: files } : {},
+      );
       return true;
     }
     if (area === 'Packages') {
@@ -104,6 +126,7 @@ export function repoDownloadHandler(opts: RepoRoutesOptions) {
         etag: sha,
         immutable: true,
         contentType: 'application/x-rpm',
+        cache: files,
       });
       return true;
     }

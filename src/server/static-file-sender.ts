@@ -2,7 +2,7 @@
 // with conditional requests, and a content type by extension. Used by the fast path for
 // /repos/ and /keys/, where it runs for every download.
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
 
@@ -28,6 +28,47 @@ export interface SendOptions {
   immutable?: boolean;
   /** Type for the response when the path's extension does not say it (e.g. content-addressed files). */
   contentType?: string;
+  /** Keep small files in memory: only for content that never changes under its path. */
+  cache?: ImmutableFileCache;
+}
+
+interface CachedFile {
+  size: number;
+  mtimeMs: number;
+  body: Buffer;
+}
+
+/**
+ * Small immutable files (content-addressed packages, checksummed repodata) kept in memory,
+ * least recently used first out, so that the common download costs no file system calls.
+ */
+export class ImmutableFileCache {
+  private readonly files = new Map<string, CachedFile>();
+  private bytes = 0;
+  constructor(
+    private readonly maxBytes = 256 * 1024 * 1024,
+    readonly maxFileBytes = 1024 * 1024,
+  ) {}
+
+  get(path: string): CachedFile | undefined {
+    const f = this.files.get(path);
+    if (f) {
+      this.files.delete(path);
+      this.files.set(path, f);
+    }
+    return f;
+  }
+
+  set(path: string, f: CachedFile): void {
+    if (f.size > this.maxFileBytes || this.files.has(path)) return;
+    this.files.set(path, f);
+    this.bytes += f.size;
+    for (const [k, v] of this.files) {
+      if (this.bytes <= this.maxBytes) break;
+      this.files.delete(k);
+      this.bytes -= v.size;
+    }
+  }
 }
 
 export function sendError(res: ServerResponse, status: number, message: string): void {
@@ -46,16 +87,21 @@ export async function sendFile(
   path: string,
   opts: SendOptions = {},
 ): Promise<void> {
-  let st;
-  try {
-    st = await stat(path);
-  } catch {
-    sendError(res, 404, 'not found');
-    return;
-  }
-  if (!st.isFile()) {
-    sendError(res, 404, 'not found');
-    return;
+  let st: { size: number; mtimeMs: number; body?: Buffer } | undefined = opts.cache?.get(path);
+  if (!st) {
+    try {
+      const s = await stat(path);
+      if (!s.isFile()) throw new Error('not a file');
+      st = { size: s.size, mtimeMs: s.mtimeMs };
+      if (opts.cache && s.size <= opts.cache.maxFileBytes) {
+        const body = await readFile(path);
+        st = { size: body.length, mtimeMs: s.mtimeMs, body };
+        opts.cache.set(path, { size: body.length, mtimeMs: s.mtimeMs, body });
+      }
+    } catch {
+      sendError(res, 404, 'not found');
+      return;
+    }
   }
   const etag = `"${opts.etag ?? `${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}`}"`;
   const lastModified = new Date(Math.floor(st.mtimeMs / 1000) * 1000).toUTCString();
@@ -105,6 +151,10 @@ export async function sendFile(
   res.writeHead(status, headers);
   if (req.method === 'HEAD' || st.size === 0) {
     res.end();
+    return;
+  }
+  if (st.body) {
+    res.end(status === 206 ? st.body.subarray(start, end + 1) : st.body);
     return;
   }
   pipeline(createReadStream(path, { start, end, highWaterMark: 256 * 1024 }), res, () => {
