@@ -5,6 +5,9 @@
  *
  * Pure: reads files of the control repository, nothing else. Never touches the network or a
  * database, never writes, never throws for a user's mistake.
+ *
+ * npm packages: yaml (YAML 1.1 as Puppet reads it, with node ranges for file:line:col) and zod
+ * (one schema per file kind gives the types, the checks and the JSON Schema for editors).
  */
 export { loadControlRepo } from './repo-loader.js';
 export { vmFacts, findVm } from './vm-facts.js';
