@@ -120,3 +120,54 @@ function interpolateString(subject: string, ctx: InterpolationContext, allowMeth
   };
   return ctx.explain ? ctx.explain.with(`Interpolation on "${subject}"`, run) : run();
 }
+
+type TemplatePart = string | { key: string; segments: (string | number)[] };
+const compiledTemplates = new Map<string, TemplatePart[] | null>();
+
+/**
+ * Interpolation of a hierarchy path (variables only), fast for the common case: the template is
+ * parsed once per process. Falls back to `interpolate` when a value itself contains `%{`, or
+ * when the template has anything but plain variables (methods, quoting), so results are the same.
+ */
+export function interpolatePath(template: string, ctx: InterpolationContext): string {
+  let parts = compiledTemplates.get(template);
+  if (parts === undefined) {
+    parts = compileTemplate(template);
+    compiledTemplates.set(template, parts);
+  }
+  if (parts === null || ctx.explain) return rubyToS(interpolate(template, ctx, false));
+  let out = '';
+  for (const part of parts) {
+    if (typeof part === 'string') {
+      out += part;
+      continue;
+    }
+    const [root, ...rest] = part.segments;
+    let v = ctx.variable(String(root).replace(/^::/, ''));
+    if (v !== undefined && v !== null && rest.length > 0) {
+      const found = dig(part.key, rest, v);
+      v = found === NOT_FOUND ? undefined : found;
+    }
+    if (typeof v === 'string' && v.includes('%{')) return rubyToS(interpolate(template, ctx, false));
+    if (typeof v === 'object' && v !== null) return rubyToS(interpolate(template, ctx, false));
+    out += rubyToS(v);
+  }
+  return out;
+}
+
+function compileTemplate(template: string): TemplatePart[] | null {
+  const parts: TemplatePart[] = [];
+  let last = 0;
+  for (const m of template.matchAll(/%\{([^}]*)\}/g)) {
+    parts.push(template.slice(last, m.index));
+    last = m.index + m[0].length;
+    const expr = m[1]!.trim();
+    if (EMPTY_INTERPOLATIONS.has(expr)) continue;
+    if (METHOD.test(expr) || /['"]/.test(expr)) return null;
+    const segments = splitKey(expr);
+    if (!segments) return null;
+    parts.push({ key: expr, segments });
+  }
+  parts.push(template.slice(last));
+  return parts;
+}

@@ -14,6 +14,7 @@ import type { HieraConfig, HieraLevel } from './hiera-config.js';
 import { Explainer, formatExplainValue, type ExplainNode } from './hiera-explain.js';
 import {
   interpolate,
+  interpolatePath,
   needsInterpolation,
   scopeLookup,
   type InterpolationContext,
@@ -69,6 +70,8 @@ export interface Hiera {
 
 interface DataFile {
   file: string;
+  /** `file` relative to hiera.yaml's directory. */
+  path: string;
   /** The top-level hash ({} for an empty or non-hash YAML file). */
   data: Hash;
   invalid: Map<string, string>;
@@ -281,6 +284,18 @@ export class HieraEngine implements Hiera {
     }
   }
 
+  private readonly strategies = new Map<unknown, MergeStrategy>();
+
+  /** strategyOf, remembered per merge value (lookup_options values are frozen data). */
+  private strategy(m: unknown): MergeStrategy {
+    let s = this.strategies.get(m);
+    if (!s) {
+      s = strategyOf(m);
+      if (typeof m !== 'object' || m === null || Object.isFrozen(m)) this.strategies.set(m, s);
+    }
+    return s;
+  }
+
   toDiagnostic(e: HieraFailure): Diagnostic {
     const code = KIND_CODES[e.kind];
     if (e instanceof HieraDataFailure) {
@@ -308,7 +323,7 @@ export class HieraEngine implements Hiera {
         m = options['merge'];
         if (m !== undefined) ex?.line('Using merge options from "lookup_options" hash');
       }
-      const strategy = strategyOf(m);
+      const strategy = this.strategy(m);
       const value = inv.check(keyText, () => this.globalLookup(key, inv, strategy));
       if (value === NOT_FOUND) return NOT_FOUND;
       const top = isFirst(strategy) ? value : convertValue(strategy, value);
@@ -345,6 +360,14 @@ export class HieraEngine implements Hiera {
       if ('failure' in resolved.options) throw resolved.options.failure;
       return resolved.options.value;
     }
+    // The merged lookup_options depend only on the files reached, unless one of them interpolates
+    // its lookup_options: then they are computed per facts.
+    const filesKey = inv.explain ? undefined : this.filesKey(resolved);
+    const shared = filesKey === undefined ? undefined : this.optionsByFiles.get(filesKey);
+    if (shared) {
+      resolved.options = { value: shared.value };
+      return shared.value;
+    }
     try {
       const meta = new Invocation(this, resolved, inv.scope, inv.stack, inv.explain, undefined);
       const body = (): CompiledOptions | null => {
@@ -367,11 +390,40 @@ export class HieraEngine implements Hiera {
       };
       const value = inv.explain ? inv.explain.with(`Searching for "${LOOKUP_OPTIONS}"`, body) : body();
       resolved.options = { value };
+      if (filesKey !== undefined && !this.optionsInterpolate(resolved))
+        this.optionsByFiles.set(filesKey, { value });
       return value;
     } catch (e) {
       if (e instanceof HieraFailure) resolved.options = { failure: e };
       throw e;
     }
+  }
+
+  private readonly optionsByFiles = new Map<string, { value: CompiledOptions | null }>();
+
+  /** The files a resolved hierarchy reaches, as one string; undefined when not cacheable. */
+  private filesKey(resolved: Resolved): string | undefined {
+    if (!resolved.levels) return undefined;
+    let key = '';
+    for (const rl of resolved.levels) {
+      for (const loc of rl.locations) {
+        if (loc === null) return undefined;
+        if (loc.exists) key += `${rl.level.dataHash}:${loc.file}\n`;
+      }
+      key += '|';
+    }
+    return key;
+  }
+
+  private optionsInterpolate(resolved: Resolved): boolean {
+    for (const rl of resolved.levels ?? []) {
+      for (const loc of rl.locations) {
+        if (!loc?.exists) continue;
+        const df = this.files.get(loc.file);
+        if (df && hasOwn(df.data, LOOKUP_OPTIONS) && needsInterpolation(df.data[LOOKUP_OPTIONS])) return true;
+      }
+    }
+    return false;
   }
 
   /** ConfiguredDataProvider: the levels, merged with the strategy. */
@@ -448,7 +500,7 @@ export class HieraEngine implements Hiera {
         const pos = df.keyPositions.get(key.root);
         inv.sink.push({
           file: loc.file,
-          path: relative(this.config.root, loc.file),
+          path: df.path,
           level: level.name,
           ...(pos ? { line: pos.line, col: pos.col } : {}),
         });
@@ -476,6 +528,7 @@ export class HieraEngine implements Hiera {
     if (cached) return cached;
     const df: DataFile = {
       file,
+      path: relative(this.config.root, file),
       data: {},
       invalid: new Map(),
       keyPositions: new Map(),
@@ -518,15 +571,15 @@ export class HieraEngine implements Hiera {
   }
 
   private resolveLevel(level: HieraLevel, inv: Invocation): (ResolvedLocation | null)[] {
-    const datadir = String(interpolate(level.datadir, inv, false));
-    const interp = (s: string, i: Invocation = inv): string => String(interpolate(s, i, false));
+    const datadir = level.datadir.includes('%{') ? interpolatePath(level.datadir, inv) : level.datadir;
+    const interp = (s: string, i: Invocation = inv): string => interpolatePath(s, i);
     switch (level.locationKind) {
       case undefined:
         return [null];
       case 'path':
       case 'paths':
         return level.locations.map((original) => {
-          const file = resolve(datadir, interp(original));
+          const file = joinPath(datadir, interp(original));
           return { file, original, exists: this.fileExists(file) };
         });
       case 'glob':
@@ -549,7 +602,7 @@ export class HieraEngine implements Hiera {
         }
         return (mapped as unknown[]).map((v) => {
           const local = inv.withScope(inv.scope.withLocal(localName, v));
-          const file = resolve(datadir, interp(template, local));
+          const file = joinPath(datadir, interp(template, local));
           return { file, original: template, exists: this.fileExists(file) };
         });
       }
@@ -657,6 +710,21 @@ export class HieraEngine implements Hiera {
     }
     return out;
   }
+}
+
+/** `path.resolve(dir, p)` without its cost in the common case (plain relative path). */
+function joinPath(dir: string, p: string): string {
+  if (
+    p.startsWith('/') ||
+    p.includes('..') ||
+    p.includes('./') ||
+    p.includes('//') ||
+    p === '' ||
+    p.endsWith('/')
+  ) {
+    return resolve(dir, p);
+  }
+  return dir.endsWith(sep) ? dir + p : dir + sep + p;
 }
 
 function dedupeSources(sources: ValueSource[]): ValueSource[] {

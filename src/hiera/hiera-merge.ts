@@ -7,7 +7,6 @@ import {
   type Hash,
   isHash,
   hasOwn,
-  deepClone,
   deepEqual,
   flattenDeep,
   uniqueValues,
@@ -186,9 +185,9 @@ export function mergeValues(s: MergeStrategy, e1: unknown, e2: unknown): unknown
       return uniqueValues([...flattenDeep(asArray(e1)), ...flattenDeep(asArray(e2))]);
     case 'deep':
     case 'unconstrained_deep':
-      return deepMerge(deepClone(e1), deepClone(e2), s.deep);
+      return deepMerge(e1, e2, s.deep);
     case 'reverse_deep':
-      return deepMerge(deepClone(e2), deepClone(e1), s.deep);
+      return deepMerge(e2, e1, s.deep);
   }
 }
 
@@ -241,73 +240,102 @@ function rubyCompare(a: unknown, b: unknown): number {
 }
 
 /**
- * Port of `DeepMerge.deep_merge!(source, dest, preserve_unmergeables: false, ...)`. Both
- * arguments must be private copies: like the gem, it mutates them (and returns the result).
+ * `DeepMerge.deep_merge!(source, dest, preserve_unmergeables: false, ...)` without its mutation:
+ * returns a new value, leaves both arguments as they are. Where the gem aliases (a hash replacing
+ * a non-hash `dest` and then merging into itself, a new key merged into its own copy), the
+ * effect of that aliasing is reproduced by `selfMerge`.
  */
 function deepMerge(source: unknown, dest: unknown, o: DeepOptions): unknown {
   if (source === null || source === undefined) return dest;
   if (!truthy(dest)) return source;
-  const ko = o.knockoutPrefix;
   if (isHash(source)) {
-    for (const srcKey of Object.keys(source)) {
-      const srcValue = source[srcKey];
-      if (isHash(dest)) {
-        const d: Hash = dest;
-        if (hasOwn(d, srcKey) && truthy(d[srcKey])) {
-          d[srcKey] = deepMerge(srcValue, d[srcKey], o);
-        } else {
-          d[srcKey] = deepMerge(srcValue, shallowDup(srcValue), o);
-        }
-        if (isIntegerKey(source, srcKey)) markIntegerKey(d, srcKey);
-      } else {
-        dest = overwriteUnmergeables(source, dest, o);
+    const keys = Object.keys(source);
+    if (isHash(dest)) {
+      const out: Hash = { ...dest };
+      copyIntegerKeys(dest, out);
+      for (const k of keys) {
+        const sv = source[k];
+        out[k] = hasOwn(out, k) && truthy(out[k]) ? deepMerge(sv, out[k], o) : mergeIntoOwnCopy(sv, o);
+        if (isIntegerKey(source, k)) markIntegerKey(out, k);
       }
+      return out;
     }
-    return dest;
+    // the first key replaces dest by source itself; the other keys then merge source into itself
+    if (keys.length === 0) return dest;
+    const out: Hash = { ...source };
+    copyIntegerKeys(source, out);
+    for (const k of keys.slice(1)) if (truthy(source[k])) out[k] = selfMerge(source[k], o);
+    return out;
   }
-  if (Array.isArray(source)) {
-    let src: unknown[] = source;
-    if (dest === source) dest = [...source];
-    if (ko !== undefined && src.some((x) => deepEqual(x, ko))) {
-      dest = clearOrNil(dest);
-      src = src.filter((x) => !deepEqual(x, ko));
-    }
-    if (Array.isArray(dest)) {
-      let d: unknown[] = dest;
-      if (ko !== undefined) {
-        const re = knockoutPattern(ko);
-        src = src.filter((item) => {
-          const stripped = typeof item === 'string' ? item.replace(re, '') : item;
-          if (stripped !== item) {
-            d = d.filter((x) => !deepEqual(x, stripped) && !deepEqual(x, item));
-            return false;
-          }
-          return true;
-        });
-      }
-      if (o.mergeHashArrays && src.every(isHash) && d.every(isHash)) {
-        const list: unknown[] = d.map((di, i) => deepMerge(truthy(src[i]) ? src[i] : {}, di, o));
-        if (src.length > d.length) list.push(...src.slice(d.length));
-        d = list;
-      } else {
-        d = uniqueValues([...d, ...src]);
-      }
-      if (o.sortMergedArrays) d.sort(rubyCompare);
-      return d;
-    }
-    return overwriteUnmergeables(src, dest, o);
-  }
-  return overwriteUnmergeables(source, dest, o);
+  if (Array.isArray(source)) return mergeArrays(source, dest, o);
+  return overwriteUnmergeables(source, o);
 }
 
-function shallowDup(v: unknown): unknown {
-  if (Array.isArray(v)) return [...v];
+function mergeArrays(source: unknown[], dest: unknown, o: DeepOptions): unknown {
+  const ko = o.knockoutPrefix;
+  let src = source;
+  let d = dest;
+  if (ko !== undefined && src.some((x) => x === ko)) {
+    d = clearOrNil(d);
+    src = src.filter((x) => x !== ko);
+  }
+  if (!Array.isArray(d)) return overwriteUnmergeables(src, o);
+  let list: unknown[] = d;
+  if (ko !== undefined) {
+    const re = knockoutPattern(ko);
+    src = src.filter((item) => {
+      const stripped = typeof item === 'string' ? item.replace(re, '') : item;
+      if (stripped === item) return true;
+      list = list.filter((x) => !deepEqual(x, stripped) && !deepEqual(x, item));
+      return false;
+    });
+  }
+  return finishArrays(src, list, o);
+}
+
+function finishArrays(src: unknown[], d: unknown[], o: DeepOptions): unknown[] {
+  let out: unknown[];
+  if (o.mergeHashArrays && src.every(isHash) && d.every(isHash)) {
+    out = d.map((di, i) =>
+      src[i] === di ? selfMerge(di, o) : deepMerge(truthy(src[i]) ? src[i] : {}, di, o),
+    );
+    if (src.length > d.length) out.push(...src.slice(d.length));
+  } else {
+    out = uniqueValues([...d, ...src]);
+  }
+  if (o.sortMergedArrays) out.sort(rubyCompare);
+  return out;
+}
+
+/** `deep_merge!(v, v.dup)`: a key new to dest, merged into a shallow copy of itself. */
+function mergeIntoOwnCopy(v: unknown, o: DeepOptions): unknown {
+  if (Array.isArray(v)) return mergeArrays(v, [...v], o);
+  return selfMerge(v, o);
+}
+
+/** `deep_merge!(v, v)` with source and dest the same object. */
+function selfMerge(v: unknown, o: DeepOptions): unknown {
+  if (!truthy(v)) return v;
   if (isHash(v)) {
     const out: Hash = { ...v };
     copyIntegerKeys(v, out);
+    for (const k of Object.keys(v)) if (truthy(v[k])) out[k] = selfMerge(v[k], o);
     return out;
   }
-  return v;
+  if (Array.isArray(v)) {
+    const ko = o.knockoutPrefix;
+    // clearing dest clears source too: the bare prefix empties the array
+    if (ko !== undefined && v.some((x) => x === ko)) return [];
+    let items: unknown[] = v;
+    if (ko !== undefined) {
+      const re = knockoutPattern(ko);
+      const gone = items.filter((x) => typeof x === 'string' && x.replace(re, '') !== x);
+      const targets = gone.map((x) => (x as string).replace(re, ''));
+      items = items.filter((x) => !gone.includes(x) && !targets.some((t) => deepEqual(t, x)));
+    }
+    return finishArrays(items, items, o);
+  }
+  return overwriteUnmergeables(v, o);
 }
 
 function clearOrNil(v: unknown): unknown {
@@ -317,7 +345,7 @@ function clearOrNil(v: unknown): unknown {
   return null;
 }
 
-function overwriteUnmergeables(source: unknown, _dest: unknown, o: DeepOptions): unknown {
+function overwriteUnmergeables(source: unknown, o: DeepOptions): unknown {
   const ko = o.knockoutPrefix;
   if (ko === undefined) return source;
   const re = knockoutPattern(ko);
