@@ -17,7 +17,11 @@ import { catalogOf, ensureCatalog } from './lab-catalog.js';
 const skip = process.env.OS_CLIENT_CONFIG_FILE
   ? false
   : 'no lab OpenStack (OS_CLIENT_CONFIG_FILE unset; run `eval "$(aare lab env)"`)';
-const cli = join(import.meta.dirname, '../../bin/aare.mjs');
+const root = join(import.meta.dirname, '../..');
+// A private copy of the built CLI, so a rebuild of dist/ during the test cannot change the program
+// under test; under node_modules/.cache so that its npm imports still resolve.
+const cliDir = join(root, 'node_modules/.cache', `aare-crash-${process.pid}`);
+const cli = join(cliDir, 'aare.mjs');
 const demo = join(import.meta.dirname, '../../examples/demo');
 
 interface Run {
@@ -67,6 +71,7 @@ test(
   'SIGKILL at 10 random moments: each next run converges, no duplicate, no orphan',
   { skip, timeout: 1_800_000 },
   async () => {
+    cpSync(join(root, 'dist'), cliDir, { recursive: true });
     const loaded = loadControlRepo(demo);
     assert.equal(loaded.diagnostics.filter((d) => d.severity === 'error').length, 0);
     const model = loaded.value;
@@ -166,6 +171,7 @@ test(
       const domains = (await openstack.listDomains(client)).filter((d) => d.name.startsWith(prefix));
       for (const d of domains) await openstack.deleteDomain(client, d.id);
       rmSync(dir, { recursive: true, force: true });
+      rmSync(cliDir, { recursive: true, force: true });
     }
     process.stdout.write(`# ${kills.join('\n# ')}\n`);
   },

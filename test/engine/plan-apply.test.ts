@@ -254,7 +254,12 @@ for (const backend of storeBackendsForTests()) {
 
   it('a failed call names the resource, skips its dependents, and the next apply converges', async (store) => {
     const w = await setup(store);
-    w.drivers.get('t.subnet')!.failNext.create = new Error('HTTP 500 from neutron');
+    let failed = false;
+    w.drivers.get('t.subnet')!.hooks.beforeCreate = (address) => {
+      if (address !== 't.subnet.muster/test' || failed) return;
+      failed = true;
+      throw new Error('HTTP 500 from neutron');
+    };
     const r = await applyPlan(w.ctx, await w.plan(world(demo)));
     assert.equal(r.ok, false);
     assert.equal(r.failed, 1);
