@@ -307,6 +307,36 @@ function finishArrays(src: unknown[], d: unknown[], o: DeepOptions): unknown[] {
   return out;
 }
 
+/**
+ * The gem's `source.delete_if { ... dest.delete(item); dest.delete(ko_item) ... }` when source
+ * and dest are the same array: the deletions inside the block shift the array under Ruby's
+ * `reject!` loop. Simulates Ruby 3.1's `ary_reject_bang` (and its ensure) step by step.
+ */
+function rejectKnockedOutAliased(ary: unknown[], re: RegExp): void {
+  const deleteAll = (x: unknown): void => {
+    for (let i = ary.length - 1; i >= 0; i--) if (deepEqual(ary[i], x)) ary.splice(i, 1);
+  };
+  let i1 = 0;
+  let i2 = 0;
+  for (; i1 < ary.length; i1++) {
+    const item = ary[i1];
+    const stripped = typeof item === 'string' ? item.replace(re, '') : item;
+    if (stripped !== item) {
+      deleteAll(stripped);
+      deleteAll(item);
+      continue;
+    }
+    if (i1 !== i2) ary[i2] = item;
+    i2++;
+  }
+  const len = ary.length;
+  if (i2 < len && i2 < i1) {
+    const tail = i1 < len ? len - i1 : 0;
+    for (let k = 0; k < tail; k++) ary[i2 + k] = ary[i1 + k];
+    ary.length = i2 + tail;
+  }
+}
+
 /** `deep_merge!(v, v.dup)`: a key new to dest, merged into a shallow copy of itself. */
 function mergeIntoOwnCopy(v: unknown, o: DeepOptions): unknown {
   if (Array.isArray(v)) return mergeArrays(v, [...v], o);
@@ -326,13 +356,8 @@ function selfMerge(v: unknown, o: DeepOptions): unknown {
     const ko = o.knockoutPrefix;
     // clearing dest clears source too: the bare prefix empties the array
     if (ko !== undefined && v.some((x) => x === ko)) return [];
-    let items: unknown[] = v;
-    if (ko !== undefined) {
-      const re = knockoutPattern(ko);
-      const gone = items.filter((x) => typeof x === 'string' && x.replace(re, '') !== x);
-      const targets = gone.map((x) => (x as string).replace(re, ''));
-      items = items.filter((x) => !gone.includes(x) && !targets.some((t) => deepEqual(t, x)));
-    }
+    const items: unknown[] = [...v];
+    if (ko !== undefined) rejectKnockedOutAliased(items, knockoutPattern(ko));
     return finishArrays(items, items, o);
   }
   return overwriteUnmergeables(v, o);

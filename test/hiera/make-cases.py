@@ -105,6 +105,9 @@ case("merge_deep_knockout_array_element", "deep + knockout: '--vim' removes vim"
      merge={"strategy": "deep", "knockout_prefix": "--"}, tags=["merge"])
 case("merge_deep_knockout_whole_array", "deep + knockout: the bare prefix clears the lower array", "ko", M,
      merge={"strategy": "deep", "knockout_prefix": "--"}, tags=["merge"])
+case("merge_deep_knockout_new_key", "deep + knockout: a hash new to lower levels merges into itself (Ruby aliasing empties the array)", "users",
+     {"data/common.yaml": "users:\n  root: {uid: 0}\n", "data/vm/vm0042.yaml": "users:\n  svc: {uid: 1, groups: [--staff, svc]}\n  ops: {groups: [a, --b, b, c]}\n"},
+     merge={"strategy": "deep", "knockout_prefix": "--"}, tags=["merge"])
 case("merge_deep_sort_mixed_error", "sort_merged_arrays with Strings and Integers fails", "mix", M,
      merge={"strategy": "deep", "sort_merged_arrays": True}, tags=["merge"])
 case("merge_deep_empty_hash_over_array", "deep: an empty hash above an array leaves the array", "empty_hi", M, merge="deep", tags=["merge"])
