@@ -2,6 +2,15 @@
 import type { Command } from 'commander';
 import { action, UsageError } from '../cli-run.js';
 
+interface ServeFlags {
+  repo: string;
+  host: string;
+  port: string;
+  url?: string;
+  log?: boolean;
+  workers: string;
+}
+
 export function register(program: Command): void {
   program
     .command('serve')
@@ -10,29 +19,62 @@ export function register(program: Command): void {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on', '8080')
     .option('--url <base>', 'public base URL (for URLs in API answers)')
+    .option('--workers <n>', 'processes that share the port (node:cluster)', '1')
     .option('--log', 'log requests as JSON lines')
     .action(
-      action(async (o: { repo: string; host: string; port: string; url?: string; log?: boolean }) => {
+      action(async (o: ServeFlags) => {
         if (!/^\d+$/.test(o.port) || Number(o.port) > 65535)
           throw new UsageError(`--port must be a port number, got '${o.port}'`);
-        const { openRepoContext } = await import('../../packaging/index.js');
-        const { createServerApp } = await import('../../server/index.js');
-        const ctx = await openRepoContext({ root: o.repo });
-        const app = await createServerApp({
-          repo: ctx.repo,
-          stateDir: ctx.stateDir,
-          publicUrl: o.url,
-          logger: o.log ? true : false,
-        });
-        const address = await app.listen({ host: o.host, port: Number(o.port) });
-        process.stderr.write(`aare serve: listening on ${address}\n`);
-        await new Promise<void>((resolveStop) => {
-          const stop = () => resolveStop();
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
-        });
-        await app.close();
-        await ctx.close();
+        if (!/^[1-9]\d*$/.test(o.workers))
+          throw new UsageError(`--workers must be a positive number, got '${o.workers}'`);
+        const workers = Number(o.workers);
+        const cluster = (await import('node:cluster')).default;
+        if (workers > 1 && cluster.isPrimary) return supervise(cluster, workers);
+        await serve(o, cluster.isWorker);
       }),
     );
+}
+
+/** The primary of a cluster: starts the workers, restarts none, stops them all on a signal. */
+async function supervise(cluster: typeof import('node:cluster').default, workers: number): Promise<number> {
+  for (let i = 0; i < workers; i++) cluster.fork();
+  return new Promise<number>((resolveStop) => {
+    let stopping = false;
+    const stop = () => {
+      stopping = true;
+      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    cluster.on('exit', (w, code) => {
+      if (!stopping) {
+        process.stderr.write(`aare serve: worker ${w.process.pid} exited (${code}); stopping\n`);
+        stop();
+      }
+      if (Object.keys(cluster.workers ?? {}).length === 0) resolveStop(stopping ? 0 : 1);
+    });
+  });
+}
+
+async function serve(o: ServeFlags, quiet: boolean): Promise<void> {
+  const { openRepoContext } = await import('../../packaging/index.js');
+  const { createServerApp } = await import('../../server/index.js');
+  const ctx = await openRepoContext({ root: o.repo });
+  const app = await createServerApp({
+    repo: ctx.repo,
+    stateDir: ctx.stateDir,
+    publicUrl: o.url,
+    logger: o.log ? true : false,
+  });
+  const address = await app.listen({ host: o.host, port: Number(o.port) });
+  if (!quiet) process.stderr.write(`aare serve: listening on ${address}\n`);
+  await new Promise<void>((resolveStop) => {
+    const stop = () => resolveStop();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await app.close();
+  await ctx.close();
+  // a cluster worker's IPC channel would keep it alive after its server closed
+  if (quiet) process.disconnect?.();
 }
