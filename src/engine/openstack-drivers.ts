@@ -7,9 +7,11 @@ type Client = openstack.OpenStackClient;
 
 /**
  * The drivers for Aare's OpenStack resources, on the providers' client. Every object Aare creates
- * carries the tag `aare-managed` and its Aare address (with the run's prefix) in `description`
- * (Neutron, Keystone) or in the `aare_address` metadata (Nova), so `list` finds a whole kind with
- * one request per kind and page, and `findByAddress` adopts what a killed apply created.
+ * carries its Aare address (with the run's prefix) in `description` (Neutron, Keystone) or in the
+ * `aare_address` metadata (Nova), set by the create call itself, so `list` finds a whole kind with
+ * one request per kind and page, and `findByAddress` adopts what a killed apply created. The tag
+ * `aare-managed` is for people and other tools only: Neutron applies tags in a step after the
+ * create, which a dropped connection skips, so listings never filter on it.
  *
  * Desired shapes hold ids (refs are resolved by the engine); states are flattened to the same
  * field names plus `id`, so `diff` compares field by field.
@@ -132,7 +134,7 @@ export function openstackDrivers(opts: OpenStackDriverOptions): DriverSet {
     kind: 'openstack.project',
     endpoint: 'keystone',
     async list({ addresses, signal }) {
-      const all = await openstack.listProjects(c, { tags: [MANAGED_TAG] }, { signal });
+      const all = await openstack.listProjects(c, {}, { signal });
       return mapValues(
         byMarker(all, (p) => p.description, addresses),
         projectState,
@@ -197,10 +199,7 @@ export function openstackDrivers(opts: OpenStackDriverOptions): DriverSet {
     kind: spec.kind,
     endpoint: 'neutron',
     async list({ addresses, signal }) {
-      const [all, extra] = await Promise.all([
-        spec.coll.list(c, { tags: MANAGED_TAG }, { signal }),
-        spec.extra?.(signal),
-      ]);
+      const [all, extra] = await Promise.all([spec.coll.list(c, {}, { signal }), spec.extra?.(signal)]);
       return mapValues(
         byMarker(all, (x) => x.description, addresses),
         (x) => spec.state(x, extra),
@@ -557,7 +556,7 @@ export function openstackDrivers(opts: OpenStackDriverOptions): DriverSet {
     kind: 'openstack.server',
     endpoint: 'nova',
     async list({ addresses, signal }) {
-      const all = await openstack.listServers(c, { allTenants: true, tags: [MANAGED_TAG] }, { signal });
+      const all = await openstack.listServers(c, { allTenants: true }, { signal });
       return mapValues(
         byMarker(all, (s) => s.metadata.aare_address, addresses),
         (s) => serverState(s),
