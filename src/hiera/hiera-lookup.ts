@@ -311,19 +311,19 @@ export class HieraEngine implements Hiera {
   /** Puppet's `LookupAdapter#lookup` (global layer only). */
   lookupKey(keyText: string, inv: Invocation, merge: unknown): Found {
     const ex = inv.explain;
+    if (keyText === LOOKUP_OPTIONS || keyText.startsWith(`${LOOKUP_OPTIONS}.`)) {
+      ex?.line(`Searching for "${keyText}": the key "${LOOKUP_OPTIONS}" is reserved, never found`);
+      return NOT_FOUND;
+    }
+    const key = parseLookupKey(keyText);
+    const options = this.lookupOptionsFor(key.root, inv);
+    let m = merge;
+    if (m === undefined && isHash(options)) {
+      m = options['merge'];
+      if (m !== undefined) ex?.line('Using merge options from "lookup_options" hash');
+    }
+    const strategy = this.strategy(m);
     const body = (): Found => {
-      if (keyText === LOOKUP_OPTIONS || keyText.startsWith(`${LOOKUP_OPTIONS}.`)) {
-        ex?.line(`Invalid key "${LOOKUP_OPTIONS}"`);
-        return NOT_FOUND;
-      }
-      const key = parseLookupKey(keyText);
-      const options = this.lookupOptionsFor(key.root, inv);
-      let m = merge;
-      if (m === undefined && isHash(options)) {
-        m = options['merge'];
-        if (m !== undefined) ex?.line('Using merge options from "lookup_options" hash');
-      }
-      const strategy = this.strategy(m);
       const value = inv.check(keyText, () => this.globalLookup(key, inv, strategy));
       if (value === NOT_FOUND) return NOT_FOUND;
       const top = isFirst(strategy) ? value : convertValue(strategy, value);
