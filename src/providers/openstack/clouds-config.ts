@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { LineCounter, isMap, isScalar, parseDocument } from 'yaml';
 import type { Node as YamlNode } from 'yaml';
-import { error } from '../../diag/index.js';
+import { error, warning } from '../../diag/index.js';
 import type { Diagnostic, Result, SourceRange } from '../../diag/index.js';
 
 export type EndpointInterface = 'public' | 'internal' | 'admin';
@@ -149,6 +149,31 @@ export function parseCloudsYaml(text: string, file: string, name: string): Resul
     return { value: undefined, diagnostics };
   }
   const region = str(raw.region_name) ?? (Array.isArray(raw.regions) ? str(raw.regions[0]) : undefined);
+  // TLS: Node trusts its own CA list; a private CA comes in through NODE_EXTRA_CA_CERTS
+  const tls: Diagnostic[] = [];
+  const cacert = str(raw.cacert);
+  if (cacert && process.env.NODE_EXTRA_CA_CERTS !== cacert) {
+    tls.push(
+      warning(
+        'OPENSTACK_CONFIG',
+        `cloud '${name}': cacert is not read by Aare; start it with NODE_EXTRA_CA_CERTS=${cacert}`,
+        {
+          source: at(cloud.get('cacert', true) as YamlNode),
+        },
+      ),
+    );
+  }
+  if (raw.verify === false) {
+    tls.push(
+      warning(
+        'OPENSTACK_CONFIG',
+        `cloud '${name}': verify: false is not supported; certificates are always checked`,
+        {
+          source: at(cloud.get('verify', true) as YamlNode),
+        },
+      ),
+    );
+  }
   return {
     value: {
       name,
@@ -158,7 +183,7 @@ export function parseCloudsYaml(text: string, file: string, name: string): Resul
       source: file,
       ...(region ? { regionName: region } : {}),
     },
-    diagnostics: [],
+    diagnostics: tls,
   };
 }
 

@@ -63,6 +63,24 @@ describe('clouds.yaml', () => {
     ]);
   });
 
+  test('cacert and verify: false are warnings that say what to do instead', () => {
+    const text = `clouds:
+  tls:
+    auth:
+      auth_url: https://keystone.example:5000/v3
+      username: u
+      password: p
+    cacert: /etc/ssl/private-ca.pem
+    verify: false
+`;
+    const { value, diagnostics } = openstack.parseCloudsYaml(text, 'clouds.yaml', 'tls');
+    assert.equal(value?.authUrl, 'https://keystone.example:5000/v3');
+    assert.deepEqual(diagnostics.map(formatDiagnostic), [
+      "clouds.yaml:7:13: warning OPENSTACK_CONFIG: cloud 'tls': cacert is not read by Aare; start it with NODE_EXTRA_CA_CERTS=/etc/ssl/private-ca.pem",
+      "clouds.yaml:8:13: warning OPENSTACK_CONFIG: cloud 'tls': verify: false is not supported; certificates are always checked",
+    ]);
+  });
+
   test('an unknown cloud names the ones there are', () => {
     const { diagnostics } = openstack.parseCloudsYaml(yaml, 'clouds.yaml', 'nope');
     assert.match(
