@@ -88,6 +88,8 @@ interface ResolvedLocation {
   file: string;
   original: string;
   exists: boolean;
+  /** The parsed file, once read (saves the cache lookup by path). */
+  df?: DataFile;
 }
 
 interface ResolvedLevel {
@@ -478,7 +480,7 @@ export class HieraEngine implements Hiera {
         return NOT_FOUND;
       }
       if (level.functionError) throw new HieraFailure(level.functionError, 'config');
-      const df = this.dataFile(loc.file, level.dataHash);
+      const df = (loc.df ??= this.dataFile(loc.file, level.dataHash));
       if (df.failure) throw df.failure;
       if (!hasOwn(df.data, key.root)) {
         ex?.line(`No such key: "${key.root}"`);

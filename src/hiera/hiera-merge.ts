@@ -217,12 +217,20 @@ function truthy(v: unknown): boolean {
   return v !== null && v !== undefined && v !== false;
 }
 
+const knockoutPatterns = new Map<string, RegExp>();
+
+/** The gem interpolates the prefix into a Regexp unescaped (`^#{prefix}`), per line. */
 function knockoutPattern(prefix: string): RegExp {
-  try {
-    return new RegExp(`^${prefix}`, 'gm');
-  } catch {
-    return new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'gm');
+  let re = knockoutPatterns.get(prefix);
+  if (!re) {
+    try {
+      re = new RegExp(`^${prefix}`, 'gm');
+    } catch {
+      re = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'gm');
+    }
+    knockoutPatterns.set(prefix, re);
   }
+  return re;
 }
 
 /** Ruby's `<=>` for `sort!` of merged arrays; incomparable elements are an error, as in Ruby. */
