@@ -353,10 +353,11 @@ wait_http glance "http://$H:$GLANCE_PORT/"
 wait_http neutron "http://$H:$NEUTRON_PORT/"
 wait_http nova-api "http://$H:$NOVA_PORT/"
 ts "all APIs answer"
-if [ ! -f "$S/done/resources" ]; then
+# the marker carries a version: a lab bootstrapped by an older script gets what was added since
+if [ ! -f "$S/done/resources-v2" ]; then
   "$PY" "$HERE/lib/bootstrap.py" resources >> "$S/log/setup-bootstrap.log" 2>&1 || die_log setup-bootstrap "resource bootstrap failed"
-  touch "$S/done/resources"
-  ts "image aare-tiny, flavors m1.tiny/m1.small, network public present"
+  touch "$S/done/resources-v2"
+  ts "images (aare-tiny and the standard images), flavors m1.tiny..m1.large, network public present"
 fi
 "$PY" "$HERE/lib/bootstrap.py" wait >> "$S/log/setup-bootstrap.log" 2>&1 || die_log nova-compute "compute host not ready"
 # the scheduler maps new compute hosts every 2 s; make sure it happened

@@ -129,34 +129,39 @@ def resources():
     glance = URLS['glance'][1]
     nova = URLS['nova'][1]
     neutron = URLS['neutron'][1]
-    # --- image
-    name = E.get('IMAGE_NAME', 'aare-tiny')
-    imgs = ok(S.get(glance + '/v2/images?name=' + name, headers=h),
-              'list images').json()['images']
-    active = [i for i in imgs if i['status'] == 'active']
-    for i in imgs:
-        if i['status'] != 'active':
-            S.delete(glance + '/v2/images/' + i['id'], headers=h)
-    if not active:
-        img = ok(S.post(glance + '/v2/images', headers=h, json={
-            'name': name, 'disk_format': 'raw', 'container_format': 'bare',
-            'visibility': 'public', 'min_disk': 0, 'min_ram': 0}),
-            'create image').json()
-        hh = dict(h)
-        hh['Content-Type'] = 'application/octet-stream'
-        ok(S.put(glance + '/v2/images/%s/file' % img['id'], headers=hh,
-                 data=b'\0' * (1024 * 1024)), 'upload image')
-    # --- flavors
+    # --- images: the lab's own tiny image and the standard images a provider's control
+    # repository names (the demo's Rocky, Alma and Debian images): 1 MiB of zeros each, since
+    # the fake compute driver never boots them.
+    names = E.get('IMAGE_NAMES', 'aare-tiny,Rocky Linux 9,AlmaLinux 9,Debian 12 (bookworm)')
+    for name in [n.strip() for n in names.split(',') if n.strip()]:
+        imgs = ok(S.get(glance + '/v2/images', headers=h, params={'name': name}),
+                  'list images').json()['images']
+        active = [i for i in imgs if i['status'] == 'active']
+        for i in imgs:
+            if i['status'] != 'active':
+                S.delete(glance + '/v2/images/' + i['id'], headers=h)
+        if not active:
+            img = ok(S.post(glance + '/v2/images', headers=h, json={
+                'name': name, 'disk_format': 'raw', 'container_format': 'bare',
+                'visibility': 'public', 'min_disk': 0, 'min_ram': 0}),
+                'create image ' + name).json()
+            hh = dict(h)
+            hh['Content-Type'] = 'application/octet-stream'
+            ok(S.put(glance + '/v2/images/%s/file' % img['id'], headers=hh,
+                     data=b'\0' * (1024 * 1024)), 'upload image ' + name)
+    # --- flavors (the usual m1 family); a flavor of that name made by hand counts as present
+    have = {f['name'] for f in ok(S.get(nova + '/flavors?is_public=None', headers=h),
+                                  'list flavors').json()['flavors']}
     for fid, fname, ram, vcpus, disk in (('1', 'm1.tiny', 512, 1, 1),
-                                         ('2', 'm1.small', 2048, 1, 20)):
-        r = S.get('%s/flavors/%s' % (nova, fid), headers=h)
-        if r.status_code == 404:
-            ok(S.post(nova + '/flavors', headers=h, json={'flavor': {
-                'name': fname, 'ram': ram, 'vcpus': vcpus, 'disk': disk,
-                'id': fid, 'os-flavor-access:is_public': True}}),
-                'create flavor ' + fname)
-        else:
-            ok(r, 'get flavor')
+                                         ('2', 'm1.small', 2048, 1, 20),
+                                         ('3', 'm1.medium', 4096, 2, 40),
+                                         ('4', 'm1.large', 8192, 4, 80)):
+        if fname in have:
+            continue
+        ok(S.post(nova + '/flavors', headers=h, json={'flavor': {
+            'name': fname, 'ram': ram, 'vcpus': vcpus, 'disk': disk,
+            'id': fid, 'os-flavor-access:is_public': True}}),
+            'create flavor ' + fname)
     # --- external network "public" (admin owned, router:external)
     nets = ok(S.get(neutron + '/v2.0/networks?name=public', headers=h),
               'list networks').json()['networks']
