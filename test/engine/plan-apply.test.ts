@@ -315,6 +315,41 @@ for (const backend of storeBackendsForTests()) {
     assert.equal(w.cloud.objects.size, 8);
   });
 
+  it('recovery waits out the grace period for a create still landing, then adopts it; a plan that expected a create is stale', async (store) => {
+    const w = await setup(store, { withList: true });
+    w.ctx.recoveryGraceMs = 400;
+    const desired = world({ muster: { test: {} } });
+    const plan = await w.plan(desired);
+    // a killed apply's intent for the project, whose request lands 150 ms later
+    await store.db
+      .insertInto('engine_intents')
+      .values({
+        address: 't.project.muster',
+        kind: 't.project',
+        scope: 'muster',
+        endpoint: 'keystone',
+        action: 'create',
+        desired: JSON.stringify({ name: 'muster' }),
+        depends_on: '[]',
+        apply_id: 'dead',
+        started_at: new Date().toISOString(),
+      })
+      .execute();
+    setTimeout(
+      () =>
+        w.cloud.objects.set('project-99', { id: 'project-99', address: 't.project.muster', name: 'muster' }),
+      150,
+    );
+    const r = await applyPlan(w.ctx, plan);
+    assert.equal(r.ok, false);
+    assert.equal(r.diagnostics[0]!.code, 'PLAN_STALE');
+    assert.match(r.diagnostics[0]!.summary, /t\.project\.muster/);
+    const recorded = await store.db.selectFrom('engine_resources').select(['address']).execute();
+    assert.deepEqual(recorded, [{ address: 't.project.muster' }]);
+    await w.converge(desired);
+    assert.equal([...w.cloud.objects.values()].filter((o) => o.address === 't.project.muster').length, 1);
+  });
+
   it('one apply at a time: a live holder is refused, a dead one is taken over', async (store) => {
     const held = await acquireApplyLock(store);
     await assert.rejects(
