@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { noRpmbuild } from './rpm-fixtures.js';
@@ -19,8 +19,9 @@ const aare = (cwd: string, ...args: string[]) => {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 
-test('aare package build / repo on the demo', { skip: noRpmbuild, timeout: 300_000 }, () => {
+test('aare package build / repo on the demo', { skip: noRpmbuild, timeout: 300_000 }, (t) => {
   const demo = mkdtempSync(join(tmpdir(), 'aare-demo-'));
+  t.after(() => rmSync(demo, { recursive: true, force: true }));
   cpSync(join(root, 'examples/demo'), demo, {
     recursive: true,
     filter: (src) => !src.includes('/.aare'),

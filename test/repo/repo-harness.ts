@@ -1,7 +1,7 @@
 // A repository service on a fresh state directory and SQLite file, plus `aare serve`'s app on a
 // free loopback port, for tests that drive real clients (dnf, curl-like fetches) against it.
 import { mkdtempSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -55,6 +55,7 @@ export async function openHarness(
     close: async () => {
       await app?.close();
       await store.close();
+      await rm(dir, { recursive: true, force: true });
     },
   };
 }

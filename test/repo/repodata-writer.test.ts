@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { packageFragments, readRpmFile, repodataDocuments } from '../../src/repo/index.js';
@@ -13,8 +13,9 @@ import { tmpdir } from 'node:os';
 
 const skip = noRpmbuild || (!hasTool('createrepo_c') ? 'createrepo_c is not installed' : false);
 
-test('repodata is byte-identical to createrepo_c', { skip, timeout: 120_000 }, async () => {
+test('repodata is byte-identical to createrepo_c', { skip, timeout: 120_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'aare-repodata-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const pkgs = join(dir, 'Packages');
   mkdirSync(pkgs);
   const key = await testKey();
@@ -44,8 +45,9 @@ test('repodata is byte-identical to createrepo_c', { skip, timeout: 120_000 }, a
   assert.equal(ours.other, theirs.other);
 });
 
-test('an empty repository matches createrepo_c too', { skip }, () => {
+test('an empty repository matches createrepo_c too', { skip }, (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'aare-repodata-empty-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   execFileSync('createrepo_c', ['-q', '--no-database', dir]);
   const primary = readdirSync(join(dir, 'repodata')).find((f) => f.endsWith('primary.xml.gz'))!;
   assert.equal(

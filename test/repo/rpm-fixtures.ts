@@ -1,7 +1,7 @@
 // Test fixtures made with the real toolchain: toy noarch RPMs from rpmbuild, signed in-process
 // with a throwaway key. Tests that need rpmbuild skip with a reason when it is missing.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readOrCreateSigningKey, signRpm } from '../../src/repo/index.js';
@@ -82,6 +82,7 @@ ${withFiles ? `/usr/bin/${p.name}` : ''}
     ],
     { stdio: 'pipe', env: { ...process.env, SOURCE_DATE_EPOCH: '1764000000' } },
   );
+  rmSync(top, { recursive: true, force: true });
   const path = join(outDir, `${p.name}-${p.version}-${release}.noarch.rpm`);
   if (!existsSync(path)) throw new Error(`rpmbuild did not write ${path}`);
   return path;
