@@ -3,11 +3,14 @@
 // with the phases measured in-process, and Puppet's own `puppet lookup` resolving the same
 // parameters for a sample of the VMs, as a ratio from the same run.
 //
-//   node --import tsx bench/compile/compile-bench.ts [--vms 10000] [--puppet-sample 100]
+//   node --import tsx bench/compile/compile-bench.ts [--vms 10000] [--puppet-sample 100] [--out DIR]
 //
-// Target (issue 4): above 2,000 VMs per second.
+// Target (issue 4): above 2,000 VMs per second. The CLI's CPU time (user + system, from
+// /proc/self/stat of the child via /usr/bin/time when present) is reported beside the wall clock:
+// on a shared machine the wall clock mostly measures the other tenants. --out /dev/shm/x keeps the
+// 30,000 output files off a contended disk.
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createCompileContext, compileVm, writeCompiled } from '../../src/compile/index.js';
@@ -24,13 +27,18 @@ import {
 import { generateRepo } from './generate-repo.js';
 
 const { values: args } = parseArgs({
-  options: { vms: { type: 'string', default: '10000' }, 'puppet-sample': { type: 'string', default: '100' } },
+  options: {
+    vms: { type: 'string', default: '10000' },
+    'puppet-sample': { type: 'string', default: '100' },
+    out: { type: 'string' },
+  },
 });
 const vmCount = Number(args.vms);
 const sample = Number(args['puppet-sample']);
 const outRoot = join(projectRoot, 'bench/out/compile');
 const repoDir = join(outRoot, 'repo');
-const compiledDir = join(outRoot, 'compiled');
+const compiledDir = args.out ?? join(outRoot, 'compiled');
+const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
 const ms = (t0: number) => performance.now() - t0;
 const fmt = (n: number) => n.toFixed(0).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
@@ -42,28 +50,43 @@ console.log(
 
 // 1. the CLI, as a user runs it: one process, wall clock
 ensureBuilt();
-const cliRuns: number[] = [];
+const cliRuns: { wall: number; cpu?: number }[] = [];
 let total = 0;
 for (let i = 0; i < 3; i++) {
   rmSync(compiledDir, { recursive: true, force: true });
+  const cli = [
+    join(projectRoot, 'bin/aare.mjs'),
+    'compile',
+    '--all',
+    '--repo',
+    repoDir,
+    '--out',
+    compiledDir,
+  ];
   const t0 = performance.now();
-  const r = spawnSync(
-    process.execPath,
-    [join(projectRoot, 'bin/aare.mjs'), 'compile', '--all', '--repo', repoDir, '--out', compiledDir],
-    { encoding: 'utf8' },
-  );
-  cliRuns.push(ms(t0));
+  const r = timeBin
+    ? spawnSync(timeBin, ['-f', 'aare-cpu %U %S', process.execPath, ...cli], { encoding: 'utf8' })
+    : spawnSync(process.execPath, cli, { encoding: 'utf8' });
+  const wall = ms(t0);
   if (r.status !== 0) {
     console.error(r.stderr.split('\n').slice(0, 20).join('\n'));
     process.exit(1);
   }
+  const cpu = /aare-cpu ([\d.]+) ([\d.]+)/.exec(r.stderr);
+  cliRuns.push({ wall, cpu: cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : undefined });
   total = Number(/compiled (\d+) VMs/.exec(r.stderr)?.[1] ?? 0);
 }
-const cliBest = Math.min(...cliRuns);
+const best = cliRuns.reduce((a, b) => (b.wall < a.wall ? b : a));
+const cpuBest = Math.min(...cliRuns.map((r) => r.cpu ?? Infinity));
 console.log(
-  `aare compile --all --out (whole process, best of 3: ${cliRuns.map((t) => fmt(t)).join(' / ')} ms): ` +
-    `${fmt(total)} VMs in ${fmt(cliBest)} ms = ${fmt((total / cliBest) * 1000)} VMs/s`,
+  `aare compile --all --out ${compiledDir} (whole process, 3 runs: ${cliRuns.map((r) => fmt(r.wall)).join(' / ')} ms wall): ` +
+    `${fmt(total)} VMs in ${fmt(best.wall)} ms = ${fmt((total / best.wall) * 1000)} VMs/s wall`,
 );
+if (Number.isFinite(cpuBest))
+  console.log(
+    `  CPU time (user+sys) best ${fmt(cpuBest)} ms = ${fmt((total / cpuBest) * 1000)} VMs/s of CPU`,
+  );
+const cliBest = best.wall;
 
 // 2. the phases, in this process
 let t0 = performance.now();
@@ -118,4 +141,8 @@ if (skip) {
   );
   rmSync(tree.root, { recursive: true, force: true });
 }
-console.log(`target: > 2,000 VMs/s -> ${(total / cliBest) * 1000 > 2000 ? 'met' : 'NOT met'}`);
+console.log(
+  `target: > 2,000 VMs/s -> wall ${(total / cliBest) * 1000 > 2000 ? 'met' : 'NOT met'}` +
+    (Number.isFinite(cpuBest) ? `, CPU ${(total / cpuBest) * 1000 > 2000 ? 'met' : 'NOT met'}` : '') +
+    ` (load average ${(await import('node:os')).loadavg()[0]!.toFixed(1)} on ${(await import('node:os')).cpus().length} CPUs)`,
+);

@@ -1,7 +1,7 @@
 // One VM from model to its three documents: cloud-init user-data, Puppet ENC, desired state.
 import { createHash } from 'node:crypto';
 import { relative } from 'node:path';
-import { error } from '../diag/index.js';
+import { error, hasErrors } from '../diag/index.js';
 import type { Diagnostic, Result } from '../diag/index.js';
 import { loadHiera } from '../hiera/index.js';
 import type { Hiera } from '../hiera/index.js';
@@ -11,6 +11,7 @@ import { backupSettings } from './backup-settings.js';
 import { renderUserData } from './cloud-init-render.js';
 import type { CloudFile, CloudUser, PuppetBootstrap } from './cloud-init-render.js';
 import { buildDesired } from './desired-state.js';
+import { repoRelative } from './hiera-origin.js';
 import type { DesiredState } from './desired-state.js';
 import type { EncDocument } from './enc-render.js';
 import { resolveParameters } from './parameter-resolve.js';
@@ -64,20 +65,31 @@ export function compileVm(
   b: Hiera | Vm,
   c?: Vm,
 ): Result<CompiledVm | undefined> {
-  const ctx = c === undefined ? (a as CompileContext) : createCompileContext(a as ControlRepo, b as Hiera);
+  const ctx = c === undefined ? (a as CompileContext) : contextFor(a as ControlRepo, b as Hiera);
   const vm = c ?? (b as Vm);
   const diagnostics: Diagnostic[] = [];
   const value = compileInContext(ctx, vm, diagnostics);
   return { value: diagnostics.some((d) => d.severity === 'error') ? undefined : value, diagnostics };
 }
 
+// compileVm(repo, hiera, vm) called VM after VM shares one context (compiled templates)
+const contexts = new WeakMap<ControlRepo, WeakMap<Hiera, CompileContext>>();
+
+function contextFor(repo: ControlRepo, hiera: Hiera): CompileContext {
+  let byHiera = contexts.get(repo);
+  if (!byHiera) contexts.set(repo, (byHiera = new WeakMap()));
+  let ctx = byHiera.get(hiera);
+  if (!ctx) byHiera.set(hiera, (ctx = createCompileContext(repo, hiera)));
+  return ctx;
+}
+
 /** Compiles every VM of the repository with one Hiera; `value` holds the VMs that compiled. */
 export function compileAll(repo: ControlRepo): Result<CompiledVm[]> {
   const loaded = loadHiera(repo.hieraConfigFile);
-  if (loaded.diagnostics.some((d) => d.severity === 'error'))
-    return { value: [], diagnostics: loaded.diagnostics };
+  const hieraDiagnostics = loaded.diagnostics.map((d) => repoRelative(repo.root, d));
+  if (hasErrors(hieraDiagnostics)) return { value: [], diagnostics: hieraDiagnostics };
   const ctx = createCompileContext(repo, loaded.value);
-  const diagnostics: Diagnostic[] = [...loaded.diagnostics];
+  const diagnostics: Diagnostic[] = [...hieraDiagnostics];
   const value: CompiledVm[] = [];
   for (const vm of repo.vms) {
     const before = diagnostics.length;

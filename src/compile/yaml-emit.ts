@@ -105,9 +105,10 @@ const RESERVED =
   /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL)$/;
 
 function stringScalar(text: string, indent: number, inline: boolean): string {
-  if (SAFE_PLAIN.test(text) && !RESERVED.test(text) && !looksLikeNumberOrDate(text)) return text;
-  if (!inline && text.includes('\n') && /\S/.test(text) && isPrintableBlock(text))
-    return literalBlock(text, indent);
+  const multiLine = text.includes('\n');
+  if (!multiLine && SAFE_PLAIN.test(text) && !RESERVED.test(text) && !looksLikeNumberOrDate(text))
+    return text;
+  if (!inline && multiLine && /\S/.test(text) && isPrintableBlock(text)) return literalBlock(text, indent);
   return JSON.stringify(text);
 }
 
@@ -136,7 +137,8 @@ function literalBlock(text: string, indent: number): string {
   else if (text.endsWith('\n\n')) chomp = '+';
   else chomp = '';
   if (chomp === '' || chomp === '+') body = text.slice(0, -1);
-  const lines = body.split('\n').map((line) => (line === '' ? '' : pad + line));
+  // every non-empty line indented; empty lines stay empty
+  const indented = (body.startsWith('\n') ? '' : pad) + body.replace(/\n(?=[^\n])/g, '\n' + pad);
   // indentation indicator counts from the parent's indentation, which is indent - 2
-  return `|${indicator}${chomp}\n${lines.join('\n')}`;
+  return `|${indicator}${chomp}\n${indented}`;
 }

@@ -205,3 +205,16 @@ test('validate of the clean fixture finds nothing', () => {
   assert.deepEqual(r.diagnostics.map(formatDiagnostic), []);
   assert.deepEqual({ vms: r.value.vms, compiled: r.value.compiled }, { vms: 3, compiled: 3 });
 });
+
+test('a parameter Puppet refuses as a class parameter is a warning at its declaration', () => {
+  const web = readFileSync(join(small, 'profiles/web.yaml'), 'utf8').replace(
+    'parameters:\n',
+    'parameters:\n  tag:\n    type: String\n    default: blue\n',
+  );
+  const r = validateRepository(brokenCopy({ 'profiles/web.yaml': web }));
+  assert.deepEqual(
+    r.diagnostics.map((d) => [d.severity, d.code, d.source?.file, d.source?.start.line]),
+    [['warning', 'PUPPET_RESERVED_NAME', 'profiles/web.yaml', 3]],
+  );
+  assert.equal(r.value.compiled, 3);
+});
