@@ -89,7 +89,7 @@ export function register(program: Command): void {
       ),
   ).action(
     action(async (name: string, files: string[], o: Common) => {
-      const ctx = await open(o);
+      const ctx = await open(o, true); // the provider key is what uploads are checked against
       try {
         const results =
           check(
