@@ -100,23 +100,17 @@ function scalar(value: unknown, indent: number, flow = false): string {
 // would start a mapping value.
 const SAFE_PLAIN =
   /^[A-Za-z_/][A-Za-z0-9_./@%+=~-]*(?::+[A-Za-z0-9_./@%+=~-]+)*(?: [A-Za-z0-9_./@%+=~()-]+(?::+[A-Za-z0-9_./@%+=~()-]+)*)*$/;
-// Words YAML 1.1 resolves to booleans or null; numbers are caught by the digit rule below.
+// Words YAML 1.1 resolves to booleans or null (numbers cannot pass SAFE_PLAIN).
 const RESERVED =
   /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL)$/;
 
 function stringScalar(text: string, indent: number, inline: boolean): string {
   const multiLine = text.includes('\n');
-  if (!multiLine && SAFE_PLAIN.test(text) && !RESERVED.test(text) && !looksLikeNumberOrDate(text))
-    return text;
+  // SAFE_PLAIN never starts with a digit, sign or dot, so no YAML 1.1/1.2 number, date or .inf
+  // passes it; only the boolean and null words (at most 5 letters) remain to be quoted
+  if (!multiLine && SAFE_PLAIN.test(text) && (text.length > 5 || !RESERVED.test(text))) return text;
   if (!inline && multiLine && /\S/.test(text) && isPrintableBlock(text)) return literalBlock(text, indent);
   return JSON.stringify(text);
-}
-
-// A `_` or `.` start or embedded `:`-free digits can still be numbers in YAML 1.1 (`1_000`,
-// `.5`, `0x1F`, sexagesimal `1:20`); anything starting with a digit, `.`, `+` or `-` is quoted
-// by SAFE_PLAIN already, so only `.inf`/`.nan`-like and underscored forms remain.
-function looksLikeNumberOrDate(text: string): boolean {
-  return /^[._]?(?:inf|Inf|INF|nan|NaN|NAN)$/.test(text) || /^_[0-9_]*$/.test(text);
 }
 
 // Literal blocks cannot carry control characters, trailing spaces before a line break (kept,

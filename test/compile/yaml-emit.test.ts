@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { parse } from 'yaml';
 import { emitYaml } from '../../src/compile/index.js';
 
@@ -21,6 +22,12 @@ const tricky = [
   '1:20',
   '.5',
   '.inf',
+  'inf',
+  'nan',
+  'NaN',
+  '_1',
+  '_',
+  '_1_000',
   '-1',
   '+1',
   '1e3',
@@ -161,3 +168,45 @@ test('random strings from a hostile alphabet read back unchanged', () => {
     roundTrips({ k: s, [s]: [s] });
   }
 });
+
+// The readers that matter: cloud-init reads user-data with PyYAML, Puppet reads the ENC with Psych.
+function readerAvailable(cmd: string, args: string[]): string | undefined {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return r.status === 0 ? undefined : `${cmd} cannot load its YAML library`;
+}
+
+const everything = {
+  strings: tricky,
+  keyed: Object.fromEntries(tricky.map((s, i) => [s || `empty${i}`, [s, { s }]])),
+};
+
+test(
+  "PyYAML (cloud-init's reader) reads the same values",
+  { skip: readerAvailable('/usr/bin/python3', ['-c', 'import yaml']) },
+  () => {
+    const r = spawnSync(
+      '/usr/bin/python3',
+      ['-c', 'import sys, json, yaml; print(json.dumps(yaml.safe_load(sys.stdin.read())))'],
+      { input: emitYaml(everything), encoding: 'utf8' },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), everything);
+  },
+);
+
+test(
+  "Psych (Puppet's reader) reads the same values",
+  { skip: readerAvailable('ruby', ['-ryaml', '-rjson', '-e', '1']) },
+  () => {
+    const r = spawnSync(
+      'ruby',
+      ['-ryaml', '-rjson', '-e', 'puts JSON.generate(YAML.safe_load($stdin.read))'],
+      {
+        input: emitYaml(everything),
+        encoding: 'utf8',
+      },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), everything);
+  },
+);
