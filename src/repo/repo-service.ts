@@ -312,7 +312,7 @@ class LocalRepoService implements RepoService {
     }
 
     // 2. metadata and the new version, in one transaction.
-    return this.store.transaction(async (trx) => {
+    return this.versionTransaction(async (trx) => {
       for (const { c, mtime } of stored) {
         const fragments = packageFragments(c.rpm, `Packages/${c.filename}`, mtime);
         await trx
@@ -386,6 +386,23 @@ class LocalRepoService implements RepoService {
     });
   }
 
+  /**
+   * A transaction that makes a new version. Two writers that read the same latest version race
+   * for the same number; the loser's insert violates the unique (repository, number) key and it
+   * runs again on the new latest version.
+   */
+  private async versionTransaction<T>(
+    fn: (trx: Parameters<Parameters<Store['transaction']>[0]>[0]) => Promise<T>,
+  ): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.store.transaction(fn);
+      } catch (err) {
+        if (attempt >= 5 || !isUniqueViolation(err)) throw err;
+      }
+    }
+  }
+
   private async newVersion(
     trx: Parameters<Parameters<Store['transaction']>[0]>[0],
     repositoryId: number,
@@ -411,7 +428,7 @@ class LocalRepoService implements RepoService {
   async removePackages(repository: string, filenames: string[]): Promise<Result<number | undefined>> {
     const repo = await this.repository(repository);
     if (!repo) return { value: undefined, diagnostics: [notFound(`no repository named '${repository}'`)] };
-    return this.store.transaction(async (trx) => {
+    return this.versionTransaction(async (trx) => {
       const latest = await trx
         .selectFrom('repo_versions')
         .selectAll()
@@ -894,6 +911,12 @@ class LocalRepoService implements RepoService {
       bytes,
     };
   }
+}
+
+/** A unique-key violation, by the drivers' error codes (PostgreSQL 23505, SQLite's extended code). */
+function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
 /** What changed between two versions' contents: by name and arch, newest EVR on each side. */

@@ -122,9 +122,25 @@ for (const backend of storeBackendsForTests()) {
       );
     });
 
+    await t.test('concurrent uploads each get their own version', async () => {
+      await h.repo.createRepository('busy', 'busy');
+      const files = await Promise.all(
+        [1, 2, 3, 4, 5].map((i) =>
+          buildSignedRpm(join(h.dir, `busy${i}`), { name: `busy${i}`, version: '1' }, h.key),
+        ),
+      );
+      const results = await Promise.all(files.map((f) => h.repo.upload('busy', f)));
+      assert.deepEqual(
+        results.map((r) => r.diagnostics),
+        [[], [], [], [], []],
+      );
+      assert.deepEqual(results.map((r) => r.value?.version).sort(), [1, 2, 3, 4, 5]);
+      assert.equal((await h.repo.packagesOf('busy')).value.length, 5);
+    });
+
     await t.test('snapshots, distributions and prune', async () => {
       const snap = await h.repo.snapshot('2026-12');
-      assert.deepEqual(snap.value?.versions, { acme: 5, base: 2 });
+      assert.deepEqual(snap.value?.versions, { acme: 5, base: 2, busy: 5 });
       assert.equal((await h.repo.snapshot('2026-12')).diagnostics[0]?.code, 'CONFLICT');
       const hello3 = await buildSignedRpm(join(h.dir, 'v3'), { name: 'hello', version: '2.0' }, h.key);
       await h.repo.upload('acme', hello3);
@@ -142,7 +158,20 @@ for (const backend of storeBackendsForTests()) {
       assert.equal(report.publications, 1);
       assert.deepEqual(
         report.versions.map((v) => `${v.repository}@${v.number}`),
-        ['acme@0', 'acme@1', 'acme@2', 'acme@3', 'acme@4', 'base@0', 'base@1'],
+        [
+          'acme@0',
+          'acme@1',
+          'acme@2',
+          'acme@3',
+          'acme@4',
+          'base@0',
+          'base@1',
+          'busy@0',
+          'busy@1',
+          'busy@2',
+          'busy@3',
+          'busy@4',
+        ],
       );
       assert.equal(report.artifacts, 2, 'tools-2.0 and hello-1.0 are in no remaining version');
       assert.ok(report.bytes > 0);
