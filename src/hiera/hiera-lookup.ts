@@ -25,6 +25,7 @@ import {
   convertValue,
   isFirst,
   lookupVariants,
+  mergeSingle,
   strategyOf,
   type MergeOption,
   type MergeStrategy,
@@ -101,6 +102,8 @@ interface ResolvedLevel {
 interface CompiledOptions {
   exact: Map<string, unknown>;
   patterns: [RegExp, unknown][];
+  /** The options found for a root key, remembered. */
+  byRoot: Map<string, unknown>;
 }
 
 interface Resolved {
@@ -317,7 +320,8 @@ export class HieraEngine implements Hiera {
       ex?.line(`Searching for "${keyText}": the key "${LOOKUP_OPTIONS}" is reserved, never found`);
       return NOT_FOUND;
     }
-    const key = parseLookupKey(keyText);
+    let key = this.keys.get(keyText);
+    if (!key) this.keys.set(keyText, (key = parseLookupKey(keyText)));
     const options = this.lookupOptionsFor(key.root, inv);
     let m = merge;
     if (m === undefined && isHash(options)) {
@@ -347,13 +351,20 @@ export class HieraEngine implements Hiera {
   private lookupOptionsFor(root: string, inv: Invocation): unknown {
     const compiled = this.lookupOptions(inv);
     if (!compiled) return undefined;
-    const exact = compiled.exact.get(root);
-    if (exact !== undefined && exact !== null) return exact;
-    for (const [re, v] of compiled.patterns) {
-      re.lastIndex = 0;
-      if (re.test(root)) return v;
+    if (compiled.byRoot.has(root)) return compiled.byRoot.get(root);
+    let found: unknown = compiled.exact.get(root);
+    if (found === undefined || found === null) {
+      found = undefined;
+      for (const [re, v] of compiled.patterns) {
+        re.lastIndex = 0;
+        if (re.test(root)) {
+          found = v;
+          break;
+        }
+      }
     }
-    return undefined;
+    compiled.byRoot.set(root, found);
+    return found;
   }
 
   private lookupOptions(inv: Invocation): CompiledOptions | null {
@@ -388,7 +399,7 @@ export class HieraEngine implements Hiera {
           if (k.startsWith('^')) patterns.push([rubyRegExp(k), raw[k]]);
           else exact.set(k, raw[k]);
         }
-        return { exact, patterns };
+        return { exact, patterns, byRoot: new Map() };
       };
       const value = inv.explain ? inv.explain.with(`Searching for "${LOOKUP_OPTIONS}"`, body) : body();
       resolved.options = { value };
@@ -401,6 +412,7 @@ export class HieraEngine implements Hiera {
     }
   }
 
+  private readonly keys = new Map<string, LookupKey>();
   private readonly optionsByFiles = new Map<string, { value: CompiledOptions | null }>();
 
   /** The files a resolved hierarchy reaches, as one string; undefined when not cacheable. */
@@ -434,6 +446,7 @@ export class HieraEngine implements Hiera {
     if (resolved.failure) throw resolved.failure;
     const levels = resolved.levels!;
     const ex = inv.explain;
+    if (!ex) return lookupVariants(strategy, levels, (lvl) => this.levelLookup(lvl, key, inv, strategy));
     const run = (): Found => {
       ex?.line(`Using configuration "${this.config.file}"`);
       const mergeRun = (): Found => {
@@ -450,6 +463,15 @@ export class HieraEngine implements Hiera {
 
   private levelLookup(rl: ResolvedLevel, key: LookupKey, inv: Invocation, strategy: MergeStrategy): Found {
     const ex = inv.explain;
+    if (!ex) {
+      const locations = rl.locations;
+      if (locations.length !== 1) {
+        return lookupVariants(strategy, locations, (loc) => this.locationBody(rl.level, loc, key, inv));
+      }
+      // one location: Puppet's MergeStrategy#lookup with one variant (merge_single)
+      const r = this.locationBody(rl.level, locations[0]!, key, inv);
+      return r === NOT_FOUND || isFirst(strategy) ? r : mergeSingle(strategy, r);
+    }
     const run = (): Found => {
       const multi = rl.locations.length > 1 && !isFirst(strategy);
       const locRun = (): Found => {
@@ -471,46 +493,56 @@ export class HieraEngine implements Hiera {
     inv: Invocation,
   ): Found {
     const ex = inv.explain;
-    if (loc === null)
+    if (!ex || loc === null) return this.locationBody(level, loc, key, inv);
+    return ex.with(`Path "${loc.file}"`, () => this.locationBody(level, loc, key, inv));
+  }
+
+  /** DataHashFunctionProvider for one location: the root key's value, interpolated. */
+  private locationBody(
+    level: HieraLevel,
+    loc: ResolvedLocation | null,
+    key: LookupKey,
+    inv: Invocation,
+  ): Found {
+    const ex = inv.explain;
+    if (loc === null) {
       throw new HieraFailure(level.functionError ?? `level '${level.name}' has no location`, 'config');
-    const run = (): Found => {
-      if (loc.original !== loc.file) ex?.line(`Original path: "${loc.original}"`);
-      if (!loc.exists) {
-        ex?.line('Path not found');
-        return NOT_FOUND;
-      }
-      if (level.functionError) throw new HieraFailure(level.functionError, 'config');
-      const df = (loc.df ??= this.dataFile(loc.file, level.dataHash));
-      if (df.failure) throw df.failure;
-      if (!hasOwn(df.data, key.root)) {
-        ex?.line(`No such key: "${key.root}"`);
-        return NOT_FOUND;
-      }
-      const why = df.invalid.get(key.root);
-      if (why) {
-        throw new HieraDataFailure(
-          `Value for key '${key.root}', in hash returned from data_hash function '${level.dataHash}', when using location '${loc.file}', has wrong type, expects Puppet::LookupValue, got ${why}`,
-          loc.file,
-          df.keyPositions.get(key.root),
-        );
-      }
-      let value = df.data[key.root];
-      let interp = df.needsInterp.get(key.root);
-      if (interp === undefined) df.needsInterp.set(key.root, (interp = needsInterpolation(value)));
-      if (interp) value = this.interpolateData(value, inv, loc.file, df.keyPositions.get(key.root));
-      if (inv.sink) {
-        const pos = df.keyPositions.get(key.root);
-        inv.sink.push({
-          file: loc.file,
-          path: df.path,
-          level: level.name,
-          ...(pos ? { line: pos.line, col: pos.col } : {}),
-        });
-      }
-      ex?.line(`Found key: "${key.root}" value: ${formatExplainValue(value)}`);
-      return value;
-    };
-    return ex ? ex.with(`Path "${loc.file}"`, run) : run();
+    }
+    if (loc.original !== loc.file) ex?.line(`Original path: "${loc.original}"`);
+    if (!loc.exists) {
+      ex?.line('Path not found');
+      return NOT_FOUND;
+    }
+    if (level.functionError) throw new HieraFailure(level.functionError, 'config');
+    const df = (loc.df ??= this.dataFile(loc.file, level.dataHash));
+    if (df.failure) throw df.failure;
+    if (!hasOwn(df.data, key.root)) {
+      ex?.line(`No such key: "${key.root}"`);
+      return NOT_FOUND;
+    }
+    const why = df.invalid.get(key.root);
+    if (why) {
+      throw new HieraDataFailure(
+        `Value for key '${key.root}', in hash returned from data_hash function '${level.dataHash}', when using location '${loc.file}', has wrong type, expects Puppet::LookupValue, got ${why}`,
+        loc.file,
+        df.keyPositions.get(key.root),
+      );
+    }
+    let value = df.data[key.root];
+    let interp = df.needsInterp.get(key.root);
+    if (interp === undefined) df.needsInterp.set(key.root, (interp = needsInterpolation(value)));
+    if (interp) value = this.interpolateData(value, inv, loc.file, df.keyPositions.get(key.root));
+    if (inv.sink) {
+      const pos = df.keyPositions.get(key.root);
+      inv.sink.push({
+        file: loc.file,
+        path: df.path,
+        level: level.name,
+        ...(pos ? { line: pos.line, col: pos.col } : {}),
+      });
+    }
+    ex?.line(`Found key: "${key.root}" value: ${formatExplainValue(value)}`);
+    return value;
   }
 
   private interpolateData(value: unknown, inv: Invocation, file: string, pos: TextPos | undefined): unknown {
