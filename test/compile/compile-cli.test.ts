@@ -78,6 +78,8 @@ test('usage mistakes exit 2', () => {
     ['compile', 'muster/test/web1', '--all', '--repo', small],
     ['compile', '--all', '--format', 'enc', '--repo', small],
     ['compile', 'muster/test/web1', '--format', 'xml', '--repo', small],
+    ['compile', '--all', '--repo', join(small, 'no-such-dir')],
+    ['enc', 'web1.test.muster.cloud.acme.test', '--repo', join(small, 'no-such-dir')],
   ]) {
     const r = aare(...args);
     assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
@@ -94,7 +96,7 @@ test('a type error fails with file:line:col, exit 1, and writes nothing', () => 
   assert.equal(r.status, 1);
   assert.match(
     r.stderr,
-    /^data\/role\/webserver\.yaml:2:1: error TYPE_MISMATCH: muster\/test\/web1: profile web parameter workers/m,
+    /^\/\S+\/data\/role\/webserver\.yaml:2:1: error TYPE_MISMATCH: muster\/test\/web1: profile web parameter workers/m,
   );
   assert.doesNotMatch(r.stderr, /\n\s+at /);
   assert.equal(existsSync(out), false);

@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { DiagnosticsError, hasErrors } from '../../diag/index.js';
 import { action, oneOf, printDiagnostics, UsageError } from '../cli-run.js';
+import { relativeToCwd, requireRepoDir } from './validate.js';
 
 const formats = ['json', 'cloud-init', 'enc'] as const;
 
@@ -31,9 +32,12 @@ export function register(program: Command): void {
         if (opts.all && !opts.out && format !== 'json')
           throw new UsageError(`--all prints JSON lines; for --format ${format} give --out DIR`);
         const { compileRepository, writeCompiled, compiledFiles } = await import('../../compile/index.js');
+        requireRepoDir(opts.repo);
         const result = compileRepository(opts.repo, opts.all ? { all: true } : { address: address! });
-        if (hasErrors(result.diagnostics)) throw new DiagnosticsError(result.diagnostics);
-        printDiagnostics(result.diagnostics);
+        // paths as the user can open them from where the command ran
+        const diagnostics = relativeToCwd(opts.repo, result.diagnostics);
+        if (hasErrors(diagnostics)) throw new DiagnosticsError(diagnostics);
+        printDiagnostics(diagnostics);
         const compiled = result.value;
         if (opts.out) {
           await writeCompiled(opts.out, compiled);

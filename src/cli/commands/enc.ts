@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { DiagnosticsError, hasErrors } from '../../diag/index.js';
 import { action } from '../cli-run.js';
+import { relativeToCwd, requireRepoDir } from './validate.js';
 
 export function register(program: Command): void {
   program
@@ -15,8 +16,10 @@ export function register(program: Command): void {
     .action(
       action(async (certname: string, opts: { repo: string }) => {
         const { compileRepository, compiledFiles } = await import('../../compile/index.js');
+        requireRepoDir(opts.repo);
         const result = compileRepository(opts.repo, { certname });
-        if (hasErrors(result.diagnostics)) throw new DiagnosticsError(result.diagnostics);
+        if (hasErrors(result.diagnostics))
+          throw new DiagnosticsError(relativeToCwd(opts.repo, result.diagnostics));
         // warnings are for `aare validate`; Puppet reads only stdout and the exit code
         process.stdout.write(compiledFiles(result.value[0]!).encYaml);
       }),
