@@ -35,22 +35,46 @@ export const errorCodes = {
   // compile
   PARAM_MISSING: { http: 400, exit: 1, doc: 'A required profile parameter has no value.' },
   TEMPLATE: { http: 400, exit: 1, doc: 'A profile template cannot be rendered.' },
-  PUPPET_RESERVED_NAME: { http: 400, exit: 1, doc: 'A profile parameter has a name Puppet refuses for a class parameter.' },
+  PUPPET_RESERVED_NAME: {
+    http: 400,
+    exit: 1,
+    doc: 'A profile parameter has a name Puppet refuses for a class parameter.',
+  },
   // engine / providers
   PLAN_STALE: { http: 409, exit: 1, doc: 'The state changed since the plan was made.' },
   LOCKED: { http: 409, exit: 1, doc: 'Another apply holds the lock.' },
   CYCLE: { http: 400, exit: 1, doc: 'Resources depend on each other in a cycle.' },
   PROVIDER: { http: 502, exit: 1, doc: 'A real system refused or failed a call.' },
   // providers/openstack
-  OPENSTACK_CONFIG: { http: 400, exit: 1, doc: 'clouds.yaml, OS_CLOUD or the OS_* variables are missing or invalid.' },
+  OPENSTACK_CONFIG: {
+    http: 400,
+    exit: 1,
+    doc: 'clouds.yaml, OS_CLOUD or the OS_* variables are missing or invalid.',
+  },
   OPENSTACK_AUTH: { http: 502, exit: 1, doc: 'Keystone refused the credentials or the token.' },
-  OPENSTACK_FORBIDDEN: { http: 502, exit: 1, doc: 'OpenStack refused the call for lack of permission (403).' },
+  OPENSTACK_FORBIDDEN: {
+    http: 502,
+    exit: 1,
+    doc: 'OpenStack refused the call for lack of permission (403).',
+  },
   OPENSTACK_NOT_FOUND: { http: 404, exit: 1, doc: 'The OpenStack resource or endpoint does not exist.' },
-  OPENSTACK_CONFLICT: { http: 409, exit: 1, doc: 'OpenStack refused the call as conflicting (409) or over quota.' },
+  OPENSTACK_CONFLICT: {
+    http: 409,
+    exit: 1,
+    doc: 'OpenStack refused the call as conflicting (409) or over quota.',
+  },
   OPENSTACK_BAD_REQUEST: { http: 502, exit: 1, doc: 'OpenStack rejected the request as invalid (400).' },
   OPENSTACK_UNAVAILABLE: { http: 503, exit: 1, doc: 'OpenStack failed or was unreachable after retries.' },
-  OPENSTACK_BAD_RESPONSE: { http: 502, exit: 1, doc: 'OpenStack answered with a body Aare does not understand.' },
-  OPENSTACK_TIMEOUT: { http: 504, exit: 1, doc: 'An OpenStack resource did not reach the wanted state in time.' },
+  OPENSTACK_BAD_RESPONSE: {
+    http: 502,
+    exit: 1,
+    doc: 'OpenStack answered with a body Aare does not understand.',
+  },
+  OPENSTACK_TIMEOUT: {
+    http: 504,
+    exit: 1,
+    doc: 'An OpenStack resource did not reach the wanted state in time.',
+  },
   OPENSTACK_RESOURCE_ERROR: { http: 502, exit: 1, doc: 'An OpenStack resource went into an ERROR state.' },
   // packaging and repositories
   PACKAGE_BUILD: { http: 400, exit: 1, doc: 'A package could not be built.' },
