@@ -40,6 +40,11 @@ export function register(program: Command): void {
             args: ['package', 'build', '--all-new-tags', '--repo', repo],
             needs: 'package',
           },
+          ...['muster-ag', 'bergbahn-ag'].map((customer) => ({
+            title: `Move ${customer}'s test distribution to the new packages`,
+            args: ['repo', 'distribute', customer, 'test', '--repo', repo],
+            needs: 'repo',
+          })),
           {
             title: 'Repository distributions',
             args: ['repo', 'distributions', '--repo', repo],
