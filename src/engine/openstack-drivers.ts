@@ -171,8 +171,12 @@ export function openstackDrivers(opts: OpenStackDriverOptions): DriverSet {
     },
     async delete({ address, prior, signal }) {
       // Neutron makes a `default` security group for every project it sees; it outlives the
-      // Keystone project unless deleted here, and would be left behind as an orphan.
-      const groups = await securityGroupColl.list(c, { project_id: String(prior.id) }, { signal, address });
+      // Keystone project unless deleted here, and would be left behind as an orphan. Listed
+      // without a project filter: a filtered listing makes Neutron create the default group anew.
+      const id = String(prior.id);
+      const groups = (await securityGroupColl.list(c, {}, { signal, address })).filter(
+        (g) => (g.project_id ?? g.tenant_id) === id,
+      );
       for (const g of groups) await openstack.securityGroups.delete(c, g.id, { signal, address });
       await openstack.deleteProject(c, String(prior.id), { signal, address });
     },

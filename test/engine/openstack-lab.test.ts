@@ -128,8 +128,27 @@ test(
       assert.equal(hasChanges(await plan(v2)), false);
 
       // destroy the customer, then the reseller's domain goes with a full plan of an empty model
+      const projectId = (await openstack.listProjects(lab.client, { name: `${prefix}muster-ag` }))[0]!.id;
       await apply(await plan(v2, { customer: 'muster-ag' }, 'destroy'));
       const gone = await listByPrefix(lab.client, prefix);
+      // nothing of the project is left in Neutron or Nova either (e.g. its `default` security group)
+      // (listed unfiltered: a listing filtered by project makes Neutron create its default group)
+      const mine = (x: { project_id?: string | undefined; tenant_id?: string | undefined }) =>
+        (x.project_id ?? x.tenant_id) === projectId;
+      const ofProject = await Promise.all([
+        openstack.networks.list(lab.client).then((l) => l.filter(mine)),
+        openstack.ports.list(lab.client).then((l) => l.filter(mine)),
+        lab.client
+          .list('network', '/security-groups', 'security_groups', openstack.securityGroupSchema)
+          .then((l) => l.filter(mine)),
+        openstack
+          .listServers(lab.client, { allTenants: true })
+          .then((l) => l.filter((x) => x.tenant_id === projectId)),
+      ]);
+      assert.deepEqual(
+        ofProject.map((l) => l.length),
+        [0, 0, 0, 0],
+      );
       assert.deepEqual(
         { ...gone, domains: [] },
         {
