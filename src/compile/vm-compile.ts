@@ -5,7 +5,7 @@ import { error, hasErrors } from '../diag/index.js';
 import type { Diagnostic, Result } from '../diag/index.js';
 import { loadHiera } from '../hiera/index.js';
 import type { Hiera } from '../hiera/index.js';
-import { vmFacts } from '../model/index.js';
+import { distributionPath, PROVIDER_KEY_PATH, vmFacts } from '../model/index.js';
 import type { ControlRepo, Vm } from '../model/index.js';
 import { backupSettings } from './backup-settings.js';
 import { renderUserData } from './cloud-init-render.js';
@@ -173,8 +173,8 @@ function distributionRepo(repo: ControlRepo, vm: Vm) {
   return {
     id: `${provider.name}-${vm.customer}-${vm.environment}`,
     name: `${provider.displayName ?? provider.name}: ${vm.customer} ${vm.environment}`,
-    baseurl: `${base}/repos/${vm.customer}/${vm.environment}/`,
-    gpgkey: `${base}/keys/RPM-GPG-KEY-${provider.name}`,
+    baseurl: `${base}${distributionPath(vm.customer, vm.environment)}`,
+    gpgkey: `${base}${PROVIDER_KEY_PATH}`,
   };
 }
 

@@ -37,4 +37,5 @@ export type {
   Vm,
 } from './model-types.js';
 export { parseCidr, cidrsOverlap } from './cidr-net.js';
+export { PROVIDER_KEY_PATH, distributionPath } from './provider-urls.js';
 export type { Cidr } from './cidr-net.js';

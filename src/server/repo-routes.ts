@@ -11,6 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import type { FastifyPluginAsync } from 'fastify';
 import { httpStatusOf } from '../diag/index.js';
 import type { Diagnostic } from '../diag/index.js';
+import { PROVIDER_KEY_PATH } from '../model/index.js';
 import type { RepoService } from '../repo/index.js';
 import { ImmutableFileCache, sendError, sendFile } from './static-file-sender.js';
 
@@ -24,7 +25,7 @@ export interface RepoRoutesOptions {
 }
 
 /** The provider's public key as `aare serve` serves it; clients use it as `gpgkey`. */
-export const PUBLIC_KEY_PATH = '/keys/RPM-GPG-KEY-aare';
+export const PUBLIC_KEY_PATH = PROVIDER_KEY_PATH;
 
 const SAFE_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._+~-]*$/;
 const MAX_CACHED_PUBLICATIONS = 256;

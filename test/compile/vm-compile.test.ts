@@ -77,7 +77,7 @@ test('user-data: name, users, the customer distribution, packages, rendered file
     baseurl: 'https://repo.acme.test/repos/muster/test/',
     enabled: true,
     gpgcheck: true,
-    gpgkey: 'https://repo.acme.test/keys/RPM-GPG-KEY-acme',
+    gpgkey: 'https://repo.acme.test/keys/RPM-GPG-KEY-aare',
   });
   assert.deepEqual(doc.packages, ['chrony', 'nginx', 'puppet-agent']);
   const files = Object.fromEntries(doc.write_files.map((f: { path: string }) => [f.path, f]));
