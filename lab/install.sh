@@ -24,6 +24,8 @@ ts "installing:$( [ ${#missing} -gt 300 ] && echo " $(echo $missing | wc -w) pac
 made_policy=""
 cleanup() { if [ -n "$made_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi; }
 trap cleanup EXIT
+# cloud-init is installed for its schema check only: it must never configure this machine
+mkdir -p /etc/cloud && touch /etc/cloud/cloud-init.disabled
 if [ ! -e /usr/sbin/policy-rc.d ]; then
   printf '#!/bin/sh\n# written by aare lab/install.sh while it installs packages\nexit 101\n' > /usr/sbin/policy-rc.d
   chmod +x /usr/sbin/policy-rc.d
