@@ -1,7 +1,7 @@
 // What a provider's cloud has before Aare builds on it: the Glance images and Nova flavors that
 // aare.yaml names. The lab bootstraps only `aare-tiny`, m1.tiny and m1.small; this adds the ones
 // the demo repository uses (tiny raw images, since no VM runs), idempotently.
-import { openstack } from '../../src/providers/index.js';
+import { ProviderError, openstack } from '../../src/providers/index.js';
 import { z } from 'zod';
 
 export async function ensureCatalog(
@@ -23,10 +23,15 @@ export async function ensureCatalog(
   const flavors = await openstack.listFlavors(client);
   for (const f of want.flavors) {
     if (flavors.some((x) => x.name === f.name)) continue;
-    await client.json('compute', 'POST', '/flavors', z.object({ flavor: z.object({ id: z.string() }) }), {
-      body: { flavor: { name: f.name, vcpus: f.vcpus, ram: f.ramMb, disk: f.diskGb } },
-      what: `create flavor ${f.name}`,
-    });
+    try {
+      await client.json('compute', 'POST', '/flavors', z.object({ flavor: z.object({ id: z.string() }) }), {
+        body: { flavor: { name: f.name, vcpus: f.vcpus, ram: f.ramMb, disk: f.diskGb } },
+        what: `create flavor ${f.name}`,
+      });
+    } catch (err) {
+      // another test made it at the same moment
+      if (!(err instanceof ProviderError && err.status === 409)) throw err;
+    }
   }
 }
 
