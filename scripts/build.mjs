@@ -21,7 +21,7 @@ const external = [
 
 try {
   await build({
-    entryPoints: { aare: 'src/cli/main.ts' },
+    entryPoints: { aare: 'src/cli/main.ts', 'compile-worker': 'src/compile/compile-worker.ts' },
     outdir: tmp,
     outExtension: { '.js': '.mjs' },
     bundle: true,

@@ -1,6 +1,5 @@
 // The files compile writes per VM, and choosing which VMs to compile from a control repository.
-import { mkdirSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { error, hasErrors } from '../diag/index.js';
 import type { Diagnostic, Result } from '../diag/index.js';
@@ -24,31 +23,30 @@ export function compiledFiles(vm: CompiledVm): { userData: string; encYaml: stri
 
 /**
  * Writes `<out>/<customer>/<env>/<vm>/{user-data,enc.yaml,desired.json}` for each VM, replacing
- * what was there, many files at a time. A failure part-way leaves the VMs written so far;
- * re-running completes it.
+ * what was there. A failure part-way leaves the VMs written so far; re-running completes it.
+ * Synchronous writes: for many small files they cost a third of the CPU of fs/promises (no file
+ * handles, promises and thread-pool hand-offs per file).
  */
-export async function writeCompiled(
-  out: string,
-  compiled: readonly CompiledVm[],
-  concurrency = 32,
-): Promise<void> {
-  const parents = new Set(compiled.map((vm) => join(out, ...vm.address.split('/').slice(0, -1))));
-  for (const dir of parents) mkdirSync(dir, { recursive: true });
-  let next = 0;
-  const worker = async () => {
-    while (next < compiled.length) {
-      const vm = compiled[next++]!;
-      const dir = join(out, ...vm.address.split('/'));
-      await mkdir(dir, { recursive: true });
-      const files = compiledFiles(vm);
-      await Promise.all([
-        writeFile(join(dir, 'user-data'), files.userData),
-        writeFile(join(dir, 'enc.yaml'), files.encYaml),
-        writeFile(join(dir, 'desired.json'), files.desiredJson),
-      ]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, compiled.length) }, worker));
+export async function writeCompiled(out: string, compiled: readonly CompiledVm[]): Promise<void> {
+  const made = new Set<string>();
+  for (const vm of compiled) writeCompiledVm(out, vm, made);
+  return Promise.resolve();
+}
+
+/** Writes one VM's three files; `made` remembers the directories created so far. */
+export function writeCompiledVm(out: string, vm: CompiledVm, made: Set<string>): void {
+  const parts = vm.address.split('/');
+  const parent = join(out, ...parts.slice(0, -1));
+  if (!made.has(parent)) {
+    mkdirSync(parent, { recursive: true });
+    made.add(parent);
+  }
+  const dir = join(parent, parts[parts.length - 1]!);
+  mkdirSync(dir, { recursive: true });
+  const files = compiledFiles(vm);
+  writeFileSync(join(dir, 'user-data'), files.userData);
+  writeFileSync(join(dir, 'enc.yaml'), files.encYaml);
+  writeFileSync(join(dir, 'desired.json'), files.desiredJson);
 }
 
 export type VmSelector = { all: true } | { address: string } | { certname: string };

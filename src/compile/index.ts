@@ -7,6 +7,7 @@
 export { compileVm, compileAll, createCompileContext, TRUSTED_EXTENSION_OIDS } from './vm-compile.js';
 export type { CompiledVm, CompileContext } from './vm-compile.js';
 export { compileRepository, compiledFiles, writeCompiled } from './compile-output.js';
+export { compileAllInto, PARALLEL_FROM_VMS } from './compile-parallel.js';
 export type { VmSelector } from './compile-output.js';
 export { validateRepository } from './repository-validate.js';
 export { resolveParameters, describeOrigin } from './parameter-resolve.js';

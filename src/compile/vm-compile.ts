@@ -220,7 +220,8 @@ function renderFiles(
         continue;
       }
       writtenBy.set(f.path, profile.name);
-      const display = relative(ctx.repo.root, f.templateFile);
+      // shown only in a diagnostic: computed when one is made
+      const display = () => relative(ctx.repo.root, f.templateFile);
       const outcome = ctx.templates.render(
         f.templateFile,
         display,

@@ -104,11 +104,22 @@ const SAFE_PLAIN =
 const RESERVED =
   /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL)$/;
 
+// single-line scalars, as emitted: the same package names, paths and users recur in every VM
+const singleLine = new Map<string, string>();
+
 function stringScalar(text: string, indent: number, inline: boolean): string {
   const multiLine = text.includes('\n');
-  // SAFE_PLAIN never starts with a digit, sign or dot, so no YAML 1.1/1.2 number, date or .inf
-  // passes it; only the boolean and null words (at most 5 letters) remain to be quoted
-  if (!multiLine && SAFE_PLAIN.test(text) && (text.length > 5 || !RESERVED.test(text))) return text;
+  if (!multiLine) {
+    let out = singleLine.get(text);
+    if (out === undefined) {
+      // SAFE_PLAIN never starts with a digit, sign or dot, so no YAML 1.1/1.2 number, date or .inf
+      // passes it; only the boolean and null words (at most 5 letters) remain to be quoted
+      out = SAFE_PLAIN.test(text) && (text.length > 5 || !RESERVED.test(text)) ? text : JSON.stringify(text);
+      if (singleLine.size > 100_000) singleLine.clear();
+      singleLine.set(text, out);
+    }
+    return out;
+  }
   if (!inline && multiLine && /\S/.test(text) && isPrintableBlock(text)) return literalBlock(text, indent);
   return JSON.stringify(text);
 }

@@ -650,8 +650,8 @@ export class HieraEngine implements Hiera {
     let e = this.exists.get(file);
     if (e === undefined) {
       try {
-        statSync(file);
-        e = true;
+        // no exception for a missing file: most node-level files do not exist, and throwing costs
+        e = statSync(file, { throwIfNoEntry: false }) !== undefined;
       } catch {
         e = false;
       }

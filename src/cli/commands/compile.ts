@@ -31,8 +31,18 @@ export function register(program: Command): void {
           throw new UsageError('give a VM address (customer/env/vm) or --all');
         if (opts.all && !opts.out && format !== 'json')
           throw new UsageError(`--all prints JSON lines; for --format ${format} give --out DIR`);
-        const { compileRepository, writeCompiled, compiledFiles } = await import('../../compile/index.js');
+        const { compileAllInto, compileRepository, writeCompiled, compiledFiles } =
+          await import('../../compile/index.js');
         requireRepoDir(opts.repo);
+        if (opts.all && opts.out) {
+          // many VMs: compiled and written by worker threads
+          const r = await compileAllInto(opts.repo, opts.out);
+          const diagnostics = relativeToCwd(opts.repo, r.diagnostics);
+          if (hasErrors(diagnostics)) throw new DiagnosticsError(diagnostics);
+          printDiagnostics(diagnostics);
+          process.stderr.write(`compiled ${r.value} VM${r.value === 1 ? '' : 's'} into ${opts.out}\n`);
+          return;
+        }
         const result = compileRepository(opts.repo, opts.all ? { all: true } : { address: address! });
         // paths as the user can open them from where the command ran
         const diagnostics = relativeToCwd(opts.repo, result.diagnostics);
