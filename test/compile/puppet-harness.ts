@@ -121,19 +121,29 @@ export async function puppetApplyWithEnc(
   repoDir: string,
   certname: string,
 ): Promise<{ classes: Record<string, Record<string, unknown>>; output: string; status: number | null }> {
-  const enc = join(tree.root, 'aare-enc.sh');
+  // Each run gets its own ENC script, vardir, logdir and rundir: puppet creates vardir/lib,
+  // vardir/state, ... at start-up, and runs in parallel sharing one vardir race to mkdir them
+  // ("File exists @ dir_s_mkdir"); a shared script would be rewritten while another run execs it.
+  const own = mkdtempSync(join(tree.root, 'run-'));
+  const private_: Record<string, string> = { '--vardir': 'var', '--logdir': 'log', '--rundir': 'run' };
+  for (const d of Object.values(private_)) mkdirSync(join(own, d));
+  const flags = tree.flags.map((f, i) => {
+    const d = private_[tree.flags[i - 1] ?? ''];
+    return d === undefined ? f : join(own, d);
+  });
+  const enc = join(own, 'aare-enc.sh');
   writeFileSync(
     enc,
     `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(projectRoot, 'bin/aare.mjs'))} enc "$1" --repo ${JSON.stringify(resolve(repoDir))}\n`,
     { mode: 0o755 },
   );
-  const out = mkdtempSync(join(tree.root, 'probe-'));
+  const out = mkdtempSync(join(own, 'probe-'));
   const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
     const p = spawn(
       'puppet',
       [
         'apply',
-        ...tree.flags,
+        ...flags,
         '--node_terminus',
         'exec',
         '--external_nodes',
