@@ -10,7 +10,7 @@ import { walk } from './resource-graph.js';
 import type { GraphNode } from './resource-graph.js';
 import { eventEmitter } from './plan-types.js';
 import type { OpKind, Plan } from './plan-types.js';
-import { partialStateOf, providerDiagnostic } from './provider-failure.js';
+import { isAbort, partialStateOf, providerDiagnostic } from './provider-failure.js';
 
 export interface ApplyResult {
   ok: boolean;
@@ -38,9 +38,22 @@ export async function applyPlan(ctx: EngineContext, plan: Plan): Promise<ApplyRe
   const state = new EngineState(ctx.store);
   const lock = await acquireApplyLock(ctx.store);
   try {
-    const recovered = await recoverIntents(ctx, state, signal, (address, outcome) =>
-      emit({ type: 'recovered', address, outcome }),
-    );
+    let recovered: Map<string, RecoveryOutcome>;
+    try {
+      recovered = await recoverIntents(ctx, state, signal, (address, outcome) =>
+        emit({ type: 'recovered', address, outcome }),
+      );
+    } catch (err) {
+      // a failed look-up leaves the intent open: nothing was changed, the next apply tries again
+      if (!(err instanceof RecoveryFailure)) throw err;
+      return {
+        ok: false,
+        done: 0,
+        failed: 0,
+        skipped: 0,
+        diagnostics: [providerDiagnostic(err.cause, err.address)],
+      };
+    }
     const serials = await state.serials();
     const moved = Object.entries(plan.stateSerial)
       .filter(([k, s]) => (serials[k] ?? 0) !== s)
@@ -291,8 +304,18 @@ export async function recoverIntents(
   const records = new Map((await state.resources()).map((r) => [r.address, r]));
   const grace = ctx.recoveryGraceMs ?? CREATE_GRACE_MS;
   for (const intent of await state.intents()) {
+    try {
+      await recoverOne(intent);
+    } catch (err) {
+      if (isAbort(err)) throw err;
+      throw new RecoveryFailure(intent.address, err);
+    }
+  }
+  return outcomes;
+
+  async function recoverOne(intent: IntentRecord): Promise<void> {
     const driver = ctx.drivers.get(intent.kind);
-    if (!driver) continue;
+    if (!driver) return;
     const rec = records.get(intent.address);
     const address = intent.address;
     const look = async (): Promise<unknown> => {
@@ -331,5 +354,15 @@ export async function recoverIntents(
       onRecovered(address, rec ? 'refreshed' : 'adopted');
     }
   }
-  return outcomes;
+}
+
+/** A provider call failed while an open intent was being resolved; the intent stays open. */
+export class RecoveryFailure extends Error {
+  constructor(
+    readonly address: string,
+    override readonly cause: unknown,
+  ) {
+    super(`recovering ${address}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'RecoveryFailure';
+  }
 }
