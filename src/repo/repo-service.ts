@@ -335,19 +335,7 @@ class LocalRepoService implements RepoService {
           .onConflict((oc) => oc.column('sha256').doNothing())
           .execute();
       }
-      const latest = await trx
-        .selectFrom('repo_versions')
-        .selectAll()
-        .where('repository_id', '=', repo.id)
-        .orderBy('number', 'desc')
-        .limit(1)
-        .executeTakeFirstOrThrow();
-      const content = await trx
-        .selectFrom('repo_version_content as c')
-        .innerJoin('repo_artifacts as a', 'a.sha256', 'c.sha256')
-        .select(['a.sha256', 'a.filename'])
-        .where('c.version_id', '=', latest.id)
-        .execute();
+      const { latest, content } = await latestVersionContent(trx, repo.id);
       const bySha = new Set(content.map((c) => c.sha256));
       const byFile = new Map(content.map((c) => [c.filename, c.sha256]));
       const conflicts: Diagnostic[] = [];
@@ -429,19 +417,7 @@ class LocalRepoService implements RepoService {
     const repo = await this.repository(repository);
     if (!repo) return { value: undefined, diagnostics: [notFound(`no repository named '${repository}'`)] };
     return this.versionTransaction(async (trx) => {
-      const latest = await trx
-        .selectFrom('repo_versions')
-        .selectAll()
-        .where('repository_id', '=', repo.id)
-        .orderBy('number', 'desc')
-        .limit(1)
-        .executeTakeFirstOrThrow();
-      const content = await trx
-        .selectFrom('repo_version_content as c')
-        .innerJoin('repo_artifacts as a', 'a.sha256', 'c.sha256')
-        .select(['a.sha256', 'a.filename', 'a.name'])
-        .where('c.version_id', '=', latest.id)
-        .execute();
+      const { latest, content } = await latestVersionContent(trx, repo.id);
       const missing = filenames.filter((f) => !content.some((c) => c.filename === f || c.name === f));
       if (missing.length) {
         return {
@@ -955,4 +931,24 @@ export function diffContent(
   }
   for (const [k, p] of a) if (!b.has(k)) diff.removed.push(p);
   return diff;
+}
+
+type StoreTransaction = Parameters<Parameters<Store['transaction']>[0]>[0];
+
+/** The newest version of a repository and its packages, read inside the caller's transaction. */
+async function latestVersionContent(trx: StoreTransaction, repositoryId: number) {
+  const latest = await trx
+    .selectFrom('repo_versions')
+    .selectAll()
+    .where('repository_id', '=', repositoryId)
+    .orderBy('number', 'desc')
+    .limit(1)
+    .executeTakeFirstOrThrow();
+  const content = await trx
+    .selectFrom('repo_version_content as c')
+    .innerJoin('repo_artifacts as a', 'a.sha256', 'c.sha256')
+    .select(['a.sha256', 'a.filename', 'a.name'])
+    .where('c.version_id', '=', latest.id)
+    .execute();
+  return { latest, content };
 }
