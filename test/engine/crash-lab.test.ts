@@ -134,7 +134,14 @@ test(
     };
     const kills: string[] = [];
     try {
-      for (let round = 0; round < 10; round++) {
+      // A late moment plus the delay can fall after the run's end (on a quiet machine the last
+      // calls are fast): such a round is not counted, and another one is run, 20 at most.
+      let killedRounds = 0;
+      for (let round = 0; killedRounds < 10; round++) {
+        assert.ok(
+          round < 20,
+          `only ${killedRounds} of 20 runs could be killed before they ended:\n${kills.join('\n')}`,
+        );
         const cmd = round % 2 === 0 ? 'apply' : 'destroy';
         const fraction = Math.random();
         const delayMs = Math.floor(Math.random() * 400);
@@ -142,11 +149,13 @@ test(
         kills.push(
           `${cmd} killed at ${Math.round(fraction * 100)}% of its resource events + ${delayMs} ms: ${killed.signal ?? `exit ${killed.code}`}`,
         );
-        assert.equal(
-          killed.signal,
-          'SIGKILL',
-          `round ${round}: the ${cmd} ended before the kill (${killed.stderr})`,
-        );
+        if (killed.signal === 'SIGKILL') killedRounds++;
+        else
+          assert.equal(
+            killed.code,
+            0,
+            `round ${round}: the ${cmd} failed before the kill (${killed.stderr})`,
+          );
         const next = await runCli(args(cmd), runEnv);
         assert.equal(
           next.code,

@@ -176,6 +176,12 @@ test(
         if (!hasChanges(plan)) return attempt;
         const result = await applyPlan(session.ctx, plan);
         for (const d of result.diagnostics) {
+          // a refused stale plan (recovery adopted what the plan meant to create) is no failed call:
+          // the loop makes a new plan
+          if (d.code === 'PLAN_STALE') {
+            failures.push(`${d.code} ${d.summary}`);
+            continue;
+          }
           assert.ok(d.address, `a failed call names its resource: ${d.code} ${d.summary}`);
           assert.match(d.code, /^(OPENSTACK_|PROVIDER)/, d.summary);
           failures.push(`${d.address}: ${d.code} ${d.summary}`);
