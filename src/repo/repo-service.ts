@@ -703,25 +703,24 @@ class LocalRepoService implements RepoService {
       .selectAll()
       .orderBy('base_path')
       .execute();
+    // two queries for all distributions, not two per distribution
+    const sources = await this.store.db
+      .selectFrom('repo_publication_sources as s')
+      .innerJoin('repo_versions as v', 'v.id', 's.version_id')
+      .innerJoin('repo_repositories as r', 'r.id', 'v.repository_id')
+      .select(['s.publication_id', 'r.name', 'v.number'])
+      .orderBy('r.name')
+      .execute();
+    const names = await this.store.db
+      .selectFrom('repo_publication_sources as s')
+      .innerJoin('repo_version_content as c', 'c.version_id', 's.version_id')
+      .innerJoin('repo_artifacts as a', 'a.sha256', 'c.sha256')
+      .select(['s.publication_id', 'a.name'])
+      .distinct()
+      .orderBy('a.name')
+      .execute();
     const out: DistributionInfo[] = [];
     for (const d of rows) {
-      const sources = await this.store.db
-        .selectFrom('repo_publication_sources as s')
-        .innerJoin('repo_versions as v', 'v.id', 's.version_id')
-        .innerJoin('repo_repositories as r', 'r.id', 'v.repository_id')
-        .select(['r.name', 'v.number'])
-        .where('s.publication_id', '=', d.publication_id)
-        .orderBy('r.name')
-        .execute();
-      const names = await this.store.db
-        .selectFrom('repo_publication_sources as s')
-        .innerJoin('repo_version_content as c', 'c.version_id', 's.version_id')
-        .innerJoin('repo_artifacts as a', 'a.sha256', 'c.sha256')
-        .select('a.name')
-        .distinct()
-        .where('s.publication_id', '=', d.publication_id)
-        .orderBy('a.name')
-        .execute();
       out.push({
         basePath: d.base_path,
         customer: d.customer,
@@ -729,8 +728,10 @@ class LocalRepoService implements RepoService {
         publicationId: d.publication_id,
         snapshot: d.snapshot,
         updatedAt: d.updated_at,
-        versions: Object.fromEntries(sources.map((s) => [s.name, s.number])),
-        packages: names.map((n) => n.name),
+        versions: Object.fromEntries(
+          sources.filter((x) => x.publication_id === d.publication_id).map((x) => [x.name, x.number]),
+        ),
+        packages: names.filter((n) => n.publication_id === d.publication_id).map((n) => n.name),
       });
     }
     return out;
@@ -796,20 +797,21 @@ class LocalRepoService implements RepoService {
 
   async snapshots() {
     const snaps = await this.store.db.selectFrom('repo_snapshots').selectAll().orderBy('name').execute();
+    const rows = await this.store.db
+      .selectFrom('repo_snapshot_versions as sv')
+      .innerJoin('repo_versions as v', 'v.id', 'sv.version_id')
+      .innerJoin('repo_repositories as r', 'r.id', 'v.repository_id')
+      .select(['sv.snapshot_id', 'r.name', 'v.number'])
+      .orderBy('r.name')
+      .execute();
     const out = [];
     for (const s of snaps) {
-      const rows = await this.store.db
-        .selectFrom('repo_snapshot_versions as sv')
-        .innerJoin('repo_versions as v', 'v.id', 'sv.version_id')
-        .innerJoin('repo_repositories as r', 'r.id', 'v.repository_id')
-        .select(['r.name', 'v.number'])
-        .where('sv.snapshot_id', '=', s.id)
-        .orderBy('r.name')
-        .execute();
       out.push({
         name: s.name,
         createdAt: s.created_at,
-        versions: Object.fromEntries(rows.map((r) => [r.name, r.number])),
+        versions: Object.fromEntries(
+          rows.filter((r) => r.snapshot_id === s.id).map((r) => [r.name, r.number]),
+        ),
       });
     }
     return out;
