@@ -1,6 +1,7 @@
 #!/bin/bash
 # Installs every Debian package the lab and the test suites need: the union of lab/packages/*.txt
-# (one name per line, # comments). Idempotent and fast when all are present. Runs `apt-get update`
+# (one name per line, # comments), or only the lists of the areas named on the command line
+# (`install.sh packaging` installs lab/packages/packaging.txt). Idempotent and fast when all are present. Runs `apt-get update`
 # only when the machine has no package lists (a fresh container), or once more if the install
 # fails. A policy-rc.d keeps postinst scripts from starting system daemons: the lab runs its own.
 set -euo pipefail
@@ -12,7 +13,15 @@ LOG="$STATE/log/apt.log"
 T0=$EPOCHREALTIME
 ts() { awk -v a="$T0" -v b="$EPOCHREALTIME" -v m="$*" 'BEGIN{printf "[packages %5.1fs] %s\n", b-a, m}'; }
 
-wanted=$(cat "$HERE"/packages/*.txt 2>/dev/null | sed 's/#.*//' | tr -s ' \t' '\n' | grep -v '^$' | sort -u)
+lists=("$HERE"/packages/*.txt)
+if [ $# -gt 0 ]; then
+  lists=()
+  for area in "$@"; do
+    [ -f "$HERE/packages/$area.txt" ] || { echo "lab: no package list $HERE/packages/$area.txt" >&2; exit 2; }
+    lists+=("$HERE/packages/$area.txt")
+  done
+fi
+wanted=$(cat "${lists[@]}" 2>/dev/null | sed 's/#.*//' | tr -s ' \t' '\n' | grep -v '^$' | sort -u)
 [ -n "$wanted" ] || exit 0
 # one dpkg-query for all: names not reported as installed are missing
 installed=$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' $wanted 2>/dev/null | awk '$2 ~ /^ii/ {print $1}' | sort -u || true)

@@ -9,6 +9,11 @@ export const errorCodes = {
   USAGE: { http: 400, exit: 2, doc: 'The command line or request is malformed.' },
   IO_ERROR: { http: 500, exit: 1, doc: 'A file could not be read or written.' },
   INTERNAL: { http: 500, exit: 1, doc: 'A bug in Aare: please report it.' },
+  TOOL_MISSING: {
+    http: 503,
+    exit: 1,
+    doc: 'An external program Aare runs (rpmbuild, git, bwrap, ...) is not installed.',
+  },
   // YAML and schema
   YAML_SYNTAX: { http: 400, exit: 1, doc: 'The file is not valid YAML.' },
   YAML_DUPLICATE_KEY: { http: 400, exit: 1, doc: 'A mapping has the same key twice.' },
@@ -78,6 +83,11 @@ export const errorCodes = {
   OPENSTACK_RESOURCE_ERROR: { http: 502, exit: 1, doc: 'An OpenStack resource went into an ERROR state.' },
   // packaging and repositories
   PACKAGE_BUILD: { http: 400, exit: 1, doc: 'A package could not be built.' },
+  BUILD_SANDBOX: {
+    http: 503,
+    exit: 1,
+    doc: "The build sandbox (bubblewrap) cannot start on this machine; customers' specs are never run outside it.",
+  },
   TAG_CHANGED: { http: 409, exit: 1, doc: 'A git tag points at other content than when it was built.' },
   RPM_INVALID: { http: 400, exit: 1, doc: 'A file is not a valid RPM.' },
   RPM_SIGNATURE: { http: 400, exit: 1, doc: 'An RPM is unsigned or not signed by a trusted key.' },

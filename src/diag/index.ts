@@ -1,6 +1,8 @@
 /**
  * Diagnostics: how every layer reports a user's mistake, with the place it comes from, and the
- * catalogue of stable error codes. The lowest layer: it imports nothing of Aare's and does no I/O.
+ * catalogue of stable error codes, and the table of external programs Aare runs (with how to install
+ * each). The lowest layer: it imports nothing of Aare's and does no I/O except finding a program on
+ * PATH.
  */
 export type { Diagnostic, Result, Severity, SourcePos, SourceRange } from './diagnostic.js';
 export {
@@ -13,3 +15,12 @@ export {
 } from './diagnostic.js';
 export { errorCodes, exitCodeOf, httpStatusOf } from './error-codes.js';
 export type { ErrorCode } from './error-codes.js';
+export {
+  externalTools,
+  toolMissing,
+  isSpawnNotFound,
+  findOnPath,
+  missingTools,
+  labAreasOf,
+} from './external-tools.js';
+export type { ExternalTool, ExternalToolName } from './external-tools.js';

@@ -5,11 +5,12 @@
  * this module runs them, reads their pid files and endpoints, and prints nothing itself (progress
  * goes to a callback). It must never kill a process it did not start, and imports only diag.
  */
-export { labUp, labDown, labStatus, labEnv, shellQuote } from './lab-runner.js';
+export { labUp, labDown, labInstall, labStatus, labEnv, shellQuote } from './lab-runner.js';
 export type { LabUpOptions, LabUpResult, LabProgress } from './lab-runner.js';
 export {
   labPaths,
   labServiceNames,
+  labPackageAreas,
   defaultLabServices,
   serviceStatus,
   tcpReachable,

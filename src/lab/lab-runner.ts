@@ -2,7 +2,13 @@ import { spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DiagnosticsError, error } from '../diag/index.js';
-import { defaultLabServices, labPaths, labServiceNames, serviceStatus } from './lab-services.js';
+import {
+  defaultLabServices,
+  labPackageAreas,
+  labPaths,
+  labServiceNames,
+  serviceStatus,
+} from './lab-services.js';
 import type { LabPaths, LabServiceStatus } from './lab-services.js';
 
 /** One line of progress for the user (the CLI prints it). */
@@ -23,7 +29,7 @@ export interface LabUpResult {
 }
 
 /**
- * Installs the lab's Debian packages when missing (lab/install.sh: every lab/packages/*.txt), then
+ * Installs the lab's Debian packages when missing (labInstall: every lab/packages/*.txt), then
  * starts each service that is not up, in parallel. Idempotent; a service that is up costs a pid
  * and port check. A failure throws DiagnosticsError (code LAB) after the failing script printed
  * its log tail through `onProgress`; services that started stay up.
@@ -34,8 +40,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
   const services = checkNames(paths, opts.services?.length ? opts.services : defaultLabServices(paths));
   const say = opts.onProgress ?? (() => undefined);
   const t0 = performance.now();
-  const pkg = await runScript(paths, join(paths.labDir, 'install.sh'), 'packages', say, env, opts.signal);
-  if (pkg.code !== 0) throw labFailure('packages', 'installing the lab packages failed', pkg.tail);
+  await labInstall({ onProgress: say, env, signal: opts.signal });
   const packagesSeconds = (performance.now() - t0) / 1000;
   const results = await Promise.all(
     services.map(async (service) => {
@@ -81,6 +86,32 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
     packagesSeconds,
     totalSeconds: (performance.now() - t0) / 1000,
   };
+}
+
+/**
+ * Installs the Debian packages of the named lab areas (lab/packages/<area>.txt; default: every
+ * area) that are missing, as lab/install.sh does. Installing needs root; as another user a missing
+ * package is a LAB diagnostic that names it. Idempotent and fast when everything is present.
+ */
+export async function labInstall(
+  opts: { areas?: string[]; onProgress?: LabProgress; env?: NodeJS.ProcessEnv; signal?: AbortSignal } = {},
+): Promise<void> {
+  const env = opts.env ?? process.env;
+  const paths = labPaths(env);
+  const areas = opts.areas ?? [];
+  const known = labPackageAreas(paths);
+  const unknown = areas.filter((a) => !known.includes(a));
+  if (unknown.length > 0) {
+    throw new DiagnosticsError(
+      unknown.map((a) =>
+        error('USAGE', `unknown lab package area '${a}' (known: ${known.join(', ')})`, { field: 'area' }),
+      ),
+    );
+  }
+  const say = opts.onProgress ?? (() => undefined);
+  const script = join(paths.labDir, 'install.sh');
+  const run = await runScript(paths, script, 'packages', say, env, opts.signal, areas);
+  if (run.code !== 0) throw labFailure('packages', 'installing the lab packages failed', run.tail);
 }
 
 /** Stops services (default: all that have state), in reverse start order; `purge` deletes their state. */
@@ -162,9 +193,10 @@ function runScript(
   say: LabProgress,
   env: NodeJS.ProcessEnv,
   signal?: AbortSignal,
+  args: string[] = [],
 ): Promise<{ code: number; tail: string[] }> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn('bash', [script], {
+    const child = spawn('bash', [script, ...args], {
       env: { ...env, AARE_LAB_STATE: paths.stateDir },
       stdio: ['ignore', 'pipe', 'pipe'],
       ...(signal ? { signal } : {}),

@@ -41,6 +41,16 @@ export function labServiceNames(paths: LabPaths): string[] {
   return [...listed.filter((n) => present.includes(n)), ...present.filter((n) => !listed.includes(n))];
 }
 
+/** The package areas: lab/packages/<area>.txt, each a list of Debian packages. */
+export function labPackageAreas(paths: LabPaths): string[] {
+  const dir = join(paths.labDir, 'packages');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.txt'))
+    .map((f) => f.slice(0, -'.txt'.length))
+    .sort();
+}
+
 /** The services `lab up` starts when none are named: those listed in lab/services. */
 export function defaultLabServices(paths: LabPaths): string[] {
   const all = labServiceNames(paths);

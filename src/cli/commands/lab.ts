@@ -1,4 +1,4 @@
-// `aare lab up|down|status|env`: the real services for development, the demo and the tests.
+// `aare lab up|install|down|status|env`: the real services for development, the demo and the tests.
 import type { Command } from 'commander';
 import { action, EXIT } from '../cli-run.js';
 
@@ -23,6 +23,19 @@ export function register(program: Command): void {
             (started.length ? ` (started: ${started.join(', ')})` : ' (everything was already up)') +
             `; eval "$(aare lab env)" to use it`,
         );
+      }),
+    );
+
+  lab
+    .command('install')
+    .description(
+      'install the missing Debian packages of lab areas (lab/packages/<area>.txt; default: all), as root',
+    )
+    .argument('[areas...]', 'areas to install, e.g. packaging (default: every lab/packages/*.txt)')
+    .action(
+      action(async (areas: string[]) => {
+        const { labInstall } = await import('../../lab/index.js');
+        await labInstall({ areas, onProgress: (line) => process.stdout.write(line + '\n') });
       }),
     );
 
