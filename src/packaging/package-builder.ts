@@ -47,7 +47,8 @@ export async function buildPackage(
   def: PackageDef,
   opts: BuildOptions = {},
 ): Promise<{ value: BuildOutcome[]; diagnostics: Diagnostic[] }> {
-  if (missingTools(['git']).length) return { value: [], diagnostics: [toolMissing('git')] };
+  const address = `package ${def.name}`;
+  if (missingTools(['git']).length) return { value: [], diagnostics: [toolMissing('git', { address })] };
   const src = await resolveGitSource(ctx, def);
   if (!src.dir) return { value: [], diagnostics: src.diagnostics };
   const tags = await matchingTags(src.dir, def);
@@ -60,6 +61,8 @@ export async function buildPackage(
     const r = await buildTag(ctx, def, src.dir, t, opts);
     if (r.value) value.push(r.value);
     diagnostics.push(...r.diagnostics);
+    // a missing tool or sandbox fails every further tag the same way: say it once
+    if (r.diagnostics.some((d) => d.code === 'TOOL_MISSING' || d.code === 'BUILD_SANDBOX')) break;
   }
   return { value, diagnostics };
 }
@@ -123,7 +126,9 @@ async function buildTag(
     hide: [ctx.stateDir, ctx.root],
     signal: opts.signal,
   });
-  if (!built.value) return { diagnostics: built.diagnostics };
+  if (!built.value) {
+    return { diagnostics: built.diagnostics.map((d) => ({ address: `package ${def.name}`, ...d })) };
+  }
   const published = await signAndPublish(ctx, def, t, built.value, { keepDir: logDir, logPath }, opts);
   if (!published.value) return { diagnostics: published.diagnostics };
   const { sha256, repositories } = published.value;

@@ -4,6 +4,7 @@
 import { lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { missingTools, toolMissing } from '../diag/index.js';
 import type { Diagnostic } from '../diag/index.js';
 import { readRpmFile, RPMTAG, RpmFormatError } from '../repo/index.js';
 import { buildError } from './build-context.js';
@@ -70,6 +71,8 @@ export async function buildRpm(
   const { def, tag: t } = req;
   const mode = sandboxMode();
   if (typeof mode !== 'string') return { diagnostics: [mode] };
+  const missing = missingTools(mode === 'off' ? ['rpmbuild'] : ['rpmbuild', 'bwrap']);
+  if (missing.length) return { diagnostics: missing.map((tool) => toolMissing(tool)) };
   const spec = await specFor(def, req.gitDir, t);
   if (typeof spec !== 'string') return { diagnostics: [spec] };
   const tree = await mkdtemp(join(tmpdir(), `aare-build-${def.name}-`));

@@ -1,11 +1,15 @@
 // `aare demo`: the main job on the embedded demo control repository, step by step, through the
 // same commands a user runs by hand. Each step is its own `aare` process so that what the demo
-// shows is exactly what those commands do.
+// shows is exactly what those commands do. Before a step that runs external programs, the demo
+// makes sure they are installed (as root it installs the lab's package lists for them), so that a
+// fresh machine gets through every step or stops with a diagnostic that says what to install.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { action, EXIT } from '../cli-run.js';
+import { labAreasOf, missingTools, toolMissing } from '../../diag/index.js';
+import type { ExternalToolName } from '../../diag/index.js';
+import { action, EXIT, printDiagnostics } from '../cli-run.js';
 
 interface Step {
   title: string;
@@ -14,6 +18,8 @@ interface Step {
   needs: string;
   /** steps that talk to the lab's real services */
   lab?: boolean;
+  /** external programs the step runs */
+  tools?: ExternalToolName[];
 }
 
 export function register(program: Command): void {
@@ -39,6 +45,7 @@ export function register(program: Command): void {
             title: 'Build the customer packages from their git tags',
             args: ['package', 'build', '--all-new-tags', '--repo', repo],
             needs: 'package',
+            tools: packagingTools(),
           },
           ...['muster-ag', 'bergbahn-ag'].map((customer) => ({
             title: `Move ${customer}'s test distribution to the new packages`,
@@ -74,6 +81,12 @@ export function register(program: Command): void {
             continue;
           }
           process.stdout.write(head);
+          if (!ensureTools(self, step.tools ?? [])) {
+            process.stderr.write(
+              `aare demo: step ${i + 1} (${step.title}) needs programs that are not installed\n`,
+            );
+            return EXIT.failed;
+          }
           const env = step.lab ? labEnv(self) : process.env;
           const result = spawnSync(process.execPath, [self, ...step.args], { stdio: 'inherit', env });
           if (result.status !== 0) {
@@ -87,6 +100,28 @@ export function register(program: Command): void {
         return EXIT.ok;
       }),
     );
+}
+
+/** What `aare package build` runs: git, rpmbuild and, unless the sandbox is turned off, bwrap. */
+function packagingTools(): ExternalToolName[] {
+  return process.env.AARE_BUILD_SANDBOX === 'off' ? ['git', 'rpmbuild'] : ['git', 'rpmbuild', 'bwrap'];
+}
+
+/**
+ * True when every tool is on PATH. Missing ones are installed first when running as root
+ * (`aare lab install <area>`: the lab's package list for each); otherwise, or if that did not help,
+ * the TOOL_MISSING diagnostics are printed.
+ */
+function ensureTools(self: string, tools: ExternalToolName[]): boolean {
+  let missing = missingTools(tools);
+  if (missing.length && process.getuid?.() === 0) {
+    const areas = labAreasOf(missing);
+    process.stdout.write(`(installing ${missing.join(', ')}: aare lab install ${areas.join(' ')})\n`);
+    spawnSync(process.execPath, [self, 'lab', 'install', ...areas], { stdio: 'inherit' });
+    missing = missingTools(tools);
+  }
+  printDiagnostics(missing.map((t) => toolMissing(t)));
+  return missing.length === 0;
 }
 
 function defaultDemoRepo(): string {
