@@ -81,7 +81,10 @@ test('every tool is in the package list of its lab area', () => {
       .map((l) => l.replace(/#.*/, '').trim());
     assert.ok(names.includes(t.debianPackage), `${tool}: ${t.debianPackage} is not in ${list}`);
   }
-  assert.deepEqual(labAreasOf(['git', 'rpmbuild', 'bwrap', 'puppet', 'cloud-init']), ['packaging', 'compile']);
+  assert.deepEqual(labAreasOf(['git', 'rpmbuild', 'bwrap', 'puppet', 'cloud-init']), [
+    'packaging',
+    'compile',
+  ]);
 });
 
 test('the diagnostic and the PATH lookup', () => {
