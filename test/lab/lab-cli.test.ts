@@ -54,4 +54,14 @@ describe('aare lab (CLI)', () => {
     );
     assert.doesNotMatch(r.stderr, /\n\s+at /);
   });
+
+  test('install: the packages of one area, idempotent; an unknown area is a usage error', () => {
+    const ok = aare('lab', 'install', 'packaging');
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stdout, /\[packages +[\d.]+s\] (all 3 packages present|packages installed)/);
+    const bad = aare('lab', 'install', 'nope');
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /^area: error USAGE: unknown lab package area 'nope' \(known: .*packaging/);
+    assert.doesNotMatch(bad.stderr, /\n\s+at /);
+  });
 });
