@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { DiagnosticsError, error } from '../diag/index.js';
+import { DiagnosticsError, error, findOnPath, isSpawnNotFound } from '../diag/index.js';
 import {
   defaultLabServices,
   labPackageAreas,
@@ -196,7 +196,8 @@ function runScript(
   args: string[] = [],
 ): Promise<{ code: number; tail: string[] }> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn('bash', [script, ...args], {
+    // the scripts set their own PATH; bash itself is Debian's, even when the caller's PATH is bare
+    const child = spawn(findOnPath('bash', env.PATH) ?? '/bin/bash', [script, ...args], {
       env: { ...env, AARE_LAB_STATE: paths.stateDir },
       stdio: ['ignore', 'pipe', 'pipe'],
       ...(signal ? { signal } : {}),
@@ -217,7 +218,15 @@ function runScript(
     const err = { s: '' };
     child.stdout.on('data', (b: Buffer) => onData(b, out));
     child.stderr.on('data', (b: Buffer) => onData(b, err));
-    child.on('error', reject);
+    child.on('error', (err) =>
+      reject(
+        isSpawnNotFound(err)
+          ? new DiagnosticsError([
+              error('LAB', `bash is needed to run ${script}`, { address: `lab/${service}` }),
+            ])
+          : err,
+      ),
+    );
     child.on('close', (code) => {
       if (out.s) emit(out.s);
       if (err.s) emit(err.s);
