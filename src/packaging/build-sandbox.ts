@@ -165,7 +165,21 @@ export async function runSandboxed(
   const { args, env } = run.command(SANDBOX_TREE);
   const bwrap = findOnPath('bwrap');
   if (!bwrap) return { diagnostics: [toolMissing('bwrap')] };
-  if (root) await chownTree(run.tree, BUILD_UID);
+  if (root) {
+    try {
+      await chownTree(run.tree, BUILD_UID);
+    } catch (err) {
+      // root of a user namespace that does not map the build user
+      return {
+        diagnostics: [
+          error(
+            'BUILD_SANDBOX',
+            `the build tree cannot be given to the build user (uid ${BUILD_UID}): ${(err as Error).message}; ${SANDBOX_ENV}=off builds without the sandbox (docs/security.md)`,
+          ),
+        ],
+      };
+    }
+  }
   const layout: SandboxLayout = {
     tree: run.tree,
     system: systemLayout(),

@@ -9,7 +9,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findOnPath } from '../../src/diag/index.js';
@@ -250,5 +259,67 @@ test(
         delete process.env.AARE_BUILD_SANDBOX;
       }
     });
+  },
+);
+
+/**
+ * Runs a command as root of a new user namespace (uids and gids 0-65535 mapped to themselves) in
+ * which no further user namespace can be created: a machine where bwrap cannot start. After the
+ * maps are written, a second exec as the mapped root regains the namespace's capabilities.
+ */
+const withoutUserNamespaces = `set -eu
+d=$(mktemp -d); mkfifo "$d/go"
+unshare -U sh -c 'read x < "$1"; shift 2; exec sh -c "echo 0 > /proc/sys/user/max_user_namespaces && exec \\"\\$@\\"" sh "$@"' sh "$d/go" x "$@" &
+pid=$!
+self=$(readlink /proc/self/ns/user)
+while [ "$(readlink /proc/$pid/ns/user)" = "$self" ]; do :; done
+echo '0 0 65536' > /proc/$pid/uid_map
+echo '0 0 65536' > /proc/$pid/gid_map
+echo go > "$d/go"
+rc=0; wait $pid || rc=$?
+rm -rf "$d"; exit $rc
+`;
+
+const noNesting =
+  skipReason() ||
+  (process.getuid?.() !== 0 ? 'needs root (to map uids into a new user namespace)' : false) ||
+  (findOnPath('unshare') ? false : 'unshare (util-linux) is not installed');
+
+test(
+  'without user namespaces the build stops with BUILD_SANDBOX, never unsandboxed',
+  { skip: noNesting },
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aare-nons-'));
+    try {
+      const demo = join(dir, 'demo');
+      const root = join(import.meta.dirname, '../..');
+      cpSync(join(root, 'examples/demo'), demo, {
+        recursive: true,
+        filter: (src) => !src.includes('/.aare'),
+      });
+      const aare = ['node', join(root, 'bin/aare.mjs'), 'package', 'build', 'muster-shop', '--repo', demo];
+      const env = { ...process.env, AARE_STATE_DIR: '', AARE_DATABASE_URL: '' };
+      const r = spawnSync('bash', ['-c', withoutUserNamespaces, 'bash', ...aare], { encoding: 'utf8', env });
+      assert.equal(r.status, 1, r.stderr);
+      assert.match(
+        r.stderr,
+        /error BUILD_SANDBOX: the build sandbox \(bubblewrap\) cannot start on this machine/,
+      );
+      assert.match(r.stderr, /AARE_BUILD_SANDBOX=off/);
+      assert.doesNotMatch(r.stderr, /internal error|^\s+at /m);
+      assert.doesNotMatch(r.stdout, /^built/m, 'nothing was built');
+      const optOut = spawnSync('bash', ['-c', withoutUserNamespaces, 'bash', ...aare], {
+        encoding: 'utf8',
+        env: { ...env, AARE_BUILD_SANDBOX: 'off' },
+      });
+      assert.equal(optOut.status, 0, optOut.stderr);
+      assert.match(
+        optOut.stdout,
+        /^built muster-shop-1\.1\.0-1\.noarch\.rpm/m,
+        'the documented opt-out builds',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   },
 );
