@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { buildSignedRpm, hasTool, noRpmbuild } from './rpm-fixtures.js';
+import { buildSignedRpm, hasTool, noPackageBuild } from './rpm-fixtures.js';
 import { openHarness } from './repo-harness.js';
 import type { Harness } from './repo-harness.js';
 
 const skip =
-  noRpmbuild || (!hasTool('dnf') ? 'dnf is not installed (lab/packages/repo.txt lists it)' : false);
+  noPackageBuild || (!hasTool('dnf') ? 'dnf is not installed (lab/packages/repo.txt lists it)' : false);
 
 function dnfConf(h: Harness, customer: string, env: string): string {
   const path = join(h.dir, `dnf-${customer}-${env}.conf`);

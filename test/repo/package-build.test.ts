@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { buildPackage } from '../../src/packaging/index.js';
 import type { PackageDef, RepoContext } from '../../src/packaging/index.js';
 import { readRpmFile } from '../../src/repo/index.js';
-import { noRpmbuild } from './rpm-fixtures.js';
+import { noPackageBuild } from './rpm-fixtures.js';
 import { openHarness } from './repo-harness.js';
 
 const demoSources = resolve(import.meta.dirname, '../../examples/demo/sources');
@@ -62,7 +62,7 @@ async function context() {
   return { h, ctx };
 }
 
-test('package build from git tags', { skip: noRpmbuild, timeout: 300_000 }, async (t) => {
+test('package build from git tags', { skip: noPackageBuild, timeout: 300_000 }, async (t) => {
   const { h, ctx } = await context();
   t.after(() => h.close());
 

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { noRpmbuild } from './rpm-fixtures.js';
+import { noPackageBuild } from './rpm-fixtures.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const aare = (cwd: string, ...args: string[]) => {
@@ -19,7 +19,7 @@ const aare = (cwd: string, ...args: string[]) => {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 
-test('aare package build / repo on the demo', { skip: noRpmbuild, timeout: 300_000 }, (t) => {
+test('aare package build / repo on the demo', { skip: noPackageBuild, timeout: 300_000 }, (t) => {
   const demo = mkdtempSync(join(tmpdir(), 'aare-demo-'));
   t.after(() => rmSync(demo, { recursive: true, force: true }));
   cpSync(join(root, 'examples/demo'), demo, {

@@ -14,6 +14,10 @@ export const noRpmbuild: string | false = hasTool('rpmbuild')
   ? false
   : 'rpmbuild is not installed (lab/packages/repo.txt lists what the lab installs)';
 
+/** Reason to skip tests that run `aare package build` (rpmbuild in the bwrap sandbox), or false. */
+export const noPackageBuild: string | false =
+  noRpmbuild || (hasTool('bwrap') ? false : 'bwrap is not installed (lab/packages/packaging.txt lists it)');
+
 const keyCache = new Map<string, Promise<SigningKey>>();
 
 /** A throwaway signing key, made once per process per name (RSA 3072 takes a moment). */
