@@ -117,13 +117,14 @@ async function buildTag(
   }
   const logPath = join(logDir, `${t.tag}.log`);
   // The build sees neither the state directory (keys, database, other packages' sources and
-  // builds) nor the control repository, even where a system directory it can read holds them.
+  // builds), the control repository nor the git repository (only its archive), even where a
+  // system directory it can read holds them.
   const built = await buildRpm({
     def,
     gitDir,
     tag: t,
     logPath,
-    hide: [ctx.stateDir, ctx.root],
+    hide: [ctx.stateDir, ctx.root, gitDir],
     signal: opts.signal,
   });
   if (!built.value) {
