@@ -13,3 +13,4 @@ export {
 } from './diagnostic.js';
 export { errorCodes, exitCodeOf, httpStatusOf } from './error-codes.js';
 export type { ErrorCode } from './error-codes.js';
+export { ProviderError, isProviderError, isAbortError } from './provider-error.js';

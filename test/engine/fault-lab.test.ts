@@ -11,8 +11,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applyPlan, hasChanges, makePlan, openEngineSession } from '../../src/engine/index.js';
-import type { EngineSession, PlanFilter } from '../../src/engine/index.js';
+import { openEngineSession } from '../../src/app/index.js';
+import type { EngineSession } from '../../src/app/index.js';
+import { applyPlan, hasChanges, makePlan } from '../../src/engine/index.js';
+import type { PlanFilter } from '../../src/engine/index.js';
 import { loadControlRepo } from '../../src/model/index.js';
 import { openstack } from '../../src/providers/index.js';
 import { listByPrefix } from './lab-helpers.js';
@@ -151,7 +153,7 @@ test(
       fetch: proxy.fetchThrough,
       retry: { baseDelayMs: 50, maxDelayMs: 500, attemptTimeoutMs: 20_000 },
     });
-    const session: EngineSession = await openEngineSession({ repoDir: dir, env: envVars, transport });
+    const session: EngineSession = await openEngineSession({ controlRepoDir: dir, env: envVars, transport });
     const failures: string[] = [];
 
     /** Plans and applies through the proxy until a plan shows no changes; every failure must name its resource. */
@@ -234,7 +236,7 @@ test(
     } finally {
       await session.close();
       await proxy.close();
-      const cleanup = await openEngineSession({ repoDir: dir, env: envVars });
+      const cleanup = await openEngineSession({ controlRepoDir: dir, env: envVars });
       try {
         const p = await makePlan(cleanup.ctx, { desired: [], filter: {}, mode: 'destroy' });
         if (p.value) await applyPlan(cleanup.ctx, p.value);

@@ -5,7 +5,8 @@ import type { Command } from 'commander';
 import pc from 'picocolors';
 import { action, EXIT, printDiagnostics, UsageError } from '../cli-run.js';
 import { DiagnosticsError, hasErrors } from '../../diag/index.js';
-import type { Action, Change, EngineEvent, EngineSession, Plan, PlanFilter } from '../../engine/index.js';
+import type { Action, Change, EngineEvent, Plan, PlanFilter } from '../../engine/index.js';
+import type { EngineSession } from '../../app/index.js';
 
 export function register(program: Command): void {
   program
@@ -52,8 +53,8 @@ export async function openSession(
   onEvent: (e: EngineEvent) => void,
   signal?: AbortSignal,
 ): Promise<EngineSession> {
-  const { openEngineSession } = await import('../../engine/index.js');
-  return openEngineSession({ repoDir, onEvent, ...(signal ? { signal } : {}) });
+  const { openEngineSession } = await import('../../app/index.js');
+  return openEngineSession({ controlRepoDir: repoDir, onEvent, ...(signal ? { signal } : {}) });
 }
 
 /** Desired resources + plan; diagnostics (model, compile, refresh) end the command. */
