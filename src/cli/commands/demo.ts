@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { action, EXIT } from '../cli-run.js';
+import { controlRepoFlag, repoAliasFlag } from '../cli-app.js';
 
 interface Step {
   title: string;
@@ -20,11 +21,12 @@ export function register(program: Command): void {
   program
     .command('demo')
     .description('run the main job on the demo control repository (examples/demo), on the local lab')
-    .option('--repo <dir>', 'control repository', defaultDemoRepo())
+    .addOption(controlRepoFlag('the control repository', defaultDemoRepo()))
+    .addOption(repoAliasFlag())
     .option('--no-lab', 'skip the steps that need the local lab (OpenStack and the other real services)')
     .action(
-      action(async (opts: { repo: string; lab: boolean }) => {
-        const repo = opts.repo;
+      action(async (opts: { controlRepo: string; lab: boolean }) => {
+        const repo = opts.controlRepo;
         const available = new Set(program.commands.map((c) => c.name()));
         const steps: Step[] = [
           { title: 'Validate the control repository', args: ['validate', '--repo', repo], needs: 'validate' },
