@@ -13,8 +13,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openStore, nowIso } from '../../src/store/index.js';
-import { dependenciesOf, makePlan, openstackDrivers, openstackResources } from '../../src/engine/index.js';
-import type { CloudInput, DriverSet, EngineContext } from '../../src/engine/index.js';
+import { dependenciesOf, makePlan } from '../../src/engine/index.js';
+import type { DriverSet, EngineContext } from '../../src/engine/index.js';
 import { openstack } from '../../src/providers/index.js';
 
 const { values: args } = parseArgs({
@@ -28,7 +28,7 @@ if (!process.env.OS_CLIENT_CONFIG_FILE) {
 }
 
 const prefix = `bench${Date.now().toString(36)}-`;
-const input: CloudInput = {
+const input: openstack.CloudInput = {
   prefix,
   resellers: Array.from({ length: Math.ceil(customers / 5) }, (_, i) => ({ name: `reseller-${i}` })),
   customers: Array.from({ length: customers }, (_, i) => ({
@@ -56,7 +56,7 @@ const input: CloudInput = {
     };
   }),
 };
-const desired = openstackResources(input, () => undefined).value;
+const desired = openstack.openstackResources(input, () => undefined).value;
 
 async function run(label: string, drivers: (client: openstack.OpenStackClient) => DriverSet) {
   const store = await openStore({ sqlitePath: ':memory:' });
@@ -97,9 +97,11 @@ async function run(label: string, drivers: (client: openstack.OpenStackClient) =
   };
 }
 
-const listing = await run('engine: one listing per kind', (client) => openstackDrivers({ client, prefix }));
+const listing = await run('engine: one listing per kind', (client) =>
+  openstack.openstackDrivers({ client, prefix }),
+);
 const perResource = await run('one GET per resource', (client) => {
-  const set = openstackDrivers({ client, prefix });
+  const set = openstack.openstackDrivers({ client, prefix });
   return new Map([...set].map(([k, d]) => [k, { ...d, list: undefined }]));
 });
 const result = {

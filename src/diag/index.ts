@@ -24,3 +24,4 @@ export {
   labAreasOf,
 } from './external-tools.js';
 export type { ExternalTool, ExternalToolName } from './external-tools.js';
+export { ProviderError, isProviderError, isAbortError } from './provider-error.js';

@@ -1,8 +1,9 @@
 /**
  * The engine: turns desired resources into a plan (refresh + diff) and executes a stored plan
  * (ordered, concurrent per endpoint, journaled so a killed apply is finished by the next one),
- * with state in the store. It talks to real systems only through drivers, and never writes to
- * stdout: it reports through typed, numbered events that the CLI (or the server) renders.
+ * with state in the store. It owns the driver contract and talks to real systems only through
+ * drivers it is given; it knows no provider by name and imports only diag and store. It never
+ * writes to stdout: it reports through typed, numbered events that the CLI (or the server) renders.
  */
 export { makePlan } from './planner.js';
 export type { PlanRequest } from './planner.js';
@@ -13,7 +14,14 @@ export type { HeldLock } from './apply-lock.js';
 export { EngineState } from './engine-state.js';
 export type { ResourceRecord, IntentRecord } from './engine-state.js';
 export type { EngineContext } from './engine-context.js';
-export type { EngineDriver, DriverSet, DriverDiff } from './driver-types.js';
+export type {
+  ResourceDriver,
+  DriverContext,
+  DriverDiff,
+  AttributeChange,
+  EngineDriver,
+  DriverSet,
+} from './driver-types.js';
 export { ref, isRef, refsIn, resolveRefs, dependenciesOf, flattenAttrs } from './desired-resource.js';
 export type { DesiredResource, Ref } from './desired-resource.js';
 export { topoOrder, walk } from './resource-graph.js';
@@ -38,9 +46,3 @@ export type {
   OpKind,
 } from './plan-types.js';
 export { readPlanFile, writePlanFile } from './plan-file.js';
-export { openstackDrivers, MANAGED_TAG, diffFields, sha256 } from './openstack-drivers.js';
-export type { OpenStackDriverOptions } from './openstack-drivers.js';
-export { openstackResources, addressOf } from './openstack-mapping.js';
-export { openEngineSession, DEFAULT_LIMITS } from './engine-session.js';
-export type { EngineSession, SessionOptions } from './engine-session.js';
-export type { CloudInput, VmInput } from './openstack-mapping.js';

@@ -1,9 +1,19 @@
 /**
  * Providers: the adapters to real systems (OpenStack now; PowerDNS, backup, logging and mail
- * later), each behind the one driver contract `ResourceDriver`, so the engine has a single code
- * path. Providers are the only code that talks to external systems. They import nothing of Aare's
- * but `diag`: no model, no store, no engine; they never print.
+ * later). Each lives in its own folder with its client, its mapping from the desired state to
+ * resources and one driver per resource kind, and implements `ResourceProvider`; each driver
+ * implements the engine's driver contract, so the engine has a single code path and knows no
+ * provider by name. Providers are the only code that talks to external systems. They read the
+ * model and compiled VMs they are given, never the store or the environment, and never print.
  */
-export type { ResourceDriver, DriverContext, DriverDiff, AttributeChange } from './resource-driver.js';
+export type {
+  ResourceProvider,
+  ProviderEnv,
+  ProviderOpenInput,
+  ProviderSession,
+  DesiredRequest,
+} from './provider-types.js';
+export { diffFields } from './field-diff.js';
+export type { Fields, FieldRule } from './field-diff.js';
 export { ProviderError, isProviderError, isAbortError } from './provider-error.js';
 export * as openstack from './openstack/index.js';

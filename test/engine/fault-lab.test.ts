@@ -11,8 +11,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applyPlan, hasChanges, makePlan, openEngineSession } from '../../src/engine/index.js';
-import type { EngineSession, PlanFilter } from '../../src/engine/index.js';
+import { openAppContext } from '../../src/app/index.js';
+import { applyPlan, hasChanges, makePlan } from '../../src/engine/index.js';
+import type { PlanFilter } from '../../src/engine/index.js';
 import { loadControlRepo } from '../../src/model/index.js';
 import { openstack } from '../../src/providers/index.js';
 import { listByPrefix } from './lab-helpers.js';
@@ -151,7 +152,8 @@ test(
       fetch: proxy.fetchThrough,
       retry: { baseDelayMs: 50, maxDelayMs: 500, attemptTimeoutMs: 20_000 },
     });
-    const session: EngineSession = await openEngineSession({ repoDir: dir, env: envVars, transport });
+    const session = openAppContext({ controlRepoDir: dir, env: envVars, transport });
+    const engine = await session.engine();
     const failures: string[] = [];
 
     /** Plans and applies through the proxy until a plan shows no changes; every failure must name its resource. */
@@ -167,14 +169,14 @@ test(
           failures.push(`desired: ${JSON.stringify(desired.diagnostics)}`);
           continue;
         }
-        const planned = await makePlan(session.ctx, { desired: desired.value, filter, mode });
+        const planned = await makePlan(engine, { desired: desired.value, filter, mode });
         if (!planned.value) {
           failures.push(`plan: ${planned.diagnostics.map((d) => `${d.code} ${d.summary}`).join('; ')}`);
           continue;
         }
         const plan = planned.value;
         if (!hasChanges(plan)) return attempt;
-        const result = await applyPlan(session.ctx, plan);
+        const result = await applyPlan(engine, plan);
         for (const d of result.diagnostics) {
           // a refused stale plan (recovery adopted what the plan meant to create) is no failed call:
           // the loop makes a new plan
@@ -234,10 +236,11 @@ test(
     } finally {
       await session.close();
       await proxy.close();
-      const cleanup = await openEngineSession({ repoDir: dir, env: envVars });
+      const cleanup = openAppContext({ controlRepoDir: dir, env: envVars });
       try {
-        const p = await makePlan(cleanup.ctx, { desired: [], filter: {}, mode: 'destroy' });
-        if (p.value) await applyPlan(cleanup.ctx, p.value);
+        const cleanupEngine = await cleanup.engine();
+        const p = await makePlan(cleanupEngine, { desired: [], filter: {}, mode: 'destroy' });
+        if (p.value) await applyPlan(cleanupEngine, p.value);
       } finally {
         await cleanup.close();
         rmSync(dir, { recursive: true, force: true });

@@ -1,7 +1,6 @@
 // Helpers of the engine's lab tests: the lab's catalog, small hand-built clouds, and listings of
 // what OpenStack holds for one test run's name prefix (through the API, not Aare's state).
 import assert from 'node:assert/strict';
-import type { CloudInput } from '../../src/engine/index.js';
 import { openstack } from '../../src/providers/index.js';
 
 export async function labCloud(prefix: string) {
@@ -15,7 +14,7 @@ export async function labCloud(prefix: string) {
 export function smallCloud(
   lab: { prefix: string; imageId: string; externalNetworkId: string | undefined },
   vms: Record<string, { flavor: string; userData?: string; ports?: number[] }>,
-): CloudInput {
+): openstack.CloudInput {
   return {
     prefix: lab.prefix,
     ...(lab.externalNetworkId ? { externalNetworkId: lab.externalNetworkId } : {}),

@@ -4,14 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openStore } from '../../src/store/index.js';
-import {
-  applyPlan,
-  hasChanges,
-  makePlan,
-  openstackDrivers,
-  openstackResources,
-} from '../../src/engine/index.js';
-import type { CloudInput, EngineContext, Plan, PlanFilter } from '../../src/engine/index.js';
+import { applyPlan, hasChanges, makePlan } from '../../src/engine/index.js';
+import type { EngineContext, Plan, PlanFilter } from '../../src/engine/index.js';
 import { openstack } from '../../src/providers/index.js';
 import { labCloud, listByPrefix, smallCloud } from './lab-helpers.js';
 
@@ -28,11 +22,11 @@ test(
     const store = await openStore({ sqlitePath: ':memory:' });
     const ctx: EngineContext = {
       store,
-      drivers: openstackDrivers({ client: lab.client, prefix }),
+      drivers: openstack.openstackDrivers({ client: lab.client, prefix }),
       limits: { nova: 4, neutron: 4, keystone: 2 },
     };
     const plan = async (
-      input: CloudInput,
+      input: openstack.CloudInput,
       filter: PlanFilter = {},
       mode: 'apply' | 'destroy' = 'apply',
     ): Promise<Plan> => {
@@ -42,7 +36,7 @@ test(
           JSON.parse(r.state) as { ip?: string },
         ]),
       );
-      const desired = openstackResources(input, (a) => records.get(a)?.ip);
+      const desired = openstack.openstackResources(input, (a) => records.get(a)?.ip);
       assert.deepEqual(desired.diagnostics, []);
       const r = await makePlan(ctx, { desired: desired.value, filter, mode });
       assert.deepEqual(r.diagnostics, []);

@@ -57,7 +57,6 @@ async function context() {
     store: h.store,
     repo: h.repo,
     signingKey: h.key,
-    close: h.close,
   };
   return { h, ctx };
 }

@@ -4,13 +4,13 @@
 import type { Command } from 'commander';
 import { DiagnosticsError, hasErrors } from '../../diag/index.js';
 import { action, oneOf, printDiagnostics, UsageError } from '../cli-run.js';
-import { relativeToCwd, requireRepoDir } from './validate.js';
+import { controlRepoFlag, repoAliasFlag, relativeToCwd, requireControlRepoDir } from '../cli-app.js';
+import type { ControlRepoFlags } from '../cli-app.js';
 
 const formats = ['json', 'cloud-init', 'enc'] as const;
 
-interface CompileOptions {
+interface CompileOptions extends ControlRepoFlags {
   all?: boolean;
-  repo: string;
   format: string;
   out?: string;
 }
@@ -21,7 +21,8 @@ export function register(program: Command): void {
     .description('compile VMs: cloud-init user-data, Puppet ENC and desired state (resource needs)')
     .argument('[address]', 'the VM as customer/environment/vm')
     .option('--all', 'compile every VM of the control repository')
-    .option('--repo <dir>', 'control repository', '.')
+    .addOption(controlRepoFlag())
+    .addOption(repoAliasFlag())
     .option('--format <format>', `what to print: ${formats.join(', ')}`, 'json')
     .option('--out <dir>', 'write user-data, enc.yaml and desired.json per VM under this directory')
     .action(
@@ -33,19 +34,19 @@ export function register(program: Command): void {
           throw new UsageError(`--all prints JSON lines; for --format ${format} give --out DIR`);
         const { compileAllInto, compileRepository, writeCompiled, compiledFiles } =
           await import('../../compile/index.js');
-        requireRepoDir(opts.repo);
+        requireControlRepoDir(opts.controlRepo);
         if (opts.all && opts.out) {
           // many VMs: compiled and written by worker threads
-          const r = await compileAllInto(opts.repo, opts.out);
-          const diagnostics = relativeToCwd(opts.repo, r.diagnostics);
+          const r = await compileAllInto(opts.controlRepo, opts.out);
+          const diagnostics = relativeToCwd(opts.controlRepo, r.diagnostics);
           if (hasErrors(diagnostics)) throw new DiagnosticsError(diagnostics);
           printDiagnostics(diagnostics);
           process.stderr.write(`compiled ${r.value} VM${r.value === 1 ? '' : 's'} into ${opts.out}\n`);
           return;
         }
-        const result = compileRepository(opts.repo, opts.all ? { all: true } : { address: address! });
+        const result = compileRepository(opts.controlRepo, opts.all ? { all: true } : { address: address! });
         // paths as the user can open them from where the command ran
-        const diagnostics = relativeToCwd(opts.repo, result.diagnostics);
+        const diagnostics = relativeToCwd(opts.controlRepo, result.diagnostics);
         if (hasErrors(diagnostics)) throw new DiagnosticsError(diagnostics);
         printDiagnostics(diagnostics);
         const compiled = result.value;

@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { labAreasOf, missingTools, toolMissing } from '../../diag/index.js';
 import type { ExternalToolName } from '../../diag/index.js';
 import { action, EXIT, printDiagnostics } from '../cli-run.js';
+import { controlRepoFlag, repoAliasFlag } from '../cli-app.js';
 
 interface Step {
   title: string;
@@ -26,35 +27,40 @@ export function register(program: Command): void {
   program
     .command('demo')
     .description('run the main job on the demo control repository (examples/demo), on the local lab')
-    .option('--repo <dir>', 'control repository', defaultDemoRepo())
+    .addOption(controlRepoFlag('the control repository', defaultDemoRepo()))
+    .addOption(repoAliasFlag())
     .option('--no-lab', 'skip the steps that need the local lab (OpenStack and the other real services)')
     .action(
-      action(async (opts: { repo: string; lab: boolean }) => {
-        const repo = opts.repo;
+      action(async (opts: { controlRepo: string; lab: boolean }) => {
+        const controlRepo = opts.controlRepo;
         const available = new Set(program.commands.map((c) => c.name()));
         const steps: Step[] = [
-          { title: 'Validate the control repository', args: ['validate', '--repo', repo], needs: 'validate' },
-          { title: 'The customers', args: ['show', 'customers', '--repo', repo], needs: 'show' },
-          { title: 'The VMs', args: ['show', 'vms', '--repo', repo], needs: 'show' },
+          {
+            title: 'Validate the control repository',
+            args: ['validate', '-C', controlRepo],
+            needs: 'validate',
+          },
+          { title: 'The customers', args: ['show', 'customers', '-C', controlRepo], needs: 'show' },
+          { title: 'The VMs', args: ['show', 'vms', '-C', controlRepo], needs: 'show' },
           {
             title: 'Compile every VM (cloud-init, Puppet ENC, resource needs)',
-            args: ['compile', '--all', '--repo', repo, '--out', `${repo}/.aare/compiled`],
+            args: ['compile', '--all', '-C', controlRepo, '--out', `${controlRepo}/.aare/compiled`],
             needs: 'compile',
           },
           {
             title: 'Build the customer packages from their git tags',
-            args: ['package', 'build', '--all-new-tags', '--repo', repo],
+            args: ['package', 'build', '--all-new-tags', '-C', controlRepo],
             needs: 'package',
             tools: packagingTools(),
           },
           ...['muster-ag', 'bergbahn-ag'].map((customer) => ({
             title: `Move ${customer}'s test distribution to the new packages`,
-            args: ['repo', 'distribute', customer, 'test', '--repo', repo],
+            args: ['repo', 'distribute', customer, 'test', '-C', controlRepo],
             needs: 'repo',
           })),
           {
             title: 'Repository distributions',
-            args: ['repo', 'distributions', '--repo', repo],
+            args: ['repo', 'distributions', '-C', controlRepo],
             needs: 'repo',
           },
           {
@@ -63,11 +69,11 @@ export function register(program: Command): void {
             needs: 'lab',
             lab: true,
           },
-          { title: 'Plan the infrastructure', args: ['plan', '--repo', repo], needs: 'plan', lab: true },
-          { title: 'Apply the plan', args: ['apply', '--repo', repo, '--yes'], needs: 'apply', lab: true },
+          { title: 'Plan the infrastructure', args: ['plan', '-C', controlRepo], needs: 'plan', lab: true },
+          { title: 'Apply the plan', args: ['apply', '-C', controlRepo, '--yes'], needs: 'apply', lab: true },
           {
             title: 'Plan again: nothing left to do',
-            args: ['plan', '--repo', repo],
+            args: ['plan', '-C', controlRepo],
             needs: 'plan',
             lab: true,
           },

@@ -3,7 +3,8 @@
 import type { Command } from 'commander';
 import { DiagnosticsError, hasErrors } from '../../diag/index.js';
 import { action } from '../cli-run.js';
-import { relativeToCwd, requireRepoDir } from './validate.js';
+import { controlRepoFlag, repoAliasFlag, relativeToCwd, requireControlRepoDir } from '../cli-app.js';
+import type { ControlRepoFlags } from '../cli-app.js';
 
 export function register(program: Command): void {
   program
@@ -12,14 +13,15 @@ export function register(program: Command): void {
       'print the Puppet ENC document (classes, environment, parameters) of the VM with this certname',
     )
     .argument('<certname>', "the node's certname: its FQDN")
-    .option('--repo <dir>', 'control repository', '.')
+    .addOption(controlRepoFlag())
+    .addOption(repoAliasFlag())
     .action(
-      action(async (certname: string, opts: { repo: string }) => {
+      action(async (certname: string, opts: ControlRepoFlags) => {
         const { compileRepository, compiledFiles } = await import('../../compile/index.js');
-        requireRepoDir(opts.repo);
-        const result = compileRepository(opts.repo, { certname });
+        requireControlRepoDir(opts.controlRepo);
+        const result = compileRepository(opts.controlRepo, { certname });
         if (hasErrors(result.diagnostics))
-          throw new DiagnosticsError(relativeToCwd(opts.repo, result.diagnostics));
+          throw new DiagnosticsError(relativeToCwd(opts.controlRepo, result.diagnostics));
         // warnings are for `aare validate`; Puppet reads only stdout and the exit code
         process.stdout.write(compiledFiles(result.value[0]!).encYaml);
       }),

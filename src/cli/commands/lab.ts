@@ -1,6 +1,7 @@
 // `aare lab up|install|down|status|env`: the real services for development, the demo and the tests.
 import type { Command } from 'commander';
 import { action, EXIT } from '../cli-run.js';
+import { renderTable } from '../cli-table.js';
 
 export function register(program: Command): void {
   const lab = program
@@ -66,19 +67,16 @@ export function register(program: Command): void {
         if (opts.json) {
           process.stdout.write(JSON.stringify(statuses, null, 2) + '\n');
         } else {
-          const { default: Table } = await import('cli-table3');
-          const table = new Table({
-            head: ['service', 'process', 'state', 'pid', 'endpoint'],
-            style: { head: [], border: [] },
-          });
+          const rows: string[][] = [];
           for (const s of statuses) {
-            if (s.processes.length === 0) table.push([s.service, '-', 'down', '', '']);
+            if (s.processes.length === 0) rows.push([s.service, '-', 'down', '', '']);
             for (const p of s.processes) {
               const state = !p.running ? 'down' : p.reachable === false ? 'not answering' : 'up';
-              table.push([s.service, p.process, state, p.running ? String(p.pid) : '', p.endpoint ?? '']);
+              rows.push([s.service, p.process, state, p.running ? String(p.pid) : '', p.endpoint ?? '']);
             }
           }
-          process.stdout.write(table.toString() + '\n');
+          const head = ['service', 'process', 'state', 'pid', 'endpoint'];
+          process.stdout.write((await renderTable(head, rows)) + '\n');
         }
         return statuses.some((s) => s.partial) ? EXIT.failed : EXIT.ok;
       }),

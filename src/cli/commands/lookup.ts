@@ -7,12 +7,13 @@ import type { Command } from 'commander';
 import { action, EXIT, oneOf, printDiagnostics, UsageError } from '../cli-run.js';
 import { DiagnosticsError, exitCodeOf, hasErrors } from '../../diag/index.js';
 import type { MergeOption, MergeStrategyName } from '../../hiera/index.js';
+import { controlRepoFlag, repoAliasFlag, withApp } from '../cli-app.js';
+import type { ControlRepoFlags } from '../cli-app.js';
 
-interface LookupCliOptions {
+interface LookupCliOptions extends ControlRepoFlags {
   config?: string;
   facts?: string;
   vm?: string;
-  repo: string;
   merge?: string;
   knockOutPrefix?: string;
   sortMergedArrays?: boolean;
@@ -31,7 +32,8 @@ export function register(program: Command): void {
     .option('--config <hiera.yaml>', 'standalone: the Hiera 5 configuration')
     .option('--facts <facts.json>', 'standalone: the facts (a JSON object; `trusted` inside is $trusted)')
     .option('--vm <customer/env/vm>', 'the facts of this VM of the control repository')
-    .option('--repo <dir>', 'the control repository (with --vm)', '.')
+    .addOption(controlRepoFlag('the control repository (with --vm)'))
+    .addOption(repoAliasFlag())
     .option(
       '--merge <strategy>',
       `merge strategy: ${strategies.join(' | ')} (default: lookup_options, else first)`,
@@ -111,20 +113,26 @@ async function factsAndConfig(
         '--vm takes the configuration and facts from the control repository: drop --config/--facts',
       );
     }
-    const { loadControlRepo, findVm, vmFacts } = await import('../../model/index.js');
-    const { value: repo, diagnostics } = loadControlRepo(opts.repo);
+    const { findVm, vmFacts } = await import('../../model/index.js');
+    const { value: controlRepo, diagnostics } = await withApp(opts, (app) =>
+      Promise.resolve(app.loadControlRepo()),
+    );
     if (hasErrors(diagnostics)) throw new DiagnosticsError(diagnostics.filter((d) => d.severity === 'error'));
-    const vm = findVm(repo, opts.vm);
+    const vm = findVm(controlRepo, opts.vm);
     if (!vm) {
-      const near = repo.vms
+      const near = controlRepo.vms
         .filter((v) => v.address.includes(opts.vm!.split('/').pop() ?? ''))
         .slice(0, 5)
         .map((v) => v.address);
       throw new UsageError(
-        `no VM '${opts.vm}' in ${opts.repo} (addresses are customer/environment/vm${near.length ? `; did you mean ${near.join(', ')}?` : ''})`,
+        `no VM '${opts.vm}' in ${opts.controlRepo} (addresses are customer/environment/vm${near.length ? `; did you mean ${near.join(', ')}?` : ''})`,
       );
     }
-    return { configFile: repo.hieraConfigFile, facts: vmFacts(repo, vm), standalone: false };
+    return {
+      configFile: controlRepo.hieraConfigFile,
+      facts: vmFacts(controlRepo, vm),
+      standalone: false,
+    };
   }
   if (opts.config === undefined)
     throw new UsageError('give --config HIERA_YAML (with --facts FACTS_JSON), or --vm');

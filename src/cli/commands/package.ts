@@ -1,11 +1,12 @@
 // `aare package build`: git tag -> signed RPM -> repository versions.
 import type { Command } from 'commander';
 import { action, UsageError } from '../cli-run.js';
-import { DiagnosticsError, hasErrors } from '../../diag/index.js';
+import { DiagnosticsError } from '../../diag/index.js';
 import type { Diagnostic } from '../../diag/index.js';
+import { controlRepoFlag, repoAliasFlag, withApp } from '../cli-app.js';
+import type { ControlRepoFlags } from '../cli-app.js';
 
-interface BuildFlags {
-  repo: string;
+interface BuildFlags extends ControlRepoFlags {
   tag?: string;
   allNewTags?: boolean;
   json?: boolean;
@@ -20,7 +21,8 @@ export function register(program: Command): void {
     .description(
       'Build the newest tag (or --tag, or --all-new-tags) of packages/<name>.yaml, sign it and upload it',
     )
-    .option('--repo <dir>', 'control repository', '.')
+    .addOption(controlRepoFlag())
+    .addOption(repoAliasFlag())
     .option('--tag <tag>', 'build this tag')
     .option('--all-new-tags', 'build every matching tag not built yet (all packages when no name is given)')
     .option('--json', 'print JSON')
@@ -29,23 +31,20 @@ export function register(program: Command): void {
         if (o.tag && o.allNewTags) throw new UsageError('give --tag or --all-new-tags, not both');
         if (o.tag && names.length !== 1) throw new UsageError('--tag needs exactly one package name');
         if (!names.length && !o.allNewTags) throw new UsageError('name a package, or give --all-new-tags');
-        const { loadControlRepo } = await import('../../model/index.js');
-        const loaded = loadControlRepo(o.repo);
-        if (hasErrors(loaded.diagnostics)) throw new DiagnosticsError(loaded.diagnostics);
-        const model = loaded.value;
-        const unknown = names.filter((n) => !model.packages.has(n));
-        if (unknown.length) {
-          const known = [...model.packages.keys()].join(', ') || 'none';
-          throw new UsageError(
-            `no package ${unknown.map((n) => `'${n}'`).join(', ')} in packages/ (known: ${known})`,
-          );
-        }
-        const defs = names.length ? names.map((n) => model.packages.get(n)!) : [...model.packages.values()];
-        const { openRepoContext, buildPackage } = await import('../../packaging/index.js');
-        const ctx = await openRepoContext({ root: o.repo, signing: true });
-        const problems: Diagnostic[] = [];
-        const outcomes = [];
-        try {
+        await withApp(o, async (app) => {
+          const model = app.controlRepo();
+          const unknown = names.filter((n) => !model.packages.has(n));
+          if (unknown.length) {
+            const known = [...model.packages.keys()].join(', ') || 'none';
+            throw new UsageError(
+              `no package ${unknown.map((n) => `'${n}'`).join(', ')} in packages/ (known: ${known})`,
+            );
+          }
+          const defs = names.length ? names.map((n) => model.packages.get(n)!) : [...model.packages.values()];
+          const { buildPackage } = await import('../../packaging/index.js');
+          const ctx = await app.packaging();
+          const problems: Diagnostic[] = [];
+          const outcomes = [];
           for (const def of defs) {
             const r = await buildPackage(ctx, def, {
               tag: o.tag,
@@ -66,11 +65,9 @@ export function register(program: Command): void {
               );
             }
           }
-        } finally {
-          await ctx.close();
-        }
-        if (o.json) process.stdout.write(JSON.stringify(outcomes, null, 2) + '\n');
-        if (problems.length) throw new DiagnosticsError(problems);
+          if (o.json) process.stdout.write(JSON.stringify(outcomes, null, 2) + '\n');
+          if (problems.length) throw new DiagnosticsError(problems);
+        });
       }),
     );
 }

@@ -4,23 +4,22 @@ import type { Command } from 'commander';
 import { action, UsageError } from '../cli-run.js';
 import { DiagnosticsError } from '../../diag/index.js';
 import type { Diagnostic } from '../../diag/index.js';
+import type { RepoService } from '../../repo/index.js';
+import type { AppContext } from '../../app/index.js';
+import { controlRepoFlag, repoAliasFlag, withApp } from '../cli-app.js';
+import type { ControlRepoFlags } from '../cli-app.js';
+import { renderTable as table } from '../cli-table.js';
 
-interface Common {
-  repo: string;
+interface Common extends ControlRepoFlags {
   json?: boolean;
 }
 
-const open = async (o: Common, signing = false) => {
-  const { openRepoContext } = await import('../../packaging/index.js');
-  return openRepoContext({ root: o.repo, signing });
-};
-
-const table = async (head: string[], rows: (string | number)[][]): Promise<string> => {
-  const { default: Table } = await import('cli-table3');
-  const t = new Table({ head, style: { head: [], border: [] } });
-  t.push(...rows.map((r) => r.map(String)));
-  return t.toString();
-};
+/** Runs `fn` with the package repository service of the command's app context. */
+const withService = <T>(
+  o: Common,
+  fn: (service: RepoService, app: AppContext) => Promise<T>,
+  opts: { signing?: boolean } = {},
+) => withApp(o, async (app) => fn(await app.repoService(opts), app));
 
 function check<T>(r: { value: T; diagnostics: Diagnostic[] }): T {
   if (r.diagnostics.some((d) => d.severity === 'error')) throw new DiagnosticsError(r.diagnostics);
@@ -40,16 +39,15 @@ export function register(program: Command): void {
     .command('repo')
     .description('Package repositories: versions, distributions, snapshots');
   const withCommon = (c: Command, withJson = true) => {
-    c.option('--repo <dir>', 'control repository', '.');
+    c.addOption(controlRepoFlag()).addOption(repoAliasFlag());
     if (withJson) c.option('--json', 'print JSON');
     return c;
   };
 
   withCommon(repo.command('list').description('List repositories with their latest version')).action(
     action(async (o: Common) => {
-      const ctx = await open(o);
-      try {
-        const repos = await ctx.repo.listRepositories();
+      return withService(o, async (service) => {
+        const repos = await service.listRepositories();
         if (o.json) return json(repos);
         out(
           await table(
@@ -57,9 +55,7 @@ export function register(program: Command): void {
             repos.map((r) => [r.name, r.customer || '(shared)', r.latestVersion, r.packages]),
           ),
         );
-      } finally {
-        await ctx.close();
-      }
+      });
     }),
   );
 
@@ -71,13 +67,10 @@ export function register(program: Command): void {
     false,
   ).action(
     action(async (name: string, o: Common & { customer?: string }) => {
-      const ctx = await open(o);
-      try {
-        const r = check(await ctx.repo.createRepository(name, o.customer ?? ''));
+      return withService(o, async (service) => {
+        const r = check(await service.createRepository(name, o.customer ?? ''));
         out(`repository ${r?.name} (${r?.customer || 'shared'}) at version ${r?.latestVersion}`);
-      } finally {
-        await ctx.close();
-      }
+      });
     }),
   );
 
@@ -89,25 +82,27 @@ export function register(program: Command): void {
       ),
   ).action(
     action(async (name: string, files: string[], o: Common) => {
-      const ctx = await open(o, true); // the provider key is what uploads are checked against
-      try {
-        const results =
-          check(
-            await ctx.repo.uploadMany(
-              name,
-              files.map((file) => ({ file })),
-            ),
-          ) ?? [];
-        if (o.json) return json(results);
-        for (const r of results)
-          out(
-            r.version === undefined
-              ? `${r.filename}: already in ${name}, unchanged`
-              : `${r.filename}: ${name} version ${r.version}${r.storedNew ? '' : ' (content already stored)'}`,
-          );
-      } finally {
-        await ctx.close();
-      }
+      return withService(
+        o,
+        async (service) => {
+          const results =
+            check(
+              await service.uploadMany(
+                name,
+                files.map((file) => ({ file })),
+              ),
+            ) ?? [];
+          if (o.json) return json(results);
+          for (const r of results)
+            out(
+              r.version === undefined
+                ? `${r.filename}: already in ${name}, unchanged`
+                : `${r.filename}: ${name} version ${r.version}${r.storedNew ? '' : ' (content already stored)'}`,
+            );
+        },
+        // the provider key signs publications and is what uploads are checked against
+        { signing: true },
+      );
     }),
   );
 
@@ -118,21 +113,17 @@ export function register(program: Command): void {
     false,
   ).action(
     action(async (name: string, pkgs: string[], o: Common) => {
-      const ctx = await open(o);
-      try {
-        const v = check(await ctx.repo.removePackages(name, pkgs));
+      return withService(o, async (service) => {
+        const v = check(await service.removePackages(name, pkgs));
         out(`${name} version ${v}`);
-      } finally {
-        await ctx.close();
-      }
+      });
     }),
   );
 
   withCommon(repo.command('versions <repository>').description("List a repository's versions")).action(
     action(async (name: string, o: Common) => {
-      const ctx = await open(o);
-      try {
-        const vs = check(await ctx.repo.versions(name));
+      return withService(o, async (service) => {
+        const vs = check(await service.versions(name));
         if (o.json) return json(vs);
         out(
           await table(
@@ -140,9 +131,7 @@ export function register(program: Command): void {
             vs.map((v) => [v.number, v.createdAt, v.packages]),
           ),
         );
-      } finally {
-        await ctx.close();
-      }
+      });
     }),
   );
 
@@ -152,10 +141,9 @@ export function register(program: Command): void {
       .description('List the packages of a version (default: latest)'),
   ).action(
     action(async (name: string, version: string | undefined, o: Common) => {
-      const ctx = await open(o);
-      try {
+      return withService(o, async (service) => {
         const ps = check(
-          await ctx.repo.packagesOf(name, version === undefined ? undefined : int('VERSION', version)),
+          await service.packagesOf(name, version === undefined ? undefined : int('VERSION', version)),
         );
         if (o.json) return json(ps);
         out(
@@ -164,9 +152,7 @@ export function register(program: Command): void {
             ps.map((p) => [p.name, `${p.version}-${p.release}`, p.arch, p.sha256.slice(0, 12)]),
           ),
         );
-      } finally {
-        await ctx.close();
-      }
+      });
     }),
   );
 
@@ -174,9 +160,8 @@ export function register(program: Command): void {
     repo.command('diff <repository> <v1> <v2>').description('What changed between two versions'),
   ).action(
     action(async (name: string, v1: string, v2: string, o: Common) => {
-      const ctx = await open(o);
-      try {
-        const d = check(await ctx.repo.diff(name, int('V1', v1), int('V2', v2)));
+      return withService(o, async (service) => {
+        const d = check(await service.diff(name, int('V1', v1), int('V2', v2)));
         if (!d) return;
         if (o.json) return json(d);
         const rows: string[][] = [
@@ -193,9 +178,7 @@ export function register(program: Command): void {
         if (!rows.length) return out(`${name}: no changes between version ${d.from} and ${d.to}`);
         out(`${name}: version ${d.from} -> ${d.to}`);
         out(await table(['change', 'package', 'arch', 'from', 'to'], rows));
-      } finally {
-        await ctx.close();
-      }
+      });
     }),
   );
 
@@ -208,22 +191,24 @@ export function register(program: Command): void {
       .option('--snapshot <name>', 'publish the versions a snapshot recorded, instead of the latest'),
   ).action(
     action(async (customer: string, environment: string, o: Common & { snapshot?: string }) => {
-      const ctx = await open(o, true);
-      try {
-        const d = check(
-          await ctx.repo.distribute(customer, environment, o.snapshot ? { snapshot: o.snapshot } : {}),
-        );
-        if (!d) return;
-        if (o.json) return json(d);
-        const vs = Object.entries(d.versions)
-          .map(([r, n]) => `${r}@${n}`)
-          .join(', ');
-        out(
-          `/repos/${d.basePath}/ -> publication ${d.publicationId} (${vs})${d.snapshot ? ` from snapshot ${d.snapshot}` : ''}`,
-        );
-      } finally {
-        await ctx.close();
-      }
+      return withService(
+        o,
+        async (service) => {
+          const d = check(
+            await service.distribute(customer, environment, o.snapshot ? { snapshot: o.snapshot } : {}),
+          );
+          if (!d) return;
+          if (o.json) return json(d);
+          const vs = Object.entries(d.versions)
+            .map(([r, n]) => `${r}@${n}`)
+            .join(', ');
+          out(
+            `/repos/${d.basePath}/ -> publication ${d.publicationId} (${vs})${d.snapshot ? ` from snapshot ${d.snapshot}` : ''}`,
+          );
+        },
+        // the provider key signs publications and is what uploads are checked against
+        { signing: true },
+      );
     }),
   );
 
@@ -237,13 +222,11 @@ export function register(program: Command): void {
       ),
   ).action(
     action(async (o: Common & { url?: string }) => {
-      const ctx = await open(o);
-      try {
+      return withService(o, async (service, app) => {
         const { distributionsJson } = await import('../../server/index.js');
-        const { repositoryBaseUrl } = await import('../../packaging/index.js');
         const list = distributionsJson(
-          await ctx.repo.distributions(),
-          o.url ?? (await repositoryBaseUrl(o.repo)),
+          await service.distributions(),
+          o.url ?? (await app.repositoryBaseUrl()),
         );
         if (o.json) return json(list);
         out(
@@ -252,9 +235,7 @@ export function register(program: Command): void {
             list.map((d) => [d.url, d.customer, d.environment, d.snapshot ?? '', d.packages.join(' ')]),
           ),
         );
-      } finally {
-        await ctx.close();
-      }
+      });
     }),
   );
 
@@ -265,9 +246,8 @@ export function register(program: Command): void {
       .requiredOption('--name <name>', 'snapshot name (e.g. 2026-12)'),
   ).action(
     action(async (repos: string[], o: Common & { name: string }) => {
-      const ctx = await open(o);
-      try {
-        const s = check(await ctx.repo.snapshot(o.name, repos));
+      return withService(o, async (service) => {
+        const s = check(await service.snapshot(o.name, repos));
         if (!s) return;
         if (o.json) return json(s);
         out(
@@ -277,17 +257,14 @@ export function register(program: Command): void {
               .join(', ') || '(no repositories)'
           }`,
         );
-      } finally {
-        await ctx.close();
-      }
+      });
     }),
   );
 
   withCommon(repo.command('snapshots').description('List snapshots')).action(
     action(async (o: Common) => {
-      const ctx = await open(o);
-      try {
-        const ss = await ctx.repo.snapshots();
+      return withService(o, async (service) => {
+        const ss = await service.snapshots();
         if (o.json) return json(ss);
         out(
           await table(
@@ -301,9 +278,7 @@ export function register(program: Command): void {
             ]),
           ),
         );
-      } finally {
-        await ctx.close();
-      }
+      });
     }),
   );
 
@@ -311,16 +286,13 @@ export function register(program: Command): void {
     repo.command('prune').description('Remove versions, publications and artifacts nothing references'),
   ).action(
     action(async (o: Common) => {
-      const ctx = await open(o);
-      try {
-        const r = await ctx.repo.prune();
+      return withService(o, async (service) => {
+        const r = await service.prune();
         if (o.json) return json(r);
         out(
           `freed ${r.versions.length} version(s)${r.versions.length ? ` (${r.versions.map((v) => `${v.repository}@${v.number}`).join(', ')})` : ''}, ${r.publications} publication(s), ${r.artifacts} artifact(s), ${mb(r.bytes)}`,
         );
-      } finally {
-        await ctx.close();
-      }
+      });
     }),
   );
 }

@@ -1,9 +1,10 @@
 // `aare serve`: the HTTP server (repository downloads and API; the web UI joins later).
 import type { Command } from 'commander';
 import { action, UsageError } from '../cli-run.js';
+import { controlRepoFlag, repoAliasFlag } from '../cli-app.js';
+import type { ControlRepoFlags } from '../cli-app.js';
 
-interface ServeFlags {
-  repo: string;
+interface ServeFlags extends ControlRepoFlags {
   host: string;
   port: string;
   url?: string;
@@ -15,7 +16,8 @@ export function register(program: Command): void {
   program
     .command('serve')
     .description('Serve repositories (/repos/<customer>/<environment>/), the provider key and the API')
-    .option('--repo <dir>', 'control repository', '.')
+    .addOption(controlRepoFlag())
+    .addOption(repoAliasFlag())
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on', '8080')
     .option('--url <base>', 'public base URL (for URLs in API answers)')
@@ -57,12 +59,12 @@ async function supervise(cluster: typeof import('node:cluster').default, workers
 }
 
 async function serve(o: ServeFlags, quiet: boolean): Promise<void> {
-  const { openRepoContext } = await import('../../packaging/index.js');
+  const { openAppContext } = await import('../../app/index.js');
   const { createServerApp } = await import('../../server/index.js');
-  const ctx = await openRepoContext({ root: o.repo });
+  const ctx = openAppContext({ controlRepoDir: o.controlRepo });
   const app = await createServerApp({
-    repo: ctx.repo,
-    stateDir: ctx.stateDir,
+    repo: await ctx.repoService(),
+    stateDir: ctx.config.stateDir,
     publicUrl: o.url,
     logger: o.log ? true : false,
   });

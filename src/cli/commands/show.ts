@@ -3,7 +3,9 @@ import type { Command } from 'commander';
 import { action, EXIT, oneOf, printDiagnostics } from '../cli-run.js';
 import { hasErrors } from '../../diag/index.js';
 import type { ControlRepo } from '../../model/index.js';
-import { relativeToCwd, requireRepoDir } from './validate.js';
+import { controlRepoFlag, repoAliasFlag, relativeToCwd, requireControlRepoDir, withApp } from '../cli-app.js';
+import type { ControlRepoFlags } from '../cli-app.js';
+import { renderTable } from '../cli-table.js';
 
 const kinds = ['customers', 'roles', 'profiles', 'vms'] as const;
 type Kind = (typeof kinds)[number];
@@ -13,43 +15,38 @@ export function register(program: Command): void {
     .command('show')
     .description('list customers, roles, profiles or VMs of the control repository')
     .argument('[what]', kinds.join(' | '), 'vms')
-    .option('--repo <dir>', 'the control repository', '.')
+    .addOption(controlRepoFlag())
+    .addOption(repoAliasFlag())
     .option('--json', 'print JSON instead of a table')
     .action(
-      action(async (what: string, opts: { repo: string; json?: boolean }) => {
+      action(async (what: string, opts: ControlRepoFlags & { json?: boolean }) => {
         const kind = oneOf('show', what, kinds);
-        requireRepoDir(opts.repo);
-        const { loadControlRepo } = await import('../../model/index.js');
-        const { value: repo, diagnostics } = loadControlRepo(opts.repo);
+        requireControlRepoDir(opts.controlRepo);
+        const { value: controlRepo, diagnostics } = await withApp(opts, (app) =>
+          Promise.resolve(app.loadControlRepo()),
+        );
         if (hasErrors(diagnostics)) {
-          printDiagnostics(relativeToCwd(opts.repo, diagnostics));
+          printDiagnostics(relativeToCwd(opts.controlRepo, diagnostics));
           process.stderr.write('the control repository has errors; run `aare validate`\n');
           return EXIT.failed;
         }
-        const rows = rowsOf(repo, kind);
+        const rows = rowsOf(controlRepo, kind);
         if (opts.json) {
           process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
           return EXIT.ok;
         }
-        const { default: Table } = await import('cli-table3');
         const spec = tables[kind];
-        const table = new Table({
-          head: spec.head,
-          style: { head: process.stdout.isTTY ? ['cyan'] : [], border: [] },
-          // no line between rows: one VM per line reads best
-          chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
-        });
-        for (const r of rows) table.push(spec.cells(r as never));
-        process.stdout.write(table.toString() + '\n');
+        const cells = rows.map((r) => spec.cells(r as Row));
+        process.stdout.write((await renderTable(spec.head, cells, { rowLines: false })) + '\n');
         return EXIT.ok;
       }),
     );
 }
 
-function rowsOf(repo: ControlRepo, kind: Kind): object[] {
+function rowsOf(controlRepo: ControlRepo, kind: Kind): object[] {
   switch (kind) {
     case 'vms':
-      return repo.vms.map((vm) => ({
+      return controlRepo.vms.map((vm) => ({
         address: vm.address,
         name: vm.name,
         reseller: vm.reseller,
@@ -62,7 +59,7 @@ function rowsOf(repo: ControlRepo, kind: Kind): object[] {
         fqdn: vm.fqdn,
       }));
     case 'customers':
-      return [...repo.customers.values()]
+      return [...controlRepo.customers.values()]
         .sort((a, b) => (a.name < b.name ? -1 : 1))
         .map((c) => ({
           name: c.name,
@@ -71,10 +68,10 @@ function rowsOf(repo: ControlRepo, kind: Kind): object[] {
           environments: [...c.environments.keys()],
           networks: Object.fromEntries([...c.environments.values()].map((e) => [e.name, e.network.cidr])),
           contact: c.contact,
-          vms: repo.vms.filter((v) => v.customer === c.name).length,
+          vms: controlRepo.vms.filter((v) => v.customer === c.name).length,
         }));
     case 'roles':
-      return [...repo.roles.values()]
+      return [...controlRepo.roles.values()]
         .sort((a, b) => (a.name < b.name ? -1 : 1))
         .map((r) => ({
           name: r.name,
@@ -82,10 +79,10 @@ function rowsOf(repo: ControlRepo, kind: Kind): object[] {
           customer: r.customer ?? null,
           profiles: r.profiles,
           defaults: r.defaults,
-          vms: repo.vms.filter((v) => v.role === r.name).length,
+          vms: controlRepo.vms.filter((v) => v.role === r.name).length,
         }));
     case 'profiles':
-      return [...repo.profiles.values()]
+      return [...controlRepo.profiles.values()]
         .sort((a, b) => (a.name < b.name ? -1 : 1))
         .map((p) => ({
           name: p.name,

@@ -1,9 +1,11 @@
 /**
- * OpenStack client: Keystone v3 sessions (password and application credential, token reuse and
- * refresh, service catalog), JSON calls to Nova, Neutron, Glance and Keystone with zod-checked
- * answers, pagination, retries where safe, and waits for server/port states; plus the Aare drivers
- * built on it. This is the only code that talks to OpenStack. It must never print, read the model,
- * or touch the store: it takes plain inputs and returns plain data or throws ProviderError.
+ * The OpenStack provider. Its client: Keystone v3 sessions (password and application credential,
+ * token reuse and refresh, service catalog), JSON calls to Nova, Neutron, Glance and Keystone with
+ * zod-checked answers, pagination, retries where safe, and waits for server/port states. On it:
+ * the mapping from the control repository to OpenStack resources (`openstack-mapping.ts`), one
+ * driver per resource kind (`drivers/`), and `openstackProvider`, which the composition root wires.
+ * This is the only code that talks to OpenStack. It never prints and never touches the store: it
+ * reads the model it is given and returns plain data or throws ProviderError.
  */
 export { loadCloudConfig, parseCloudsYaml, cloudsYamlCandidates, v3Url } from './clouds-config.js';
 export type {
@@ -37,3 +39,10 @@ export * from './neutron-routers.js';
 export * from './neutron-security-groups.js';
 export * from './glance-images.js';
 export * from './keystone-projects.js';
+export { openstackProvider, OPENSTACK_LIMITS } from './openstack-provider.js';
+export type { OpenStackSettings } from './openstack-provider.js';
+export { openstackDrivers } from './openstack-drivers.js';
+export { MANAGED_TAG, sha256 } from './drivers/driver-support.js';
+export type { OpenStackDriverOptions } from './drivers/driver-support.js';
+export { openstackResources, addressOf } from './openstack-mapping.js';
+export type { CloudInput, VmInput } from './openstack-mapping.js';

@@ -1,13 +1,14 @@
-import { error } from '../diag/index.js';
-import type { Diagnostic, Result, SourceRange } from '../diag/index.js';
-import { ref } from './desired-resource.js';
-import type { DesiredResource } from './desired-resource.js';
-import { sha256 } from './openstack-drivers.js';
+import { error } from '../../diag/index.js';
+import type { Diagnostic, Result, SourceRange } from '../../diag/index.js';
+import { ref } from '../../engine/index.js';
+import type { DesiredResource } from '../../engine/index.js';
+import { sha256 } from './drivers/driver-support.js';
+import { ruleOrder } from './drivers/secgroup-driver.js';
 
 /**
- * The cloud as the model wants it, in the terms of the OpenStack mapping: the adapter from the
- * control repository (`cloud-input.ts`) fills it; tests may build it by hand. Names here are
- * Aare names; `prefix` goes in front of every OpenStack name.
+ * The cloud as the model wants it, in the terms of the OpenStack mapping: the provider
+ * (`openstack-provider.ts`) fills it from the control repository; tests may build it by hand.
+ * Names here are Aare names; `prefix` goes in front of every OpenStack name.
  */
 export interface CloudInput {
   prefix: string;
@@ -45,7 +46,7 @@ export const addressOf = {
 };
 
 /**
- * The mapping of issue 5: reseller → Keystone domain; customer → project in it; customer
+ * The mapping (docs/engine.md): reseller → Keystone domain; customer → project in it; customer
  * environment → network + subnet (the model's CIDR) + router (external gateway when configured,
  * interface on the subnet); a VM's profile firewall rules → its security group; VM → port with a
  * fixed IP + server (flavor, image by ID, user-data, metadata with the Aare address).
@@ -165,10 +166,7 @@ export function openstackResources(
     const port = addressOf.port(vm.address);
     const rules = [...vm.rules]
       .map((r) => ({ protocol: r.protocol, port: r.port, remoteCidr: r.remoteCidr }))
-      .sort(
-        (a, b) =>
-          a.protocol.localeCompare(b.protocol) || a.port - b.port || a.remoteCidr.localeCompare(b.remoteCidr),
-      );
+      .sort(ruleOrder);
     out.push({
       address: sg,
       kind: 'openstack.secgroup',

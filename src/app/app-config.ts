@@ -1,0 +1,56 @@
+import { join, resolve } from 'node:path';
+import { DiagnosticsError, error } from '../diag/index.js';
+import type { ProviderEnv } from '../providers/index.js';
+import { providers } from './provider-wiring.js';
+import type { ConfiguredProvider } from './provider-wiring.js';
+
+/**
+ * Everything a command takes from its environment, read once when the command starts. Nothing
+ * below src/app reads process.env for these: they get the values from here.
+ */
+export interface AppConfig {
+  /** The control repository's directory (absolute). */
+  controlRepoDir: string;
+  /** Generated state: AARE_STATE_DIR, else `<control repository>/.aare`. */
+  stateDir: string;
+  /** AARE_DATABASE_URL (`postgres://...`): the one store is PostgreSQL; absent: `<stateDir>/state.db`. */
+  databaseUrl?: string;
+  /** AARE_SERVE_URL: the base URL clients reach `aare serve` at. */
+  serveUrl?: string;
+  /** Every wired provider with its settings (OS_CLOUD, AARE_OPENSTACK_PREFIX, ... for OpenStack). */
+  providers: readonly ConfiguredProvider[];
+  /** The environment as read at start, for secrets aare.yaml names by reference (`env:VAR`). */
+  env: ProviderEnv;
+}
+
+/** The SQLite file of the one store, when there is no AARE_DATABASE_URL. */
+export const STATE_FILE = 'state.db';
+
+/** An empty variable counts as unset (tests and scripts clear variables with `VAR=`). */
+function read(env: ProviderEnv, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v === '' ? undefined : v;
+}
+
+export function readAppConfig(opts: { controlRepoDir: string; env: ProviderEnv }): AppConfig {
+  const env = Object.freeze({ ...opts.env });
+  const controlRepoDir = resolve(opts.controlRepoDir);
+  const stateDirVar = read(env, 'AARE_STATE_DIR');
+  const databaseUrl = read(env, 'AARE_DATABASE_URL');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new DiagnosticsError([
+      error('USAGE', `AARE_DATABASE_URL must be a postgres:// URL, got '${databaseUrl}'`, {
+        field: 'AARE_DATABASE_URL',
+      }),
+    ]);
+  }
+  const serveUrl = read(env, 'AARE_SERVE_URL');
+  return {
+    controlRepoDir,
+    stateDir: stateDirVar ? resolve(stateDirVar) : join(controlRepoDir, '.aare'),
+    ...(databaseUrl ? { databaseUrl } : {}),
+    ...(serveUrl ? { serveUrl } : {}),
+    providers: providers.map((configure) => configure(env)),
+    env,
+  };
+}

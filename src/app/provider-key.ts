@@ -1,0 +1,102 @@
+// The provider's package signing key and the keys uploads are checked against, and the URL
+// clients reach `aare serve` at. These read aare.yaml's few keys directly (not the whole model),
+// so repository commands work in a control repository that does not validate yet.
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import { DiagnosticsError, error } from '../diag/index.js';
+import { readOrCreateSigningKey, readPublicKeys, signingKeyFromArmored } from '../repo/index.js';
+import type { SigningKey } from '../repo/index.js';
+import type { AppConfig } from './app-config.js';
+
+type PublicKeys = Awaited<ReturnType<typeof readPublicKeys>>;
+
+/**
+ * The provider's key from aare.yaml's `packageSigning.key` (`file:path` relative to the control
+ * repository, or `env:VAR` holding the armored key). A `file:` key under the state directory that
+ * does not exist yet is generated there (a throwaway key for demos and tests); any other missing
+ * key is an error. The public half is written to <stateDir>/keys/provider.asc, which `aare serve`
+ * serves and uploads are checked against.
+ */
+export async function loadProviderKey(config: AppConfig): Promise<SigningKey> {
+  const root = config.controlRepoDir;
+  const aareYaml = join(root, 'aare.yaml');
+  let ref = 'file:.aare/signing-key.asc';
+  let where = { file: 'aare.yaml', start: { line: 1, col: 1 } };
+  if (existsSync(aareYaml)) {
+    const text = await readFile(aareYaml, 'utf8');
+    const node = parseDocument(text).getIn(['packageSigning', 'key'], true) as
+      { value?: unknown; range?: [number, number] } | undefined;
+    if (node && typeof node.value === 'string') {
+      ref = node.value;
+      const before = text.slice(0, node.range?.[0] ?? 0).split('\n');
+      where = { file: 'aare.yaml', start: { line: before.length, col: (before.at(-1)?.length ?? 0) + 1 } };
+    }
+  }
+  let key: SigningKey;
+  try {
+    if (ref.startsWith('env:')) {
+      const armored = config.env[ref.slice(4)];
+      if (!armored) {
+        throw new DiagnosticsError([
+          error('IO_ERROR', `packageSigning.key: environment variable ${ref.slice(4)} is not set`, {
+            source: where,
+          }),
+        ]);
+      }
+      key = await signingKeyFromArmored(armored);
+    } else {
+      const path = resolve(root, ref.replace(/^file:/, ''));
+      const rel = relative(config.stateDir, path);
+      const throwaway = !rel.startsWith('..') && !isAbsolute(rel);
+      if (!existsSync(path) && !throwaway) {
+        throw new DiagnosticsError([
+          error('IO_ERROR', `packageSigning.key: ${relative(root, path)} does not exist`, { source: where }),
+        ]);
+      }
+      key = await readOrCreateSigningKey(path, {
+        name: 'Aare package signing (throwaway)',
+        email: 'signing@aare.invalid',
+      });
+    }
+  } catch (err) {
+    if (err instanceof DiagnosticsError) throw err;
+    throw new DiagnosticsError([
+      error('IO_ERROR', `packageSigning.key: cannot read the key: ${(err as Error).message}`, {
+        source: where,
+      }),
+    ]);
+  }
+  await mkdir(join(config.stateDir, 'keys'), { recursive: true });
+  await writeFile(join(config.stateDir, 'keys', 'provider.asc'), key.publicArmored);
+  return key;
+}
+
+/** The keys uploads are checked against: the provider's public key and <stateDir>/keys/trusted/*.asc. */
+export async function trustedKeys(stateDir: string): Promise<PublicKeys> {
+  const trusted: PublicKeys = [];
+  const providerPub = join(stateDir, 'keys', 'provider.asc');
+  if (existsSync(providerPub)) trusted.push(...(await readPublicKeys(await readFile(providerPub, 'utf8'))));
+  const trustedDir = join(stateDir, 'keys', 'trusted');
+  if (existsSync(trustedDir)) {
+    for (const f of (await readdir(trustedDir)).filter((n) => n.endsWith('.asc')).sort()) {
+      trusted.push(...(await readPublicKeys(await readFile(join(trustedDir, f), 'utf8'))));
+    }
+  }
+  return trusted;
+}
+
+/**
+ * The base URL clients reach `aare serve` at: AARE_SERVE_URL, else aare.yaml's
+ * `endpoints.repository.baseUrl`, else http://127.0.0.1:8080 (serve's default).
+ */
+export async function repositoryBaseUrl(config: AppConfig): Promise<string> {
+  if (config.serveUrl) return config.serveUrl;
+  const aareYaml = join(config.controlRepoDir, 'aare.yaml');
+  if (existsSync(aareYaml)) {
+    const v = parseDocument(await readFile(aareYaml, 'utf8')).getIn(['endpoints', 'repository', 'baseUrl']);
+    if (typeof v === 'string' && /^https?:\/\//.test(v)) return v;
+  }
+  return 'http://127.0.0.1:8080';
+}

@@ -1,0 +1,154 @@
+// The OpenStack provider: reseller -> Keystone domain, customer -> project, environment ->
+// network, subnet and router, VM -> security group, port and server (docs/engine.md).
+import { error } from '../../diag/index.js';
+import type { Diagnostic, Result } from '../../diag/index.js';
+import type { DesiredResource } from '../../engine/index.js';
+import type { ControlRepo, Vm } from '../../model/index.js';
+import type { DesiredRequest, ProviderEnv, ResourceProvider } from '../provider-types.js';
+import { listImages } from './glance-images.js';
+import { networks } from './neutron-networks.js';
+import { openStackClientFromEnv } from './openstack-client.js';
+import type { OpenStackClient } from './openstack-client.js';
+import { openstackDrivers } from './openstack-drivers.js';
+import { openstackResources } from './openstack-mapping.js';
+import type { CloudInput, VmInput } from './openstack-mapping.js';
+
+export interface OpenStackSettings {
+  /** The clouds.yaml entry (OS_CLOUD); default: aare.yaml's `endpoints.openstack.cloud`. */
+  cloud?: string;
+  /** Prepended to every OpenStack name (AARE_OPENSTACK_PREFIX): '' in production, one per test run. */
+  prefix: string;
+  /** Name of the external network routers get a gateway on (AARE_EXTERNAL_NETWORK). */
+  externalNetwork?: string;
+  /** Where clouds.yaml and its secrets are found (OS_CLIENT_CONFIG_FILE, HOME, ...). */
+  env: ProviderEnv;
+}
+
+/** Concurrent calls per endpoint during refresh and apply. */
+export const OPENSTACK_LIMITS = { keystone: 2, neutron: 4, nova: 4 } as const;
+
+export const openstackProvider: ResourceProvider<OpenStackSettings> = {
+  name: 'openstack',
+  settings(env) {
+    return {
+      ...(env.OS_CLOUD ? { cloud: env.OS_CLOUD } : {}),
+      prefix: env.AARE_OPENSTACK_PREFIX ?? '',
+      ...(env.AARE_EXTERNAL_NETWORK ? { externalNetwork: env.AARE_EXTERNAL_NETWORK } : {}),
+      env,
+    };
+  },
+  open({ controlRepo, settings, transport }) {
+    const client = openStackClientFromEnv({
+      cloud: settings.cloud ?? controlRepo.provider.endpoints.openstack.cloud,
+      env: settings.env as NodeJS.ProcessEnv,
+      ...(transport ? { transport } : {}),
+    });
+    return Promise.resolve({
+      drivers: [...openstackDrivers({ client, prefix: settings.prefix }).values()],
+      limits: OPENSTACK_LIMITS,
+      desired: (request) => desiredResources(controlRepo, client, settings, request),
+    });
+  },
+};
+
+async function desiredResources(
+  controlRepo: ControlRepo,
+  client: OpenStackClient,
+  settings: OpenStackSettings,
+  request: DesiredRequest,
+): Promise<Result<DesiredResource[]>> {
+  const diagnostics: Diagnostic[] = [];
+  const signal = request.signal;
+  const images = await imageIds(
+    client,
+    controlRepo,
+    request.vms.map((v) => v.vm),
+    signal,
+    diagnostics,
+  );
+  let externalNetworkId: string | undefined;
+  if (settings.externalNetwork) {
+    const found = await networks.list(
+      client,
+      { name: settings.externalNetwork, 'router:external': true },
+      signal ? { signal } : {},
+    );
+    externalNetworkId = found[0]?.id;
+    if (!externalNetworkId)
+      diagnostics.push(
+        error('NOT_FOUND', `no external network ${settings.externalNetwork} in OpenStack`, {
+          field: 'AARE_EXTERNAL_NETWORK',
+        }),
+      );
+  }
+  const vms: VmInput[] = [];
+  for (const { vm, compiled } of request.vms) {
+    const imageId = images.get(vm.image);
+    if (!imageId) continue;
+    vms.push({
+      address: vm.address,
+      customer: vm.customer,
+      environment: vm.environment,
+      name: vm.name,
+      fqdn: vm.fqdn,
+      flavor: vm.flavor,
+      imageId,
+      userData: compiled.userData,
+      rules: compiled.desired.securityGroupRules.map((r) => ({
+        protocol: r.protocol,
+        port: r.port,
+        remoteCidr: r.remoteCidr,
+      })),
+      source: vm.source,
+    });
+  }
+  const input: CloudInput = {
+    prefix: settings.prefix,
+    ...(externalNetworkId ? { externalNetworkId } : {}),
+    resellers: [...controlRepo.resellers.values()].map((r) => ({ name: r.name })),
+    customers: request.customers.map(({ customer, environments }) => ({
+      name: customer.name,
+      reseller: customer.reseller,
+      environments: environments.map((e) => ({ name: e.name, cidr: e.network.cidr })),
+    })),
+    vms,
+  };
+  const priorIp = (address: string) => {
+    const ip = (request.recorded(address) as { ip?: unknown } | undefined)?.ip;
+    return typeof ip === 'string' ? ip : undefined;
+  };
+  const mapped = openstackResources(input, priorIp);
+  return { value: mapped.value, diagnostics: [...diagnostics, ...mapped.diagnostics] };
+}
+
+/** Glance image ids by the model's image key, pinned at plan time (one listing). */
+async function imageIds(
+  client: OpenStackClient,
+  controlRepo: ControlRepo,
+  vms: readonly Vm[],
+  signal: AbortSignal | undefined,
+  diagnostics: Diagnostic[],
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (vms.length === 0) return out;
+  const all = await listImages(client, {}, signal ? { signal } : {});
+  const missing = new Set<string>();
+  for (const vm of vms) {
+    if (out.has(vm.image) || missing.has(vm.image)) continue;
+    const glanceName = controlRepo.provider.images[vm.image]?.name ?? vm.image;
+    const found = all
+      .filter((i) => i.name === glanceName && i.status === 'active')
+      .sort((a, b) => ((a.created_at ?? '') < (b.created_at ?? '') ? 1 : -1))[0];
+    if (found) out.set(vm.image, found.id);
+    else {
+      diagnostics.push(
+        error('NOT_FOUND', `image ${vm.image} ('${glanceName}') is not in Glance`, {
+          address: vm.address,
+          source: vm.source,
+        }),
+      );
+      missing.add(vm.image);
+    }
+  }
+  return out;
+}
