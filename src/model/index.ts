@@ -9,11 +9,11 @@
  * npm packages: yaml (YAML 1.1 as Puppet reads it, with node ranges for file:line:col) and zod
  * (one schema per file kind gives the types, the checks and the JSON Schema for editors).
  */
-export { loadControlRepo } from './repo-loader.js';
+export { loadControlRepo } from './control-repo-loader.js';
 export { vmFacts, findVm } from './vm-facts.js';
-export { builtinFacts } from './repo-checks.js';
+export { builtinFacts } from './tenant-checks.js';
 export { controlRepoJsonSchemas, schemaFileGlobs } from './json-schemas.js';
-export { fileKinds } from './repo-schema.js';
+export { fileKinds } from './control-repo-schema.js';
 export type {
   AareFile,
   CustomerFile,
@@ -23,7 +23,7 @@ export type {
   ResellerFile,
   RoleFile,
   Maintenance,
-} from './repo-schema.js';
+} from './control-repo-schema.js';
 export type {
   ControlRepo,
   Customer,

@@ -1,11 +1,11 @@
 // Reads a control repository from disk: finds its files, parses each with positions, checks it
-// against its schema and builds the model. Cross-file checks are in repo-checks.ts. Everything
+// against its schema and builds the model. Cross-file checks are in control-repo-model.ts. Everything
 // the user got wrong comes back at once, as diagnostics; nothing here throws for a user mistake.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix, resolve } from 'node:path';
 import { error } from '../diag/index.js';
 import type { Diagnostic, Result } from '../diag/index.js';
-import type { ControlRepo, Provider } from './model-types.js';
+import type { ControlRepo } from './model-types.js';
 import { parseWithSchema } from './schema-issues.js';
 import { parseYamlFile, pos1 } from './yaml-file.js';
 import type { YamlFile } from './yaml-file.js';
@@ -17,39 +17,9 @@ import {
   profileFileSchema,
   resellerFileSchema,
   roleFileSchema,
-} from './repo-schema.js';
-import type { CustomerFile, PackageFile, ProfileFile, ResellerFile, RoleFile } from './repo-schema.js';
-import { checkRepo } from './repo-checks.js';
-
-/** A file that parsed and matched its schema, with the YAML kept for positions. */
-export interface Loaded<T> {
-  name: string;
-  yaml: YamlFile;
-  data: T;
-}
-
-/** Everything read from disk, before cross-file checks build the model. */
-export interface RepoFiles {
-  root: string;
-  provider?: Loaded<Provider>;
-  profiles: Loaded<ProfileFile>[];
-  roles: Loaded<RoleFile>[];
-  resellers: Loaded<ResellerFile>[];
-  customers: (Loaded<CustomerFile> & { reseller: string })[];
-  packages: Loaded<PackageFile>[];
-  /**
-   * Names whose file exists but did not load (bad YAML or schema). References to them are not
-   * reported again: the user sees the one real mistake, not its echoes.
-   */
-  broken: {
-    profiles: Set<string>;
-    roles: Set<string>;
-    customers: Set<string>;
-    resellers: Set<string>;
-    /** `class::parameter` of parameters whose type did not parse. */
-    parameters: Set<string>;
-  };
-}
+} from './control-repo-schema.js';
+import { buildControlRepo } from './control-repo-model.js';
+import type { ControlRepoFiles } from './control-repo-files.js';
 
 /**
  * Loads the control repository at `dir`. All diagnostics at once, positions `file:line:col`
@@ -59,13 +29,13 @@ export interface RepoFiles {
 export function loadControlRepo(dir: string): Result<ControlRepo> {
   const root = resolve(dir);
   const diagnostics: Diagnostic[] = [];
-  const files = readRepoFiles(root, diagnostics);
-  const repo = checkRepo(files, diagnostics);
-  return { value: repo, diagnostics };
+  const files = readControlRepoFiles(root, diagnostics);
+  const controlRepo = buildControlRepo(files, diagnostics);
+  return { value: controlRepo, diagnostics };
 }
 
-function readRepoFiles(root: string, diagnostics: Diagnostic[]): RepoFiles {
-  const files: RepoFiles = {
+function readControlRepoFiles(root: string, diagnostics: Diagnostic[]): ControlRepoFiles {
+  const files: ControlRepoFiles = {
     root,
     profiles: [],
     roles: [],
