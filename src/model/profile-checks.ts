@@ -1,12 +1,12 @@
 // profiles/<name>.yaml: names, Puppet classes, typed parameters and their defaults, files from
 // templates, firewall sources and DNS names. Customer owners are checked with the customers
 // (tenant-checks.ts), which are built later.
-import { existsSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { checkValue } from '../puppet-types/index.js';
 import { parseCidr } from './cidr-net.js';
 import type { Findings } from './check-findings.js';
 import type { ControlRepoFiles } from './control-repo-files.js';
+import { resolveControlRepoPath } from './control-repo-read.js';
 import type { ControlRepo, Profile, ProfileParameter } from './model-types.js';
 import { dnsNameProblem, puppetNameProblem } from './name-rules.js';
 import { checkAliasRefs, parseTypeAt } from './puppet-type-checks.js';
@@ -88,12 +88,18 @@ export function buildProfiles(f: Findings, files: ControlRepoFiles, controlRepo:
           `template '${file.template}' must be a path under profiles/templates/`,
           valueRange(y, ['files', i, 'template']),
         );
-      else if (!existsSync(templateFile))
-        f.at(
-          'UNKNOWN_REFERENCE',
-          `template 'profiles/templates/${template}' does not exist`,
-          valueRange(y, ['files', i, 'template']),
-        );
+      else {
+        // the same rule as for every file Aare reads: inside the repository after links
+        const found = resolveControlRepoPath(files.root, `profiles/templates/${template}`);
+        if ('diagnostic' in found && !found.missing)
+          f.at(found.diagnostic.code, found.diagnostic.summary, valueRange(y, ['files', i, 'template']));
+        else if ('diagnostic' in found || found.kind !== 'file')
+          f.at(
+            'UNKNOWN_REFERENCE',
+            `template 'profiles/templates/${template}' ${'diagnostic' in found ? 'does not exist' : 'is not a file'}`,
+            valueRange(y, ['files', i, 'template']),
+          );
+      }
       files_.push({ ...file, template, templateFile });
     });
 
