@@ -21,7 +21,11 @@ export const errorCodes = {
   CIDR_OVERLAP: { http: 400, exit: 1, doc: 'Two networks of one customer overlap.' },
   INVALID_NAME: { http: 400, exit: 1, doc: 'A profile, role, parameter or package name is not allowed.' },
   CUSTOMER_SCOPE: { http: 400, exit: 1, doc: "A customer's profile, role or repository used by another." },
-  REPO_FILE_MISSING: { http: 400, exit: 1, doc: 'A file the control repository needs is missing.' },
+  REPO_FILE_MISSING: {
+    http: 400,
+    exit: 1,
+    doc: 'A file the control repository needs is missing, a symbolic link to nothing, or not a regular file.',
+  },
   FILE_OUTSIDE_CONTROL_REPO: {
     http: 400,
     exit: 1,
