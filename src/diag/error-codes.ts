@@ -26,7 +26,17 @@ export const errorCodes = {
   CIDR_OVERLAP: { http: 400, exit: 1, doc: 'Two networks of one customer overlap.' },
   INVALID_NAME: { http: 400, exit: 1, doc: 'A profile, role, parameter or package name is not allowed.' },
   CUSTOMER_SCOPE: { http: 400, exit: 1, doc: "A customer's profile, role or repository used by another." },
-  REPO_FILE_MISSING: { http: 400, exit: 1, doc: 'A file the control repository needs is missing.' },
+  REPO_FILE_MISSING: {
+    http: 400,
+    exit: 1,
+    doc: 'A file the control repository needs is missing, a symbolic link to nothing, or not a regular file.',
+  },
+  FILE_OUTSIDE_CONTROL_REPO: {
+    http: 400,
+    exit: 1,
+    doc: 'A file or folder of the control repository resolves (by a symbolic link) outside it.',
+  },
+  FILE_NOT_UTF8: { http: 400, exit: 1, doc: 'A file of the control repository is not valid UTF-8.' },
   // Puppet data types
   TYPE_SYNTAX: { http: 400, exit: 1, doc: 'A Puppet type expression does not parse.' },
   TYPE_MISMATCH: { http: 400, exit: 1, doc: 'A value does not match its Puppet data type.' },

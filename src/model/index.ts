@@ -3,17 +3,20 @@
  * Schema), the loader that reads a repository into a typed model with every mistake as a
  * diagnostic at file:line:col, and the per-VM view (facts, addresses).
  *
- * Pure: reads files of the control repository, nothing else. Never touches the network or a
- * database, never writes, never throws for a user's mistake.
+ * Pure: reads files of the control repository, nothing else, and only inside it after resolving
+ * symbolic links (readControlRepoFile: other modules that read its files use it too). Never
+ * touches the network or a database, never writes, never throws for a user's mistake.
  *
  * npm packages: yaml (YAML 1.1 as Puppet reads it, with node ranges for file:line:col) and zod
  * (one schema per file kind gives the types, the checks and the JSON Schema for editors).
  */
-export { loadControlRepo } from './repo-loader.js';
+export { loadControlRepo } from './control-repo-loader.js';
+export { readControlRepoFile } from './control-repo-read.js';
+export type { ControlRepoRead } from './control-repo-read.js';
 export { vmFacts, findVm } from './vm-facts.js';
-export { builtinFacts } from './repo-checks.js';
+export { builtinFacts } from './tenant-checks.js';
 export { controlRepoJsonSchemas, schemaFileGlobs } from './json-schemas.js';
-export { fileKinds } from './repo-schema.js';
+export { fileKinds } from './control-repo-schema.js';
 export type {
   AareFile,
   CustomerFile,
@@ -23,7 +26,7 @@ export type {
   ResellerFile,
   RoleFile,
   Maintenance,
-} from './repo-schema.js';
+} from './control-repo-schema.js';
 export type {
   ControlRepo,
   Customer,

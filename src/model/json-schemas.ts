@@ -1,7 +1,7 @@
 // The file formats as JSON Schema, for editors (yaml-language-server) and other tools.
 import { z } from 'zod';
-import { fileKinds } from './repo-schema.js';
-import type { FileKind } from './repo-schema.js';
+import { fileKinds } from './control-repo-schema.js';
+import type { FileKind } from './control-repo-schema.js';
 
 /** One JSON Schema per file kind, keyed by kind (`aare`, `profile`, `customer`, ...). */
 export function controlRepoJsonSchemas(): Record<FileKind, Record<string, unknown>> {

@@ -1,8 +1,8 @@
 // The loaded control repository: what the files say, resolved and cross-checked. File formats
-// are in repo-schema.ts; these types add names, positions and the flattened VM list.
+// are in control-repo-schema.ts; these types add names, positions and the flattened VM list.
 import type { SourceRange } from '../diag/index.js';
 import type { PType } from '../puppet-types/index.js';
-import type { AareFile, CustomerFile, PackageFile, ResellerFile } from './repo-schema.js';
+import type { AareFile, CustomerFile, PackageFile, ResellerFile } from './control-repo-schema.js';
 
 /** aare.yaml as written, with defaults applied. Secrets stay references (`env:VAR`, `file:path`). */
 export type Provider = AareFile & { source: SourceRange };

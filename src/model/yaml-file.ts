@@ -1,7 +1,17 @@
 // One YAML file of the control repository, parsed with node positions so that every diagnostic
 // can point at the key or value it is about.
-import { isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
-import type { Document, Node, Pair } from 'yaml';
+import {
+  isAlias,
+  isCollection,
+  isMap,
+  isNode,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+} from 'yaml';
+import type { Alias, Document, Node, Pair, YAMLMap } from 'yaml';
 import { error } from '../diag/index.js';
 import type { Diagnostic, SourceRange } from '../diag/index.js';
 
@@ -18,40 +28,121 @@ export interface YamlFile {
 export type NodePath = readonly PropertyKey[];
 
 /**
+ * How many nodes aliases may add to a file when expanded. Aliases share their anchor's value in
+ * memory, but everything that walks the value (schema checks, Hiera, JSON) sees each repetition:
+ * ten anchors of ten aliases each are 10^10 nodes from a few hundred bytes (an alias bomb).
+ */
+export const MAX_ALIAS_EXPANSION = 100_000;
+
+/**
  * Parses `text` as YAML 1.1 with unique keys. Syntax errors come back as diagnostics at their
  * position; the file is returned only when it parsed cleanly (a half-parsed file would produce
- * follow-up errors that mislead more than they help).
+ * follow-up errors that mislead more than they help). Work is linear in the size of the text:
+ * aliases that would expand the value by more than {@link MAX_ALIAS_EXPANSION} nodes, or into
+ * themselves, are an error at the alias.
  */
 export function parseYamlFile(file: string, text: string): { yaml?: YamlFile; diagnostics: Diagnostic[] } {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { version: '1.1', uniqueKeys: true, lineCounter, prettyErrors: false });
-  const diagnostics: Diagnostic[] = [];
-  // the first syntax error only: the parser's later ones are mostly echoes of it
+  // duplicate keys are found by scanDocument: the parser's own check compares every key with
+  // every earlier key of its mapping, seconds for a mapping of some 10,000 keys
+  const doc = parseDocument(text, { version: '1.1', uniqueKeys: false, lineCounter, prettyErrors: false });
+  const scan = scanDocument(doc);
+  // the first error only: the parser's later ones are mostly echoes of it
   const e = doc.errors[0];
+  const duplicate = scan.duplicateKey?.range?.[0];
+  if (duplicate !== undefined && (!e || duplicate < e.pos[0])) {
+    const key = /^[^:\n]*/.exec(text.slice(duplicate, duplicate + 1024))?.[0].trim() ?? '';
+    const source = rangeOf(file, lineCounter, duplicate, duplicate + 1);
+    return {
+      diagnostics: [error('YAML_DUPLICATE_KEY', `key '${key}' appears twice in one mapping`, { source })],
+    };
+  }
   if (e) {
-    const code = e.code === 'DUPLICATE_KEY' ? 'YAML_DUPLICATE_KEY' : 'YAML_SYNTAX';
-    const summary =
-      e.code === 'DUPLICATE_KEY'
-        ? `key '${/^[^:\n]*/.exec(text.slice(e.pos[0]))?.[0].trim() ?? ''}' appears twice in one mapping`
-        : firstLine(e.message);
     // an error at indentation points at the token after it, where the user must look
     let start = e.pos[0];
     while (text[start] === ' ') start++;
     if (text[start] === '\n' || start >= text.length) start = e.pos[0];
-    diagnostics.push(
-      error(code, summary, { source: rangeOf(file, lineCounter, start, Math.max(e.pos[1], start)) }),
-    );
+    const source = rangeOf(file, lineCounter, start, Math.max(e.pos[1], start));
+    return { diagnostics: [error('YAML_SYNTAX', firstLine(e.message), { source })] };
   }
-  if (diagnostics.length > 0) return { diagnostics };
+  if (scan.aliasProblem) {
+    const { alias, cycle } = scan.aliasProblem;
+    const summary = cycle
+      ? `alias *${alias.source} is inside the node it names: its value would never end`
+      : `aliases expand this file by more than ${MAX_ALIAS_EXPANSION} values (an alias bomb?): write the values out or repeat less`;
+    const [start, end] = alias.range ?? [0, 0];
+    return {
+      diagnostics: [error('YAML_SYNTAX', summary, { source: rangeOf(file, lineCounter, start, end) })],
+    };
+  }
   let value: unknown;
   try {
-    value = doc.toJS({ maxAliasCount: 1000 });
+    // the expansion is bounded above; yaml's own count would stop some files that are not bombs
+    value = doc.toJS({ maxAliasCount: -1 });
   } catch (err) {
-    // e.g. an alias bomb or an unresolvable alias: a user mistake, not a bug
+    // e.g. an unresolvable alias: a user mistake, not a bug
     const message = err instanceof Error ? err.message : String(err);
     return { diagnostics: [error('YAML_SYNTAX', firstLine(message), { source: pos1(file) })] };
   }
-  return { yaml: { file, doc, lineCounter, value }, diagnostics };
+  return { yaml: { file, doc, lineCounter, value }, diagnostics: [] };
+}
+
+interface Scan {
+  /** The first key (in document order) that repeats an earlier key of its mapping. */
+  duplicateKey?: Node;
+  aliasProblem?: { alias: Alias; cycle: boolean };
+}
+
+/**
+ * One walk over the document, in document order: duplicate keys (scalar keys of equal value,
+ * as the parser's own `uniqueKeys` compares them) and the size of every alias's expansion.
+ * An alias names the last node before it with that anchor, as in the parser.
+ */
+function scanDocument(doc: Document.Parsed): Scan {
+  const scan: Scan = {};
+  const anchors = new Map<string, Node>();
+  const sizes = new Map<Node, number>();
+  const open = new Set<Node>();
+  const over = MAX_ALIAS_EXPANSION + 1;
+  let expanded = 0;
+  const walk = (node: unknown): number => {
+    if (!isNode(node)) return 0;
+    if (isAlias(node)) {
+      const target = anchors.get(node.source);
+      if (!target) return 1; // toJS names the missing anchor
+      if (open.has(target)) {
+        scan.aliasProblem ??= { alias: node, cycle: true };
+        return over;
+      }
+      const size = sizes.get(target) ?? 1;
+      expanded = Math.min(over, expanded + size);
+      if (expanded >= over) scan.aliasProblem ??= { alias: node, cycle: false };
+      return size;
+    }
+    if (node.anchor) {
+      anchors.set(node.anchor, node);
+      open.add(node);
+    }
+    let size = 1;
+    if (isMap(node)) {
+      const keys = new Set<unknown>();
+      for (const pair of node.items) {
+        if (isScalar(pair.key)) {
+          if (keys.has(pair.key.value)) scan.duplicateKey ??= pair.key;
+          keys.add(pair.key.value);
+        }
+        size += walk(pair.key) + walk(pair.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) size += walk(item);
+    }
+    size = Math.min(size, over);
+    open.delete(node);
+    sizes.set(node, size);
+    return size;
+  };
+  walk(doc.contents);
+  return scan;
 }
 
 function firstLine(message: string): string {
@@ -95,6 +186,26 @@ export interface Located {
   deepestPair?: Pair;
 }
 
+/**
+ * A mapping's pairs by key (as text; the first of equal keys), built once per mapping: looking
+ * up every parameter of a profile by scanning its mapping would be quadratic in its size.
+ */
+const keyIndexes = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+function keyIndex(map: YAMLMap): Map<string, Pair> {
+  let index = keyIndexes.get(map);
+  if (!index) {
+    index = new Map();
+    for (const item of map.items as Pair[]) {
+      const key: unknown = isScalar(item.key) ? item.key.value : item.key;
+      const text = String(key);
+      if (!index.has(text)) index.set(text, item);
+    }
+    keyIndexes.set(map, index);
+  }
+  return index;
+}
+
 /** Walks `path` through the document's nodes as far as it exists. */
 export function locate(y: YamlFile, path: NodePath): Located {
   let node = (y.doc.contents ?? undefined) as Node | undefined;
@@ -105,15 +216,9 @@ export function locate(y: YamlFile, path: NodePath): Located {
     let next: Node | undefined;
     let nextPair: Pair | undefined;
     if (isMap(node)) {
-      for (const item of node.items) {
-        const key: unknown = isScalar(item.key) ? item.key.value : item.key;
-        if (String(key) === String(step)) {
-          nextPair = item;
-          next = (item.value ?? undefined) as Node | undefined;
-          break;
-        }
-      }
+      nextPair = keyIndex(node).get(String(step));
       if (!nextPair) break;
+      next = (nextPair.value ?? undefined) as Node | undefined;
     } else if (isSeq(node) && typeof step === 'number') {
       next = node.items[step] as Node | undefined;
       if (!next) break;

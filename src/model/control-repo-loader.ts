@@ -1,11 +1,10 @@
 // Reads a control repository from disk: finds its files, parses each with positions, checks it
-// against its schema and builds the model. Cross-file checks are in repo-checks.ts. Everything
+// against its schema and builds the model. Cross-file checks are in control-repo-model.ts. Everything
 // the user got wrong comes back at once, as diagnostics; nothing here throws for a user mistake.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, posix, resolve } from 'node:path';
+import { posix, resolve } from 'node:path';
 import { error } from '../diag/index.js';
 import type { Diagnostic, Result } from '../diag/index.js';
-import type { ControlRepo, Provider } from './model-types.js';
+import type { ControlRepo } from './model-types.js';
 import { parseWithSchema } from './schema-issues.js';
 import { parseYamlFile, pos1 } from './yaml-file.js';
 import type { YamlFile } from './yaml-file.js';
@@ -17,39 +16,10 @@ import {
   profileFileSchema,
   resellerFileSchema,
   roleFileSchema,
-} from './repo-schema.js';
-import type { CustomerFile, PackageFile, ProfileFile, ResellerFile, RoleFile } from './repo-schema.js';
-import { checkRepo } from './repo-checks.js';
-
-/** A file that parsed and matched its schema, with the YAML kept for positions. */
-export interface Loaded<T> {
-  name: string;
-  yaml: YamlFile;
-  data: T;
-}
-
-/** Everything read from disk, before cross-file checks build the model. */
-export interface RepoFiles {
-  root: string;
-  provider?: Loaded<Provider>;
-  profiles: Loaded<ProfileFile>[];
-  roles: Loaded<RoleFile>[];
-  resellers: Loaded<ResellerFile>[];
-  customers: (Loaded<CustomerFile> & { reseller: string })[];
-  packages: Loaded<PackageFile>[];
-  /**
-   * Names whose file exists but did not load (bad YAML or schema). References to them are not
-   * reported again: the user sees the one real mistake, not its echoes.
-   */
-  broken: {
-    profiles: Set<string>;
-    roles: Set<string>;
-    customers: Set<string>;
-    resellers: Set<string>;
-    /** `class::parameter` of parameters whose type did not parse. */
-    parameters: Set<string>;
-  };
-}
+} from './control-repo-schema.js';
+import { buildControlRepo } from './control-repo-model.js';
+import { listControlRepoDir, readControlRepoFile, resolveControlRepoPath } from './control-repo-read.js';
+import type { ControlRepoFiles } from './control-repo-files.js';
 
 /**
  * Loads the control repository at `dir`. All diagnostics at once, positions `file:line:col`
@@ -59,13 +29,13 @@ export interface RepoFiles {
 export function loadControlRepo(dir: string): Result<ControlRepo> {
   const root = resolve(dir);
   const diagnostics: Diagnostic[] = [];
-  const files = readRepoFiles(root, diagnostics);
-  const repo = checkRepo(files, diagnostics);
-  return { value: repo, diagnostics };
+  const files = readControlRepoFiles(root, diagnostics);
+  const controlRepo = buildControlRepo(files, diagnostics);
+  return { value: controlRepo, diagnostics };
 }
 
-function readRepoFiles(root: string, diagnostics: Diagnostic[]): RepoFiles {
-  const files: RepoFiles = {
+function readControlRepoFiles(root: string, diagnostics: Diagnostic[]): ControlRepoFiles {
+  const files: ControlRepoFiles = {
     root,
     profiles: [],
     roles: [],
@@ -81,7 +51,14 @@ function readRepoFiles(root: string, diagnostics: Diagnostic[]): RepoFiles {
     },
   };
 
-  const aare = readYaml(root, 'aare.yaml', diagnostics, true);
+  const aare = readYaml(
+    root,
+    'aare.yaml',
+    diagnostics,
+    error('REPO_FILE_MISSING', 'aare.yaml is missing: is this a control repository? (--repo DIR)', {
+      source: pos1('aare.yaml'),
+    }),
+  );
   if (aare) {
     const r = parseWithSchema(aare, aareFileSchema);
     diagnostics.push(...r.diagnostics);
@@ -89,16 +66,15 @@ function readRepoFiles(root: string, diagnostics: Diagnostic[]): RepoFiles {
       files.provider = { name: 'aare', yaml: aare, data: { ...r.value, source: pos1('aare.yaml') } };
   }
 
-  if (!existsSync(join(root, 'hiera.yaml'))) {
-    diagnostics.push(
-      error('HIERA_CONFIG', 'hiera.yaml is missing: a control repository needs a Hiera 5 configuration', {
-        source: pos1('hiera.yaml'),
-      }),
-    );
-  } else {
-    const hiera = readYaml(root, 'hiera.yaml', diagnostics, true);
-    if (hiera) diagnostics.push(...parseWithSchema(hiera, hieraConfigSchema, 'HIERA_CONFIG').diagnostics);
-  }
+  const hiera = readYaml(
+    root,
+    'hiera.yaml',
+    diagnostics,
+    error('HIERA_CONFIG', 'hiera.yaml is missing: a control repository needs a Hiera 5 configuration', {
+      source: pos1('hiera.yaml'),
+    }),
+  );
+  if (hiera) diagnostics.push(...parseWithSchema(hiera, hieraConfigSchema, 'HIERA_CONFIG').diagnostics);
 
   for (const file of yamlFilesUnder(root, 'profiles', ['profiles/templates'], diagnostics)) {
     const name = baseName(file);
@@ -119,22 +95,22 @@ function readRepoFiles(root: string, diagnostics: Diagnostic[]): RepoFiles {
   }
 
   // tenants/<reseller>.yaml and tenants/<reseller>/<customer>.yaml
-  for (const entry of listDir(root, 'tenants')) {
-    if (entry.isFile() && entry.name.endsWith('.yml')) diagnostics.push(misnamed(`tenants/${entry.name}`));
-    if (entry.isFile() && entry.name.endsWith('.yaml')) {
-      const file = `tenants/${entry.name}`;
+  for (const entry of listControlRepoDir(root, 'tenants', diagnostics)) {
+    if (entry.kind === 'file' && entry.name.endsWith('.yml')) diagnostics.push(misnamed(entry.rel));
+    if (entry.kind === 'file' && entry.name.endsWith('.yaml')) {
+      const file = entry.rel;
       const name = baseName(file);
       const y = readYaml(root, file, diagnostics);
       const r = y ? parseWithSchema(y, resellerFileSchema) : undefined;
       if (r) diagnostics.push(...r.diagnostics);
       if (y && r?.value) files.resellers.push({ name, yaml: y, data: r.value });
       else files.broken.resellers.add(name);
-    } else if (entry.isDirectory()) {
+    } else if (entry.kind === 'dir') {
       const reseller = entry.name;
-      for (const c of listDir(root, `tenants/${reseller}`)) {
-        const file = `tenants/${reseller}/${c.name}`;
-        if (c.isFile() && c.name.endsWith('.yml')) diagnostics.push(misnamed(file));
-        if (!c.isFile() || !c.name.endsWith('.yaml')) continue;
+      for (const c of listControlRepoDir(root, entry.rel, diagnostics)) {
+        const file = c.rel;
+        if (c.kind === 'file' && c.name.endsWith('.yml')) diagnostics.push(misnamed(file));
+        if (c.kind !== 'file' || !c.name.endsWith('.yaml')) continue;
         const name = baseName(file);
         const y = readYaml(root, file, diagnostics);
         const r = y ? parseWithSchema(y, customerFileSchema) : undefined;
@@ -154,55 +130,51 @@ function readRepoFiles(root: string, diagnostics: Diagnostic[]): RepoFiles {
   return files;
 }
 
+/**
+ * Reads and parses one file; its problems go into `diagnostics`. A file that does not exist is
+ * reported as `whenMissing` (a file the repository needs) or as missing.
+ */
 function readYaml(
   root: string,
   file: string,
   diagnostics: Diagnostic[],
-  required = false,
+  whenMissing?: Diagnostic,
 ): YamlFile | undefined {
-  let text: string;
-  try {
-    text = readFileSync(join(root, file), 'utf8');
-  } catch (err) {
-    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-    if (missing && required) {
-      const what = file === 'aare.yaml' ? ': is this a control repository? (--repo DIR)' : '';
-      diagnostics.push(error('REPO_FILE_MISSING', `${file} is missing${what}`, { source: pos1(file) }));
-    } else {
-      diagnostics.push(
-        error('IO_ERROR', `cannot read ${file}: ${(err as Error).message}`, { source: pos1(file) }),
-      );
-    }
+  const read = readControlRepoFile(root, file);
+  if ('diagnostic' in read) {
+    diagnostics.push(read.missing && whenMissing ? whenMissing : read.diagnostic);
     return undefined;
   }
-  const r = parseYamlFile(file, text);
+  const r = parseYamlFile(file, read.text);
   diagnostics.push(...r.diagnostics);
   return r.yaml;
 }
 
-function listDir(root: string, rel: string): import('node:fs').Dirent[] {
-  try {
-    return readdirSync(join(root, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
-  } catch {
-    return [];
-  }
-}
-
-/** `*.yaml` files under `dir`, recursively, sorted, relative to the root with `/` separators. */
+/**
+ * `*.yaml` files under `dir`, recursively, sorted, relative to the root with `/` separators.
+ * Folders linked from inside the repository are walked once each, so a link to a folder above
+ * does not loop.
+ */
 function yamlFilesUnder(root: string, dir: string, skip: string[], diagnostics: Diagnostic[]): string[] {
   const out: string[] = [];
-  const walk = (rel: string) => {
-    if (skip.includes(rel)) return;
-    for (const e of listDir(root, rel)) {
-      const child = posix.join(rel, e.name);
-      if (e.isDirectory()) walk(child);
-      else if (e.isFile() && e.name.endsWith('.yaml')) out.push(child);
-      else if (e.isFile() && e.name.endsWith('.yml')) diagnostics.push(misnamed(child));
-      else if (e.isSymbolicLink() && statSync(join(root, child), { throwIfNoEntry: false })?.isFile())
-        out.push(child);
+  const realOf = (rel: string) => {
+    const r = resolveControlRepoPath(root, rel);
+    return 'realPath' in r ? r.realPath : undefined;
+  };
+  // by real path, so that a link to a skipped or walked folder does not bring it in again
+  const walked = new Set(skip.map(realOf).filter((p) => p !== undefined));
+  const walk = (rel: string, realPath: string | undefined) => {
+    if (realPath !== undefined) {
+      if (walked.has(realPath)) return;
+      walked.add(realPath);
+    }
+    for (const e of listControlRepoDir(root, rel, diagnostics)) {
+      if (e.kind === 'dir') walk(e.rel, e.realPath);
+      else if (e.kind === 'file' && e.name.endsWith('.yaml')) out.push(e.rel);
+      else if (e.kind === 'file' && e.name.endsWith('.yml')) diagnostics.push(misnamed(e.rel));
     }
   };
-  walk(dir);
+  walk(dir, realOf(dir));
   return out;
 }
 

@@ -2,7 +2,7 @@
 // source of truth for the TypeScript types of the files (z.infer), for loading (zod parse, its
 // issues mapped back to YAML positions) and for editors (exported as JSON Schema by
 // `aare schema --out DIR`). Cross-file rules (references, duplicates, DNS labels, CIDRs, Puppet
-// types) are checked in repo-checks.ts, where they can point at both ends.
+// types) are checked in the <kind>-checks.ts files, where they can point at both ends.
 import { z } from 'zod';
 
 const secretRef = z
