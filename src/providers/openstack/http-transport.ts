@@ -164,8 +164,7 @@ export function createHttpTransport(
         res = await send(req.url, { method: req.method, headers, body }, fresh, signal);
       } catch (caught) {
         req.signal?.throwIfAborted();
-        const failed =
-          caught instanceof AttemptFailed ? caught : new AttemptFailed(caught, false, undefined);
+        const failed = caught instanceof AttemptFailed ? caught : new AttemptFailed(caught, false, undefined);
         const err = failed.error;
         const lost = !timeout.aborted && LOST_CONNECTION_CODES.has(errorCodeOf(err) ?? '');
         const refused = connectionRefused(err);

@@ -136,7 +136,11 @@ function blank(v: unknown): unknown {
   return v === undefined || v === null || v === '' ? null : v;
 }
 
-function sameIdentity(identity: CreateIdentity, sent: Record<string, unknown>, found: Record<string, unknown>) {
+function sameIdentity(
+  identity: CreateIdentity,
+  sent: Record<string, unknown>,
+  found: Record<string, unknown>,
+) {
   return identity.fields.every(
     (f) => (f === 'project_id' && sent[f] === undefined) || blank(sent[f]) === blank(found[f]),
   );

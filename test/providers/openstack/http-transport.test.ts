@@ -32,10 +32,11 @@ const server = createServer((req, res) => {
 // the server never closes an idle connection first: the client's idle timeout is under test
 server.keepAliveTimeout = 60_000;
 server.on('connection', (socket: Socket) => {
-  const i = clientClosed.length;
-  clientClosed.push(0);
+  // a connection of an earlier test that closes now is written to that test's list
+  const list = clientClosed;
+  const i = list.push(0) - 1;
   const opened = Date.now();
-  socket.on('end', () => (clientClosed[i] = Date.now() - opened));
+  socket.on('end', () => (list[i] = Date.now() - opened));
 });
 let base = '';
 before(async () => {
