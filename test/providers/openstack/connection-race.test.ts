@@ -149,6 +149,17 @@ describe('a kept-alive connection closed before the answer (lab)', { skip: skipW
     return c;
   }
 
+  /** Registered before the create, so that what a failing create made is removed too. */
+  const removeProjectsNamed = (name: string) =>
+    cleanup.add(`delete projects ${name}`, async () => {
+      for (const p of await projectsNamed(name)) await openstack.deleteProject(direct, p.id);
+    });
+  const removeNetworksNamed = (name: string) =>
+    cleanup.add(`delete networks ${name}`, async () => {
+      for (const n of await openstack.networks.list(direct, { name }))
+        await openstack.networks.delete(direct, n.id);
+    });
+
   const projectsNamed = async (name: string) =>
     (await openstack.listProjects(direct, { name, domainId })).filter((p) => p.name === name);
 
@@ -223,8 +234,8 @@ describe('a kept-alive connection closed before the answer (lab)', { skip: skipW
     const name = `${prefix}reached`;
     const posts = keystone.requests('POST', /^\/v3\/projects$/).length;
     keystone.arm('POST', /^\/v3\/projects$/, 'close-after');
+    removeProjectsNamed(name);
     const project = await openstack.createProject(c, { name, domainId, description: `${prefix}marker-1` });
-    cleanup.add(`delete project ${name}`, () => openstack.deleteProject(direct, project.id));
     const all = await projectsNamed(name);
     assert.deepEqual(
       all.map((p) => p.id),
@@ -245,8 +256,8 @@ describe('a kept-alive connection closed before the answer (lab)', { skip: skipW
     const name = `${prefix}not-reached`;
     const posts = keystone.requests('POST', /^\/v3\/projects$/).length;
     keystone.arm('POST', /^\/v3\/projects$/, 'close-before');
+    removeProjectsNamed(name);
     const project = await openstack.createProject(c, { name, domainId, description: `${prefix}marker-2` });
-    cleanup.add(`delete project ${name}`, () => openstack.deleteProject(direct, project.id));
     assert.deepEqual(
       (await projectsNamed(name)).map((p) => p.id),
       [project.id],
@@ -259,8 +270,8 @@ describe('a kept-alive connection closed before the answer (lab)', { skip: skipW
 
   test("another's project of the same name is never adopted: the create fails with Keystone's conflict", async () => {
     const name = `${prefix}stranger`;
-    const theirs = await openstack.createProject(direct, { name, domainId, description: 'not aare' });
-    cleanup.add(`delete project ${name}`, () => openstack.deleteProject(direct, theirs.id));
+    removeProjectsNamed(name);
+    await openstack.createProject(direct, { name, domainId, description: 'not aare' });
     const c = await proxiedClient();
     keystone.arm('POST', /^\/v3\/projects$/, 'close-before');
     await assert.rejects(
@@ -278,12 +289,12 @@ describe('a kept-alive connection closed before the answer (lab)', { skip: skipW
     await openstack.networks.list(c, { name: `${prefix}warm-up` });
     const name = `${prefix}net`;
     neutron.arm('POST', /^\/v2\.0\/networks$/, 'close-after');
+    removeNetworksNamed(name);
     const net = await openstack.networks.create(c, {
       name,
       description: `${prefix}marker-4`,
       tags: ['aare-managed'],
     });
-    cleanup.add(`delete network ${name}`, () => openstack.networks.delete(direct, net.id));
     const all = (await openstack.networks.list(direct, { name })).filter((n) => n.name === name);
     assert.deepEqual(
       all.map((n) => [n.id, n.tags]),
@@ -298,10 +309,7 @@ describe('a kept-alive connection closed before the answer (lab)', { skip: skipW
     const name = `${prefix}anonymous`;
     const posts = neutron.requests('POST', /^\/v2\.0\/networks$/).length;
     neutron.arm('POST', /^\/v2\.0\/networks$/, 'close-after');
-    cleanup.add(`delete networks ${name}`, async () => {
-      for (const n of await openstack.networks.list(direct, { name }))
-        await openstack.networks.delete(direct, n.id);
-    });
+    removeNetworksNamed(name);
     await assert.rejects(openstack.networks.create(c, { name }), (err: unknown) => {
       assert.ok(err instanceof openstack.ConnectionLostError, String(err));
       assert.equal(err.code, 'OPENSTACK_UNAVAILABLE');
