@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { createOnce } from './openstack-client.js';
 import type { OpenStackClient } from './openstack-client.js';
 import type { CallCtx } from './neutron-common.js';
 import { waitFor } from './wait-for.js';
@@ -84,11 +85,32 @@ export interface CreateImageInput {
   tags?: string[];
 }
 
-/** Creates the image record (status `queued`); `uploadImageData` makes it `active`. Not idempotent. */
+/**
+ * Creates the image record (status `queued`); `uploadImageData` makes it `active`. Not
+ * idempotent. After a lost connection, an image of this name carrying all of `tags` is adopted,
+ * else the create is sent once more (see `createOnce`); without tags the lost connection is thrown.
+ */
 export async function createImage(
   client: OpenStackClient,
   input: CreateImageInput,
   ctx: CallCtx = {},
+): Promise<Image> {
+  const tags = input.tags ?? [];
+  return createOnce(
+    (retry) => postImage(client, input, { ...ctx, ...retry }),
+    tags.length === 0
+      ? undefined
+      : async () =>
+          (await listImages(client, { name: input.name }, ctx)).find(
+            (img) => img.name === input.name && tags.every((t) => img.tags.includes(t)),
+          ),
+  );
+}
+
+function postImage(
+  client: OpenStackClient,
+  input: CreateImageInput,
+  ctx: CallCtx & { freshConnection?: boolean },
 ): Promise<Image> {
   return client.json('image', 'POST', '/images', imageSchema, {
     body: {

@@ -15,7 +15,15 @@ export type {
   ApplicationCredentialAuth,
   EndpointInterface,
 } from './clouds-config.js';
-export { createHttpTransport, defaultRetryPolicy, retryAfterMs, backoff } from './http-transport.js';
+export {
+  createHttpTransport,
+  defaultRetryPolicy,
+  retryAfterMs,
+  backoff,
+  ConnectionLostError,
+  isConnectionLost,
+  DEFAULT_IDLE_TIMEOUT_MS,
+} from './http-transport.js';
 export type {
   HttpTransport,
   HttpRequest,
@@ -26,13 +34,19 @@ export type {
 } from './http-transport.js';
 export { KeystoneSession, selectEndpoint } from './keystone-auth.js';
 export type { KeystoneToken, CatalogEntry } from './keystone-auth.js';
-export { OpenStackClient, openStackClientFromEnv, DEFAULT_COMPUTE_MICROVERSION } from './openstack-client.js';
+export {
+  OpenStackClient,
+  openStackClientFromEnv,
+  createOnce,
+  DEFAULT_COMPUTE_MICROVERSION,
+} from './openstack-client.js';
 export type { ServiceType, CallOptions, Query, OpenStackClientOptions } from './openstack-client.js';
 export { codeForStatus, openstackMessage } from './openstack-errors.js';
 export { waitFor } from './wait-for.js';
 export type { WaitOptions } from './wait-for.js';
 export * from './nova-servers.js';
-export { setNeutronTags } from './neutron-common.js';
+export { setNeutronTags, byNameAndDescription } from './neutron-common.js';
+export type { CreateIdentity } from './neutron-common.js';
 export * from './neutron-networks.js';
 export * from './neutron-ports.js';
 export * from './neutron-routers.js';

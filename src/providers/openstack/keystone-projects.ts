@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ProviderError } from '../provider-error.js';
-import { OpenStackClient } from './openstack-client.js';
+import { OpenStackClient, createOnce } from './openstack-client.js';
 import type { CallCtx } from './neutron-common.js';
 
 export const domainSchema = z.object({
@@ -38,19 +38,37 @@ export type User = z.infer<typeof userSchema>;
 
 const q = encodeURIComponent;
 
+/** Keystone answers `null` or no description for an empty one. */
+const sameDescription = (found: string | null | undefined, sent: string | undefined) =>
+  (found ?? '') === (sent ?? '');
+
 // ---------------------------------------------------------------- domains
 
+/**
+ * Domain names are unique in Keystone. After a lost connection the domain is looked up by name
+ * and adopted when its description is the one sent (see `createOnce`); a domain of that name with
+ * another description is someone else's, and the create then fails with Keystone's 409.
+ */
 export async function createDomain(
   client: OpenStackClient,
   input: { name: string; description?: string; tags?: string[]; enabled?: boolean },
   ctx: CallCtx = {},
 ): Promise<Domain> {
-  const res = await client.json('identity', 'POST', '/domains', z.object({ domain: domainSchema }), {
-    body: { domain: { enabled: true, ...input } },
-    what: `create domain ${input.name}`,
-    ...ctx,
-  });
-  return res.domain;
+  return createOnce(
+    async (retry) => {
+      const res = await client.json('identity', 'POST', '/domains', z.object({ domain: domainSchema }), {
+        body: { domain: { enabled: true, ...input } },
+        what: `create domain ${input.name}`,
+        ...ctx,
+        ...retry,
+      });
+      return res.domain;
+    },
+    async () =>
+      (await listDomains(client, { name: input.name }, ctx)).find(
+        (d) => d.name === input.name && sameDescription(d.description, input.description),
+      ),
+  );
 }
 
 export async function getDomain(
@@ -116,25 +134,41 @@ export async function deleteDomain(client: OpenStackClient, id: string, ctx: Cal
 
 // ---------------------------------------------------------------- projects
 
+/**
+ * Project names are unique within a domain. After a lost connection the project is looked up by
+ * name and domain and adopted when its description is the one sent (see `createOnce`).
+ */
 export async function createProject(
   client: OpenStackClient,
   input: { name: string; domainId: string; description?: string; tags?: string[]; enabled?: boolean },
   ctx: CallCtx = {},
 ): Promise<Project> {
-  const res = await client.json('identity', 'POST', '/projects', z.object({ project: projectSchema }), {
-    body: {
-      project: {
-        name: input.name,
-        domain_id: input.domainId,
-        enabled: input.enabled ?? true,
-        ...(input.description !== undefined ? { description: input.description } : {}),
-        ...(input.tags ? { tags: input.tags } : {}),
-      },
+  return createOnce(
+    async (retry) => {
+      const res = await client.json('identity', 'POST', '/projects', z.object({ project: projectSchema }), {
+        body: {
+          project: {
+            name: input.name,
+            domain_id: input.domainId,
+            enabled: input.enabled ?? true,
+            ...(input.description !== undefined ? { description: input.description } : {}),
+            ...(input.tags ? { tags: input.tags } : {}),
+          },
+        },
+        what: `create project ${input.name}`,
+        ...ctx,
+        ...retry,
+      });
+      return res.project;
     },
-    what: `create project ${input.name}`,
-    ...ctx,
-  });
-  return res.project;
+    async () =>
+      (await listProjects(client, { name: input.name, domainId: input.domainId }, ctx)).find(
+        (p) =>
+          p.name === input.name &&
+          p.domain_id === input.domainId &&
+          sameDescription(p.description, input.description),
+      ),
+  );
 }
 
 export async function getProject(
@@ -220,6 +254,7 @@ export async function findRole(client: OpenStackClient, name: string, ctx: CallC
   return role;
 }
 
+/** Not repeated after a lost connection: a user carries no mark of who created it. */
 export async function createUser(
   client: OpenStackClient,
   input: { name: string; domainId: string; password: string; defaultProjectId?: string },
@@ -345,7 +380,8 @@ export type ApplicationCredential = z.infer<typeof applicationCredentialSchema>;
 
 /**
  * Creates an application credential for a user, bound to the project of the client's token.
- * The secret is in the answer only; store it at once.
+ * The secret is in the answer only; store it at once. Not repeated after a lost connection: an
+ * adopted credential would have no secret (delete it by name and create it again).
  */
 export async function createApplicationCredential(
   client: OpenStackClient,

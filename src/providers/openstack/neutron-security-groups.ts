@@ -25,9 +25,27 @@ export type SecurityGroup = z.infer<typeof securityGroupSchema>;
 
 /** `/v2.0/security-groups`: create, get, list, update, delete. */
 export const securityGroups = neutronCollection('security-groups', 'security_group', securityGroupSchema);
-/** `/v2.0/security-group-rules`: create, get, list, delete (rules cannot be updated). */
+/**
+ * `/v2.0/security-group-rules`: create, get, list, delete (rules cannot be updated). Neutron keeps
+ * one rule per group, direction, protocol, ports and remote: a rule equal in all of them is the
+ * one a create made before its connection was lost.
+ */
 export const securityGroupRules = neutronCollection(
   'security-group-rules',
   'security_group_rule',
   securityGroupRuleSchema,
+  {
+    required: ['security_group_id'],
+    fields: [
+      'security_group_id',
+      'direction',
+      'ethertype',
+      'protocol',
+      'port_range_min',
+      'port_range_max',
+      'remote_ip_prefix',
+      'remote_group_id',
+    ],
+    query: ['security_group_id'],
+  },
 );

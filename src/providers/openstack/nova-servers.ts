@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ProviderError } from '../provider-error.js';
+import { createOnce } from './openstack-client.js';
 import type { OpenStackClient } from './openstack-client.js';
 import { waitFor } from './wait-for.js';
 import type { WaitOptions } from './wait-for.js';
@@ -81,8 +82,10 @@ export interface CallCtx {
 const createdSchema = z.object({ server: z.object({ id: z.string() }) });
 
 /**
- * Asks Nova for a server and returns its id at once (status BUILD). Not idempotent: after a
- * failure the server may exist; find it by name, tag or metadata before trying again.
+ * Asks Nova for a server and returns its id at once (status BUILD). Not idempotent. After a lost
+ * connection, a server of the client's project with this name and all of this `metadata` (Aare
+ * puts its address there) is adopted, else the create is sent once more (see `createOnce`);
+ * without metadata the lost connection is thrown. After any other failure the server may exist.
  */
 export async function createServer(
   client: OpenStackClient,
@@ -107,12 +110,30 @@ export async function createServer(
       ...(input.availabilityZone ? { availability_zone: input.availabilityZone } : {}),
     },
   };
-  const res = await client.json('compute', 'POST', '/servers', createdSchema, {
-    body,
-    what: `create server ${input.name}`,
-    ...ctx,
-  });
-  return res.server.id;
+  const metadata = Object.entries(input.metadata ?? {});
+  return createOnce(
+    async (retry) => {
+      const res = await client.json('compute', 'POST', '/servers', createdSchema, {
+        body,
+        what: `create server ${input.name}`,
+        ...ctx,
+        ...retry,
+      });
+      return res.server.id;
+    },
+    metadata.length === 0
+      ? undefined
+      : async () => {
+          const named = await listServers(client, { name: `^${escapeRegExp(input.name)}$` }, ctx);
+          return named.find((s) => s.name === input.name && metadata.every(([k, v]) => s.metadata[k] === v))
+            ?.id;
+        },
+  );
+}
+
+/** Nova's `name` filter is a regular expression. */
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 export async function getServer(

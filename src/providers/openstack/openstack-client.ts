@@ -3,7 +3,7 @@ import { DiagnosticsError } from '../../diag/index.js';
 import { ProviderError } from '../provider-error.js';
 import { loadCloudConfig } from './clouds-config.js';
 import type { CloudConfig } from './clouds-config.js';
-import { createHttpTransport } from './http-transport.js';
+import { createHttpTransport, isConnectionLost } from './http-transport.js';
 import type { HttpMethod, HttpResponse, HttpTransport, RetryPolicy } from './http-transport.js';
 import { KeystoneSession } from './keystone-auth.js';
 import { errorFromResponse, parseBody } from './openstack-errors.js';
@@ -27,6 +27,8 @@ export interface CallOptions {
   microversion?: string;
   /** Whether the call may be repeated (see HttpRequest.idempotent). */
   idempotent?: boolean;
+  /** Send on a new connection (see HttpRequest.freshConnection). */
+  freshConnection?: boolean;
   signal?: AbortSignal;
   /** `create server web1`: used in error messages. */
   what?: string;
@@ -105,6 +107,7 @@ export class OpenStackClient {
         headers,
         body: opts.body,
         ...(opts.idempotent === undefined ? {} : { idempotent: opts.idempotent }),
+        ...(opts.freshConnection ? { freshConnection: true } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
       if (res.status === 401 && attempt === 0) {
@@ -199,6 +202,37 @@ export class OpenStackClient {
     const base = await this.session.endpoint(service, signal);
     const root = base.replace(/\/v[0-9.]+$/, '');
     return `${root}${next}`;
+  }
+}
+
+/**
+ * Runs a create (a POST, which is not idempotent) so that a lost connection neither fails the
+ * create nor makes a second object. When the connection closed before the answer, the request
+ * may or may not have reached the server: `lookup` asks for the object by what makes it unique
+ * (and must answer only an object that carries what this create sent, never a stranger's of the
+ * same name); a found object is adopted, else the create is sent once more, on a new connection.
+ * If that second create is refused as a conflict (the first one was still being processed when
+ * looked up), one more lookup adopts it. Without a `lookup` (nothing identifies the object) the
+ * lost connection is thrown as `ConnectionLostError`. Any other failure is thrown unchanged.
+ */
+export async function createOnce<T>(
+  create: (retry: Pick<CallOptions, 'freshConnection'>) => Promise<T>,
+  lookup: (() => Promise<T | undefined>) | undefined,
+): Promise<T> {
+  try {
+    return await create({});
+  } catch (err) {
+    if (!isConnectionLost(err) || lookup === undefined) throw err;
+  }
+  const found = await lookup();
+  if (found !== undefined) return found;
+  try {
+    return await create({ freshConnection: true });
+  } catch (err) {
+    if (!(err instanceof ProviderError && err.status === 409)) throw err;
+    const late = await lookup();
+    if (late === undefined) throw err;
+    return late;
   }
 }
 

@@ -1,18 +1,42 @@
 // The transport's retry rules against a real local HTTP server that answers from a script.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { openstack } from '../../../src/providers/index.js';
 
-type Reply = { status: number; headers?: Record<string, string>; body?: string };
+type Reply = {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Close the connection without answering. */
+  hangUp?: boolean;
+  delayMs?: number;
+};
 let script: Reply[] = [];
 let seen: string[] = [];
+/** When the client closed each connection (by the order the connections came in). */
+let clientClosed: number[] = [];
 const server = createServer((req, res) => {
   seen.push(`${req.method} ${req.url}`);
   const r = script.shift() ?? { status: 200, body: '{"ok":true}' };
-  res.writeHead(r.status, { 'content-type': 'application/json', ...r.headers });
-  res.end(r.body ?? '');
+  if (r.hangUp) {
+    req.socket.destroy();
+    return;
+  }
+  setTimeout(() => {
+    res.writeHead(r.status, { 'content-type': 'application/json', ...r.headers });
+    res.end(r.body ?? '');
+  }, r.delayMs ?? 0);
+});
+// the server never closes an idle connection first: the client's idle timeout is under test
+server.keepAliveTimeout = 60_000;
+server.on('connection', (socket: Socket) => {
+  // a connection of an earlier test that closes now is written to that test's list
+  const list = clientClosed;
+  const i = list.push(0) - 1;
+  const opened = Date.now();
+  socket.on('end', () => (list[i] = Date.now() - opened));
 });
 let base = '';
 before(async () => {
@@ -27,6 +51,13 @@ const fast = { baseDelayMs: 5, maxDelayMs: 20 };
 function reset(replies: Reply[]) {
   script = replies;
   seen = [];
+  clientClosed = [];
+}
+
+/** Resolves when the client has closed every connection it opened. */
+async function allClosedByClient(): Promise<number[]> {
+  while (clientClosed.includes(0)) await new Promise((ok) => setTimeout(ok, 20));
+  return clientClosed;
 }
 
 describe('http transport', () => {
@@ -107,6 +138,40 @@ describe('http transport', () => {
       name: 'AbortError',
     });
     assert.equal(t.stats.requests, 1);
+  });
+
+  test('a POST whose connection closed unanswered is not sent again: ConnectionLostError', async () => {
+    reset([{ status: 200 }, { status: 0, hangUp: true }]);
+    const t = openstack.createHttpTransport({ retry: fast });
+    await t.request({ method: 'GET', url: `${base}/warm-up` });
+    await assert.rejects(t.request({ method: 'POST', url: `${base}/projects`, body: {} }), (err: unknown) => {
+      assert.ok(err instanceof openstack.ConnectionLostError);
+      assert.equal(err.code, 'OPENSTACK_UNAVAILABLE');
+      assert.equal(err.answerStarted, false);
+      assert.equal(err.reusedConnection, true);
+      assert.ok(openstack.isConnectionLost(err));
+      return true;
+    });
+    assert.deepEqual(seen, ['GET /warm-up', 'POST /projects']);
+  });
+
+  test('an idle connection is closed by the client after idleTimeoutMs; an answer slower than that still arrives', async () => {
+    reset([{ status: 200, delayMs: 500, body: '{"slow":true}' }]);
+    const t = openstack.createHttpTransport({ retry: fast, idleTimeoutMs: 200 });
+    const res = await t.request({ method: 'GET', url: `${base}/slow` });
+    assert.deepEqual(res.body, { slow: true });
+    const [open] = await allClosedByClient();
+    // the upper bound only tells the client's close (after 200 ms idle) from the server's (60 s),
+    // with room for a loaded machine
+    assert.ok(open! >= 650 && open! < 10_000, `open ${open} ms: 500 ms answering, then 200 ms idle`);
+  });
+
+  test("a server's Keep-Alive: timeout= hint shortens the idle timeout (less one second)", async () => {
+    reset([{ status: 200, headers: { 'keep-alive': 'timeout=2' } }]);
+    const t = openstack.createHttpTransport({ retry: fast, idleTimeoutMs: 30_000 });
+    await t.request({ method: 'GET', url: `${base}/hint` });
+    const [open] = await allClosedByClient();
+    assert.ok(open! >= 900 && open! < 10_000, `closed after ${open} ms: the hint said 2 s, ours 30 s`);
   });
 
   test('Retry-After as seconds or HTTP date', () => {
