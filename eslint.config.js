@@ -1,42 +1,10 @@
 // Lint: typescript-eslint (type-aware where it matters for async code) and the layer rules of
-// DESIGN.md. Each folder under src/ may import only the folders below it, and only through their
-// index.ts (no deep imports into another module).
+// docs/architecture.md (the table is scripts/module-layers.mjs). Each folder under src/ may import
+// only the folders its layer allows, and only through their index.ts (no deep imports).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { layers } from './scripts/module-layers.mjs';
 
-/** module -> the modules it may import. Anything else under src/ is forbidden. */
-const layers = {
-  diag: [],
-  'puppet-types': ['diag'],
-  hiera: ['diag'],
-  store: ['diag'],
-  model: ['diag', 'puppet-types'],
-  compile: ['diag', 'puppet-types', 'model', 'hiera'],
-  repo: ['diag', 'store'],
-  packaging: ['diag', 'store', 'model', 'repo'],
-  engine: ['diag', 'store'],
-  providers: ['diag', 'model', 'compile', 'engine'],
-  lab: ['diag'],
-  release: ['diag', 'store', 'model', 'hiera', 'compile', 'providers', 'engine', 'repo', 'packaging'],
-  // the composition root: reads configuration, opens the store, wires providers to the engine
-  app: [
-    'diag',
-    'puppet-types',
-    'hiera',
-    'store',
-    'model',
-    'compile',
-    'repo',
-    'packaging',
-    'engine',
-    'providers',
-    'release',
-    'lab',
-  ],
-  server: null,
-  web: null,
-  cli: null,
-};
 const all = Object.keys(layers);
 
 const layerRules = Object.entries(layers).map(([mod, allowed]) => {
@@ -44,7 +12,7 @@ const layerRules = Object.entries(layers).map(([mod, allowed]) => {
   const patterns = [
     ...forbidden.map((m) => ({
       group: [`**/${m}`, `**/${m}/**`, `!**/${mod}/**`],
-      message: `src/${mod} must not import src/${m}: lower layers never import higher ones (DESIGN.md).`,
+      message: `src/${mod} must not import src/${m}: lower layers never import higher ones (docs/architecture.md).`,
     })),
     {
       // another module's internals: go through its index.ts

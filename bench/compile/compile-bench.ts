@@ -5,7 +5,7 @@
 //
 //   node --import tsx bench/compile/compile-bench.ts [--vms 10000] [--puppet-sample 100] [--out DIR]
 //
-// Target (issue 4): above 2,000 VMs per second. The CLI's CPU time (user + system, from
+// Target: above 2,000 VMs per second. The CLI's CPU time (user + system, from
 // /proc/self/stat of the child via /usr/bin/time when present) is reported beside the wall clock:
 // on a shared machine the wall clock mostly measures the other tenants. --out /dev/shm/x keeps the
 // 30,000 output files off a contended disk.

@@ -21,7 +21,7 @@ export interface ApplyResult {
 }
 
 /**
- * Executes exactly the changes of `plan` (STYLE.md lesson 1), in dependency order, concurrently
+ * Executes exactly the changes of `plan` (docs/engine.md), in dependency order, concurrently
  * within per-endpoint limits, under the apply lock.
  *
  * Journal: before each provider call an intent row is written; after it, the result and the

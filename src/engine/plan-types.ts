@@ -37,7 +37,7 @@ export interface Change {
 }
 
 /**
- * A plan is data (STYLE.md lesson 1): apply executes exactly these changes. `stateSerial` holds the
+ * A plan is data (docs/engine.md): apply executes exactly these changes. `stateSerial` holds the
  * serial of every scope the plan reads; apply refuses the plan (PLAN_STALE) when one has moved.
  */
 export interface Plan {
@@ -89,7 +89,7 @@ interface EventBase {
   at: string;
 }
 
-/** Typed engine events (STYLE.md lesson 5); the CLI renders them as TTY, plain text or NDJSON. */
+/** Typed engine events (docs/engine.md); the CLI renders them as TTY, plain text or NDJSON. */
 export type EngineEvent = EventBase &
   (
     | { type: 'plan.start'; filter: PlanFilter; resources: number }

@@ -3,7 +3,7 @@ import { error } from '../diag/index.js';
 import type { Diagnostic } from '../diag/index.js';
 
 /**
- * Walk semantics (STYLE.md lesson 6, after Terraform's internal/dag/walk.go):
+ * Walk semantics (docs/engine.md; after Terraform's internal/dag/walk.go):
  * - order is deterministic: of the nodes whose dependencies are done, the one with the smallest
  *   id starts first;
  * - a cycle is a diagnostic (CYCLE) naming the path, found before anything runs;
