@@ -6,12 +6,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { DiagnosticsError, error } from '../diag/index.js';
-import {
-  openRepoService,
-  readOrCreateSigningKey,
-  readPublicKeys,
-  signingKeyFromArmored,
-} from '../repo/index.js';
+import { openRepoService, openSigningKey, readPublicKeys, signingKeyFromArmored } from '../repo/index.js';
 import type { RepoService, SigningKey } from '../repo/index.js';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/index.js';
@@ -40,12 +35,18 @@ export function stateDirOf(root: string): string {
 export async function openRepoContext(opts: RepoContextOptions = {}): Promise<RepoContext> {
   const root = resolve(opts.root ?? '.');
   const stateDir = stateDirOf(root);
-  const signingKey = opts.signing ? await loadProviderKey(root, stateDir) : undefined;
   const store = await openStore(
     process.env.AARE_DATABASE_URL
       ? { databaseUrl: process.env.AARE_DATABASE_URL }
       : { sqlitePath: join(stateDir, 'state.sqlite') },
   );
+  let signingKey: SigningKey | undefined;
+  try {
+    signingKey = opts.signing ? await loadProviderKey(root, stateDir, store) : undefined;
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const trusted = [];
   const providerPub = join(stateDir, 'keys', 'provider.asc');
   if (existsSync(providerPub)) trusted.push(...(await readPublicKeys(await readFile(providerPub, 'utf8'))));
@@ -76,11 +77,11 @@ export async function repositoryBaseUrl(root: string): Promise<string> {
 /**
  * The provider's key from aare.yaml's `packageSigning.key` (`file:path` relative to the control
  * repository, or `env:VAR` holding the armored key). A `file:` key under .aare/ that does not
- * exist yet is generated there (a throwaway key for demos and tests); any other missing key is an
- * error. The public half is written to <stateDir>/keys/provider.asc, which `aare serve` serves
+ * exist yet is generated there (a throwaway key for demos and tests) while the state has never
+ * signed anything; any other missing key is an error. The public half is written to <stateDir>/keys/provider.asc, which `aare serve` serves
  * and uploads are checked against.
  */
-export async function loadProviderKey(root: string, stateDir: string): Promise<SigningKey> {
+export async function loadProviderKey(root: string, stateDir: string, store: Store): Promise<SigningKey> {
   const aareYaml = join(root, 'aare.yaml');
   let ref = 'file:.aare/signing-key.asc';
   let where = { file: 'aare.yaml', start: { line: 1, col: 1 } };
@@ -117,10 +118,12 @@ export async function loadProviderKey(root: string, stateDir: string): Promise<S
           error('IO_ERROR', `packageSigning.key: ${relative(root, path)} does not exist`, { source: where }),
         ]);
       }
-      key = await readOrCreateSigningKey(path, {
-        name: 'Aare package signing (throwaway)',
-        email: 'signing@aare.invalid',
-      });
+      key = await openSigningKey(
+        store,
+        path,
+        { name: 'Aare package signing (throwaway)', email: 'signing@aare.invalid' },
+        { mayCreate: throwaway },
+      );
     }
   } catch (err) {
     if (err instanceof DiagnosticsError) throw err;

@@ -21,10 +21,14 @@ export function testKey(name = 'provider'): Promise<SigningKey> {
   let k = keyCache.get(name);
   if (!k) {
     const dir = join(tmpdir(), `aare-test-keys-${process.pid}`);
-    k = readOrCreateSigningKey(join(dir, `${name}.asc`), {
-      name: `aare test ${name}`,
-      email: `${name}@aare.invalid`,
-    });
+    k = readOrCreateSigningKey(
+      join(dir, `${name}.asc`),
+      {
+        name: `aare test ${name}`,
+        email: `${name}@aare.invalid`,
+      },
+      { mayCreate: true },
+    );
     keyCache.set(name, k);
   }
   return k;
