@@ -51,18 +51,6 @@ async function takeRepoLock(store: Store, trx: StoreTransaction): Promise<void> 
 
 const codeOf = (err: unknown): unknown => (err as { code?: unknown } | undefined)?.code;
 
-/** A unique-key violation, by the drivers' error codes (PostgreSQL 23505, SQLite's extended code). */
-export function isUniqueViolation(err: unknown): boolean {
-  const code = codeOf(err);
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-}
-
-/** A foreign-key violation (PostgreSQL 23503, SQLite's extended code). */
-export function isForeignKeyViolation(err: unknown): boolean {
-  const code = codeOf(err);
-  return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
-}
-
 /** Failures that say "try again", not "this is wrong": lock waits, serialization, deadlock. */
 export function isTransientFailure(err: unknown): boolean {
   const code = codeOf(err);
