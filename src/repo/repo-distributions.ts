@@ -5,9 +5,11 @@ import type { Result } from '../diag/index.js';
 import { nowIso } from '../store/index.js';
 import { NAME, notFound, publicationPathIn } from './repo-context.js';
 import type { RepoServiceOptions } from './repo-context.js';
-import { changedMeanwhile, commitPublication, discard, preparePublication } from './repo-publications.js';
+import { commitPublication, discard, preparePublication } from './repo-publications.js';
 import { latestVersion } from './repo-queries.js';
-import { repoTransaction } from './repo-transaction.js';
+import { repoTransaction, withRetries } from './repo-transaction.js';
+import type { StoreTransaction } from './repo-transaction.js';
+import type { Store } from '../store/index.js';
 
 export interface DistributionInfo {
   basePath: string;
@@ -25,7 +27,8 @@ export interface DistributionInfo {
  * Publishes what `customer` should see (the latest versions of its and the shared repositories,
  * or those of a snapshot) and points `customer/environment` at it. The publication and the
  * distribution's row are committed together, so a prune in between cannot take the publication
- * away; when a source version was pruned meanwhile (a newer one had arrived), it starts over.
+ * away; when a source version was pruned meanwhile (a newer one had arrived), it starts over
+ * (see withRetries).
  */
 export async function distribute(
   ctx: RepoServiceOptions,
@@ -42,46 +45,39 @@ export async function distribute(
     };
   }
   const basePath = `${customer}/${environment}`;
-  for (let attempt = 1; attempt <= 5; attempt++) {
-    const sources = await sourcesFor(ctx, customer, opts.snapshot);
+  const snapshot = opts.snapshot ?? null;
+  const moved = await withRetries(ctx.store, async (db, trx) => {
+    const sources = await sourcesFor(db, customer, opts.snapshot);
     if (sources.diagnostics.length) return { value: undefined, diagnostics: sources.diagnostics };
     const prepared = await preparePublication(
       ctx,
+      db,
       sources.value.map((s) => s.id),
     );
     if (!prepared.value) return { value: undefined, diagnostics: prepared.diagnostics };
+    const point = async (t: StoreTransaction) => {
+      const pub = await commitPublication(ctx, t, prepared.value!);
+      if (typeof pub !== 'number') return false;
+      const at = nowIso();
+      await t
+        .insertInto('repo_distributions')
+        .values({ base_path: basePath, customer, environment, publication_id: pub, snapshot, updated_at: at })
+        .onConflict((oc) =>
+          oc.column('base_path').doUpdateSet({ publication_id: pub, snapshot, updated_at: at }),
+        )
+        .execute();
+      return true;
+    };
     try {
-      const moved = await repoTransaction(ctx.store, async (trx) => {
-        const pub = await commitPublication(ctx, trx, prepared.value!);
-        if (typeof pub !== 'number') return false;
-        const at = nowIso();
-        await trx
-          .insertInto('repo_distributions')
-          .values({
-            base_path: basePath,
-            customer,
-            environment,
-            publication_id: pub,
-            snapshot: opts.snapshot ?? null,
-            updated_at: at,
-          })
-          .onConflict((oc) =>
-            oc
-              .column('base_path')
-              .doUpdateSet({ publication_id: pub, snapshot: opts.snapshot ?? null, updated_at: at }),
-          )
-          .execute();
-        return true;
-      });
-      if (moved) {
-        const info = (await distributions(ctx)).find((d) => d.basePath === basePath);
-        return { value: info, diagnostics: [] };
-      }
+      const done = trx ? await point(trx) : await repoTransaction(ctx.store, point);
+      return done ? { value: true, diagnostics: [] } : 'again';
     } finally {
       await discard(prepared.value);
     }
-  }
-  return { value: undefined, diagnostics: [changedMeanwhile(`distributing ${basePath}`)] };
+  });
+  if (!moved.value) return { value: undefined, diagnostics: moved.diagnostics };
+  const info = (await distributions(ctx)).find((d) => d.basePath === basePath);
+  return { value: info, diagnostics: [] };
 }
 
 /** Points the distribution at an existing publication: one row update (what bench times). */
@@ -156,11 +152,10 @@ export async function resolveDistribution(
 
 /** The versions a distribution of `customer` holds: the customer's and the shared repositories'. */
 async function sourcesFor(
-  ctx: RepoServiceOptions,
+  db: Store['db'],
   customer: string,
   snapshot?: string,
 ): Promise<Result<{ id: number; repository: string; number: number }[]>> {
-  const db = ctx.store.db;
   const repos = await db
     .selectFrom('repo_repositories')
     .selectAll()

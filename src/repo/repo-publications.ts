@@ -7,9 +7,10 @@ import { join } from 'node:path';
 import { error } from '../diag/index.js';
 import type { Result } from '../diag/index.js';
 import { nowIso } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import { publicationPathIn, TMP_MARK } from './repo-context.js';
 import type { RepoServiceOptions } from './repo-context.js';
-import { repoTransaction } from './repo-transaction.js';
+import { repoTransaction, withRetries } from './repo-transaction.js';
 import type { StoreTransaction } from './repo-transaction.js';
 import { repodataDocuments, writeRepodata } from './repodata-writer.js';
 import { signDetachedArmored } from './signing-key.js';
@@ -31,11 +32,13 @@ export async function publish(
   ctx: RepoServiceOptions,
   versionIds: number[],
 ): Promise<Result<number | undefined>> {
-  for (let attempt = 1; attempt <= 5; attempt++) {
-    const prepared = await preparePublication(ctx, versionIds);
+  return withRetries(ctx.store, async (db, trx) => {
+    const prepared = await preparePublication(ctx, db, versionIds);
     if (!prepared.value) return { value: undefined, diagnostics: prepared.diagnostics };
     try {
-      const id = await repoTransaction(ctx.store, (trx) => commitPublication(ctx, trx, prepared.value!));
+      const id = trx
+        ? await commitPublication(ctx, trx, prepared.value)
+        : await repoTransaction(ctx.store, (t) => commitPublication(ctx, t, prepared.value!));
       if (id === 'gone') {
         return {
           value: undefined,
@@ -44,32 +47,27 @@ export async function publish(
           ],
         };
       }
-      if (id !== 'stale') return { value: id, diagnostics: [] };
+      return id === 'stale' ? 'again' : { value: id, diagnostics: [] };
     } finally {
       await discard(prepared.value);
     }
-  }
-  return { value: undefined, diagnostics: [changedMeanwhile('publishing')] };
-}
-
-/** Why a job gave up after others changed its inputs several times in a row. */
-export function changedMeanwhile(what: string) {
-  return error('CONFLICT', `the repositories kept changing while ${what}; run it again`);
+  });
 }
 
 /**
- * The slow part of publishing, outside the repository lock: reads the versions' packages and
+ * The slow part of publishing, normally outside the repository lock: reads the versions' packages and
  * writes their signed repodata into a temporary directory beside its final place. Writes nothing
  * when a complete publication of these versions is already on disk.
  */
 export async function preparePublication(
   ctx: RepoServiceOptions,
+  db: Store['db'],
   versionIds: number[],
 ): Promise<Result<PreparedPublication | undefined>> {
   const ids = [...new Set(versionIds)].sort((x, y) => x - y);
   const sourcesKey = ids.join(',');
   const dir = publicationPathIn(ctx.stateDir, sourcesKey);
-  const existing = await ctx.store.db
+  const existing = await db
     .selectFrom('repo_publications')
     .select('id')
     .where('sources_key', '=', sourcesKey)
@@ -77,7 +75,7 @@ export async function preparePublication(
   if (existing && isComplete(dir)) return { value: { ids, sourcesKey }, diagnostics: [] };
   const key = ctx.signingKey;
   if (!key) throw new Error('publishing needs the provider signing key');
-  const rows = await ctx.store.db
+  const rows = await db
     .selectFrom('repo_version_content as c')
     .innerJoin('repo_artifacts as a', 'a.sha256', 'c.sha256')
     .select(['a.sha256', 'a.filename', 'a.primary_xml', 'a.filelists_xml', 'a.other_xml'])

@@ -32,6 +32,27 @@ export async function repoTransaction<T>(
 }
 
 /**
+ * Runs a job that prepares outside the repository lock and commits under it (`trx` undefined,
+ * reading from `db`) a few times, while others keep changing its inputs; then once more wholly
+ * under the lock (reading and committing in `trx`), where nothing can change them, so that a
+ * busy repository slows the job down but never starves it.
+ */
+export async function withRetries<T>(
+  store: Store,
+  job: (db: Store['db'], trx?: StoreTransaction) => Promise<T | 'again'>,
+): Promise<T> {
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const r = await job(store.db);
+    if (r !== 'again') return r;
+  }
+  return repoTransaction(store, async (trx) => {
+    const r = await job(trx, trx);
+    if (r === 'again') throw new Error('a job under the repository lock found its inputs changed');
+    return r;
+  });
+}
+
+/**
  * PostgreSQL: a transaction-scoped advisory lock. SQLite: a write as the transaction's first
  * statement takes the database's one write lock (waiting up to the store's busy timeout), and
  * holds it to the end; inside one process the driver runs one transaction at a time anyway.

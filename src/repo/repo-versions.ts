@@ -124,8 +124,8 @@ export async function uploadMany(
     const file = files[i]!.file;
     const shownAs = files[i]!.shownAs ?? file;
     const dest = artifactPathIn(ctx.stateDir, c.rpm.sha256);
-    const storedNew = await storeArtifactFile(file, dest, c.rpm.size, shownAs);
-    stored.push({ c, file, shownAs, storedNew, mtime: Math.floor((await stat(dest)).mtimeMs / 1000) });
+    const { storedNew, mtime } = await storeArtifactFile(file, dest, c.rpm.size, shownAs);
+    stored.push({ c, file, shownAs, storedNew, mtime });
   }
 
   // 2. metadata and the new version, in one transaction under the repository lock.
@@ -194,26 +194,29 @@ export async function uploadMany(
 
 /**
  * Puts `file` at `dest` unless a file of the expected size is there: copied to a temporary name
- * beside its place, then renamed, so `dest` is never a partial file. True when it stored it.
+ * beside its place, then renamed, so `dest` is never a partial file. Says whether it stored the
+ * file and the file's mtime in seconds (taken before `dest` is visible: a prune may remove a file
+ * without a row at any moment until the upload's transaction).
  */
 async function storeArtifactFile(
   file: string,
   dest: string,
   size: number,
   shownAs: string,
-): Promise<boolean> {
+): Promise<{ storedNew: boolean; mtime: number }> {
   const present = await stat(dest).catch(() => undefined);
-  if (present?.size === size) return false;
+  if (present?.size === size) return { storedNew: false, mtime: Math.floor(present.mtimeMs / 1000) };
   await mkdir(dirname(dest), { recursive: true });
   const tmp = `${dest}${TMP_MARK}${randomBytes(6).toString('hex')}`;
   try {
     await copyFile(file, tmp);
-    if ((await stat(tmp)).size !== size) throw new Error(`${shownAs} changed while it was being stored`);
+    const copied = await stat(tmp);
+    if (copied.size !== size) throw new Error(`${shownAs} changed while it was being stored`);
     await rename(tmp, dest);
+    return { storedNew: true, mtime: Math.floor(copied.mtimeMs / 1000) };
   } finally {
     await rm(tmp, { force: true });
   }
-  return true;
 }
 
 async function newVersion(

@@ -90,7 +90,7 @@ async function openSqlite(path: string, newState: boolean) {
         ),
       ]);
     }
-    if (!existing) closeSync(openSync(path, 'wx', 0o600));
+    if (!existing) closeSync(openSync(path, 'a', 0o600));
     for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
   }
   const { default: SQLite } = await import('better-sqlite3');
