@@ -41,7 +41,11 @@ const say = (s: string) => process.stdout.write(s + '\n');
 // ---- fixtures: N + 10 signed RPMs -----------------------------------------------------------
 const rpmDir = join(out, `repo-rpms-${N}`);
 const keyFile = join(out, 'repo-bench-key.asc');
-const key = await readOrCreateSigningKey(keyFile, { name: 'aare bench', email: 'bench@aare.invalid' });
+const key = await readOrCreateSigningKey(
+  keyFile,
+  { name: 'aare bench', email: 'bench@aare.invalid' },
+  { mayCreate: true },
+);
 if (!existsSync(join(rpmDir, 'done'))) {
   say(`building ${N + EXTRA} RPMs with rpmbuild (once; cached in ${rpmDir}) ...`);
   rmSync(rpmDir, { recursive: true, force: true });

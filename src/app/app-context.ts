@@ -126,7 +126,9 @@ export function openAppContext(opts: AppContextOptions = {}): AppContext {
     };
   });
 
-  const signingKey = once(async () => (await import('./provider-key.js')).loadProviderKey(config));
+  const signingKey = once(async () =>
+    (await import('./provider-key.js')).loadProviderKey(config, await store()),
+  );
   const repoServices = new Map<boolean, Promise<RepoService>>();
   const repoService = (o: { signing?: boolean } = {}) => {
     const signing = o.signing === true;

@@ -6,8 +6,9 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { DiagnosticsError, error } from '../diag/index.js';
-import { readOrCreateSigningKey, readPublicKeys, signingKeyFromArmored } from '../repo/index.js';
+import { openSigningKey, readPublicKeys, recordSigningKey, signingKeyFromArmored } from '../repo/index.js';
 import type { SigningKey } from '../repo/index.js';
+import type { Store } from '../store/index.js';
 import type { AppConfig } from './app-config.js';
 
 type PublicKeys = Awaited<ReturnType<typeof readPublicKeys>>;
@@ -15,11 +16,11 @@ type PublicKeys = Awaited<ReturnType<typeof readPublicKeys>>;
 /**
  * The provider's key from aare.yaml's `packageSigning.key` (`file:path` relative to the control
  * repository, or `env:VAR` holding the armored key). A `file:` key under the state directory that
- * does not exist yet is generated there (a throwaway key for demos and tests); any other missing
- * key is an error. The public half is written to <stateDir>/keys/provider.asc, which `aare serve`
+ * does not exist yet is generated there while the state is fresh (a throwaway key for demos and
+ * tests); any other missing key is an error. The public half is written to <stateDir>/keys/provider.asc, which `aare serve`
  * serves and uploads are checked against.
  */
-export async function loadProviderKey(config: AppConfig): Promise<SigningKey> {
+export async function loadProviderKey(config: AppConfig, store: Store): Promise<SigningKey> {
   const root = config.controlRepoDir;
   const aareYaml = join(root, 'aare.yaml');
   let ref = 'file:.aare/signing-key.asc';
@@ -46,6 +47,7 @@ export async function loadProviderKey(config: AppConfig): Promise<SigningKey> {
         ]);
       }
       key = await signingKeyFromArmored(armored);
+      await recordSigningKey(store.db, key.fingerprint);
     } else {
       const path = resolve(root, ref.replace(/^file:/, ''));
       const rel = relative(config.stateDir, path);
@@ -55,10 +57,14 @@ export async function loadProviderKey(config: AppConfig): Promise<SigningKey> {
           error('IO_ERROR', `packageSigning.key: ${relative(root, path)} does not exist`, { source: where }),
         ]);
       }
-      key = await readOrCreateSigningKey(path, {
-        name: 'Aare package signing (throwaway)',
-        email: 'signing@aare.invalid',
-      });
+      // A throwaway key only for a fresh state: openSigningKey refuses to replace a lost key that
+      // the state has signed with (every VM trusts it), naming the file and how to restore it.
+      key = await openSigningKey(
+        store,
+        path,
+        { name: 'Aare package signing (throwaway)', email: 'signing@aare.invalid' },
+        { mayCreate: throwaway },
+      );
     }
   } catch (err) {
     if (err instanceof DiagnosticsError) throw err;

@@ -103,6 +103,17 @@ export const errorCodes = {
   RPM_SIGNATURE: { http: 400, exit: 1, doc: 'An RPM is unsigned or not signed by a trusted key.' },
   NOT_FOUND: { http: 404, exit: 1, doc: 'The named thing does not exist.' },
   CONFLICT: { http: 409, exit: 1, doc: 'The request conflicts with the current state.' },
+  SIGNING_KEY_MISSING: {
+    http: 500,
+    exit: 1,
+    doc: 'The provider signing key file is missing but the state already uses a key.',
+  },
+  // state
+  STATE_CORRUPT: {
+    http: 500,
+    exit: 1,
+    doc: 'The state database is empty or not a database while other state exists.',
+  },
   // lab
   LAB: { http: 500, exit: 1, doc: 'A lab service could not be installed or started.' },
 } as const satisfies Record<string, { http: number; exit: number; doc: string }>;

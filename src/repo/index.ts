@@ -4,18 +4,17 @@
  * snapshots and pruning; plus the RPM header reader, verifier and in-process signer it needs.
  * It never builds packages (that is src/packaging) and never serves HTTP (that is src/server).
  */
-export { openRepoService, artifactPathIn, publicationDirName, diffContent } from './repo-service.js';
-export type {
-  RepoService,
-  RepoServiceOptions,
-  PackageRef,
-  RepositoryInfo,
-  VersionInfo,
-  VersionDiff,
-  DistributionInfo,
-  PruneReport,
-  UploadOutcome,
-} from './repo-service.js';
+export { openRepoService } from './repo-service.js';
+export type { RepoService } from './repo-service.js';
+export { artifactPathIn, publicationDirName } from './repo-context.js';
+export type { RepoServiceOptions } from './repo-context.js';
+export { diffContent } from './repo-diff.js';
+export type { VersionDiff } from './repo-diff.js';
+export type { PackageRef } from './repo-queries.js';
+export type { RepositoryInfo, VersionInfo, UploadOutcome } from './repo-versions.js';
+export type { DistributionInfo } from './repo-distributions.js';
+export type { SnapshotInfo } from './repo-snapshots.js';
+export type { PruneReport } from './repo-prune.js';
 export { readRpmFile, RpmFormatError, RPMTAG, SIGTAG } from './rpm-header-reader.js';
 export type { RpmFile, RpmHeader } from './rpm-header-reader.js';
 export { packageFragments, repodataDocuments, writeRepodata } from './repodata-writer.js';
@@ -30,5 +29,7 @@ export {
   readPublicKeys,
   signDetachedArmored,
 } from './signing-key.js';
-export type { SigningKey } from './signing-key.js';
+export type { SigningKey, SigningKeyIdentity } from './signing-key.js';
+export { openSigningKey, readSigningKeyRecord, recordSigningKey } from './signing-key-state.js';
+export type { SigningKeyRecord } from './signing-key-state.js';
 export { rpmvercmp, compareEvr, formatEvr } from './rpm-version-compare.js';

@@ -5,6 +5,8 @@ import * as openpgp from 'openpgp';
 import { mkdir, readFile, writeFile, chmod } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { DiagnosticsError, error } from '../diag/index.js';
+import type { Diagnostic } from '../diag/index.js';
 
 export interface SigningKey {
   privateKey: openpgp.PrivateKey;
@@ -29,12 +31,24 @@ export async function readSigningKey(path: string): Promise<SigningKey> {
   return signingKeyFromArmored(await readFile(path, 'utf8'));
 }
 
+export interface SigningKeyIdentity {
+  name: string;
+  email: string;
+}
+
 /**
- * Reads the armored secret key at `path`, generating a throwaway RSA 3072 key there first when the
- * file does not exist (the demo's "first use"). RSA with SHA-256/512 verifies on every EL release.
+ * Reads the armored secret key at `path`. When the file does not exist and `mayCreate` is true,
+ * first generates a throwaway RSA 3072 key there (RSA with SHA-256/512 verifies on every EL
+ * release); when `mayCreate` is false, refuses with SIGNING_KEY_MISSING naming the file and how
+ * to restore it. Whether a state may get a new key is for signing-key-state.ts to say.
  */
-export async function readOrCreateSigningKey(path: string, userId: { name: string; email: string }) {
+export async function readOrCreateSigningKey(
+  path: string,
+  userId: SigningKeyIdentity,
+  opts: { mayCreate: boolean; expectedFingerprint?: string; publications?: number },
+): Promise<SigningKey> {
   if (!existsSync(path)) {
+    if (!opts.mayCreate) throw new DiagnosticsError([missingKey(path, opts)]);
     const { privateKey } = await openpgp.generateKey({
       type: 'rsa',
       rsaBits: 3072,
@@ -47,6 +61,20 @@ export async function readOrCreateSigningKey(path: string, userId: { name: strin
     await chmod(path, 0o600);
   }
   return readSigningKey(path);
+}
+
+function missingKey(path: string, opts: { expectedFingerprint?: string; publications?: number }): Diagnostic {
+  const signed = [
+    opts.publications ? `${opts.publications} publication(s)` : '',
+    opts.expectedFingerprint ? `key ${opts.expectedFingerprint}` : '',
+  ].filter(Boolean);
+  const why = signed.length
+    ? `this state already uses a provider key (${signed.join(', ')}), which every client installing from its distributions trusts, so Aare will not make a new one`
+    : 'Aare makes a throwaway key only inside a new state directory';
+  const restore = opts.expectedFingerprint
+    ? `restore the armored secret key from your backup (e.g. \`gpg --export-secret-keys --armor ${opts.expectedFingerprint} > ${path}\` where it is kept) or point aare.yaml's packageSigning.key at it`
+    : `restore the armored secret key from your backup or point aare.yaml's packageSigning.key at it`;
+  return error('SIGNING_KEY_MISSING', `the provider signing key ${path} does not exist: ${why}; ${restore}`);
 }
 
 export async function readPublicKeys(armored: string): Promise<openpgp.PublicKey[]> {

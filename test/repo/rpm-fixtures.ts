@@ -20,15 +20,22 @@ export const noPackageBuild: string | false =
 
 const keyCache = new Map<string, Promise<SigningKey>>();
 
+/** Where testKey(name) keeps its armored secret key (for a second process to read). */
+export const testKeyFile = (name = 'provider'): string =>
+  join(tmpdir(), `aare-test-keys-${process.pid}`, `${name}.asc`);
+
 /** A throwaway signing key, made once per process per name (RSA 3072 takes a moment). */
 export function testKey(name = 'provider'): Promise<SigningKey> {
   let k = keyCache.get(name);
   if (!k) {
-    const dir = join(tmpdir(), `aare-test-keys-${process.pid}`);
-    k = readOrCreateSigningKey(join(dir, `${name}.asc`), {
-      name: `aare test ${name}`,
-      email: `${name}@aare.invalid`,
-    });
+    k = readOrCreateSigningKey(
+      testKeyFile(name),
+      {
+        name: `aare test ${name}`,
+        email: `${name}@aare.invalid`,
+      },
+      { mayCreate: true },
+    );
     keyCache.set(name, k);
   }
   return k;
