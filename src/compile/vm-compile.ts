@@ -54,7 +54,7 @@ export function createCompileContext(repo: ControlRepo, hiera: Hiera): CompileCo
     groups: u.sudo ? ['wheel'] : [],
     sudo: u.sudo ? 'ALL=(ALL) NOPASSWD:ALL' : undefined,
   }));
-  return { repo, hiera, templates: new TemplateCache(), users };
+  return { repo, hiera, templates: new TemplateCache(repo.root), users };
 }
 
 /** Compiles one VM. `value` is undefined when any error was found (all are reported). */
@@ -205,8 +205,9 @@ function renderFiles(
 ): CloudFile[] {
   const files: CloudFile[] = [];
   const writtenBy = new Map<string, string>();
-  for (const { profile, parameters } of profiles) {
-    if (profile.files.length === 0) continue;
+  for (const { profile, parameters, failed } of profiles) {
+    // with a parameter missing or wrong, a template would only fail again on it
+    if (profile.files.length === 0 || failed) continue;
     const params = Object.fromEntries([...parameters].map(([name, r]) => [name, r.value]));
     for (const f of profile.files) {
       const other = writtenBy.get(f.path);
