@@ -88,9 +88,15 @@ export class TemplateCache {
         read.problem === 'outside'
           ? `${read.reason}: templates are read only inside the control repository`
           : read.reason;
+      const code =
+        read.problem === 'outside'
+          ? 'REPO_FILE_OUTSIDE'
+          : read.problem === 'encoding'
+            ? 'FILE_NOT_UTF8'
+            : 'TEMPLATE';
       const pos = read.pos ?? { line: 1, col: 1 };
       return {
-        failure: error('TEMPLATE', `template ${displayPath} ${reason}`, {
+        failure: error(code, `template ${displayPath} ${reason}`, {
           source: at(displayPath, pos.line, pos.col),
         }),
       };

@@ -129,6 +129,8 @@ function compileInContext(ctx: CompileContext, vm: Vm, diagnostics: Diagnostic[]
     puppet: puppetBootstrap(repo, vm),
   });
 
+  checkUserDataSize(vm, userData, diagnostics);
+
   const enc: EncDocument = {
     classes: Object.fromEntries(
       profiles.map((p) => [
@@ -165,6 +167,26 @@ function compileInContext(ctx: CompileContext, vm: Vm, diagnostics: Diagnostic[]
   });
 
   return { address: vm.address, userData, enc, desired };
+}
+
+/**
+ * Nova refuses a server whose base64 user_data is longer than 65,535 characters (its API
+ * schema); found at compile time it names the VM instead of failing the apply.
+ */
+export const NOVA_USER_DATA_MAX_BASE64 = 65_535;
+
+function checkUserDataSize(vm: Vm, userData: string, diagnostics: Diagnostic[]): void {
+  const bytes = Buffer.byteLength(userData, 'utf8');
+  const base64 = 4 * Math.ceil(bytes / 3);
+  if (base64 <= NOVA_USER_DATA_MAX_BASE64) return;
+  const max = Math.floor(NOVA_USER_DATA_MAX_BASE64 / 4) * 3;
+  diagnostics.push(
+    error(
+      'USER_DATA_TOO_LARGE',
+      `${vm.address}: user-data is ${bytes} bytes (${base64} in base64); Nova accepts at most ${NOVA_USER_DATA_MAX_BASE64} base64 characters (${max} bytes)`,
+      { address: vm.address, source: vm.source },
+    ),
+  );
 }
 
 function distributionRepo(repo: ControlRepo, vm: Vm) {

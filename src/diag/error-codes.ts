@@ -22,6 +22,12 @@ export const errorCodes = {
   INVALID_NAME: { http: 400, exit: 1, doc: 'A profile, role, parameter or package name is not allowed.' },
   CUSTOMER_SCOPE: { http: 400, exit: 1, doc: "A customer's profile, role or repository used by another." },
   REPO_FILE_MISSING: { http: 400, exit: 1, doc: 'A file the control repository needs is missing.' },
+  REPO_FILE_OUTSIDE: {
+    http: 400,
+    exit: 1,
+    doc: 'A file (or a folder on its way) resolves, through a symlink, to a place outside the control repository.',
+  },
+  FILE_NOT_UTF8: { http: 400, exit: 1, doc: 'A file of the control repository is not valid UTF-8.' },
   // Puppet data types
   TYPE_SYNTAX: { http: 400, exit: 1, doc: 'A Puppet type expression does not parse.' },
   TYPE_MISMATCH: { http: 400, exit: 1, doc: 'A value does not match its Puppet data type.' },
@@ -32,9 +38,19 @@ export const errorCodes = {
   HIERA_INTERPOLATION: { http: 400, exit: 1, doc: 'An interpolation cannot be resolved.' },
   HIERA_RECURSION: { http: 400, exit: 1, doc: 'Interpolation or lookup loops back on itself.' },
   HIERA_MERGE: { http: 400, exit: 1, doc: 'Values cannot be merged.' },
+  HIERA_LIMIT: {
+    http: 400,
+    exit: 1,
+    doc: 'Hiera data expands beyond the limits: YAML aliases, interpolated size or interpolation work.',
+  },
   // compile
   PARAM_MISSING: { http: 400, exit: 1, doc: 'A required profile parameter has no value.' },
   TEMPLATE: { http: 400, exit: 1, doc: 'A profile template cannot be rendered.' },
+  USER_DATA_TOO_LARGE: {
+    http: 400,
+    exit: 1,
+    doc: "A VM's cloud-init user-data is larger than Nova accepts (65,535 base64 characters).",
+  },
   PUPPET_RESERVED_NAME: {
     http: 400,
     exit: 1,

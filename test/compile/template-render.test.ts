@@ -55,10 +55,10 @@ function renders(text: string): string {
   return r.text;
 }
 
-function fails(text: string | Buffer, line: number, col: number, message: RegExp): string {
+function fails(text: string | Buffer, line: number, col: number, message: RegExp, code = 'TEMPLATE'): string {
   const r = render(text);
   assert.ok('diagnostic' in r, `rendered ${JSON.stringify(r)}`);
-  assert.equal(r.diagnostic.code, 'TEMPLATE');
+  assert.equal(r.diagnostic.code, code);
   assert.deepEqual(r.diagnostic.source?.start, { line, col }, r.diagnostic.summary);
   assert.match(r.diagnostic.summary, message);
   return r.diagnostic.summary;
@@ -207,7 +207,7 @@ test('a template outside the repository (file or folder symlink) is refused and 
   for (const rel of ['profiles/templates/web/site.conf.eta', 'profiles/templates/linked/shadow']) {
     const r = new TemplateCache(root).render(join(root, rel), rel, data, 'muster/test/web1');
     assert.ok('diagnostic' in r);
-    assert.equal(r.diagnostic.code, 'TEMPLATE');
+    assert.equal(r.diagnostic.code, 'REPO_FILE_OUTSIDE');
     assert.match(r.diagnostic.summary, new RegExp(`${rel}.*outside`));
     assert.doesNotMatch(JSON.stringify(r), /SECRET-MARKER/);
   }
@@ -220,8 +220,8 @@ test('a template outside the repository (file or folder symlink) is refused and 
 
 test('a template that is not UTF-8 is refused at the line and column of the bad byte', () => {
   const bytes = Buffer.concat([Buffer.from('ok\nwörd '), Buffer.from([0xff, 0x41]), Buffer.from('\n')]);
-  const summary = fails(bytes, 2, 6, /not valid UTF-8/);
+  const summary = fails(bytes, 2, 6, /not valid UTF-8/, 'FILE_NOT_UTF8');
   assert.doesNotMatch(summary, /\uFFFD/);
-  fails(Buffer.from([0x61, 0xc0, 0x80]), 1, 2, /not valid UTF-8/);
-  fails(Buffer.from([0xed, 0xa0, 0x80]), 1, 1, /not valid UTF-8/);
+  fails(Buffer.from([0x61, 0xc0, 0x80]), 1, 2, /not valid UTF-8/, 'FILE_NOT_UTF8');
+  fails(Buffer.from([0xed, 0xa0, 0x80]), 1, 1, /not valid UTF-8/, 'FILE_NOT_UTF8');
 });
