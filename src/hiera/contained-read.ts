@@ -23,7 +23,7 @@ export type ContainedRead =
 /** The real path of a tree's root, for readContainedText (computed once per tree). */
 export function realRoot(root: string): string {
   try {
-    return realpathSync(root);
+    return realpathSync.native(root);
   } catch {
     return resolve(root);
   }
@@ -42,7 +42,7 @@ const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 export function readContainedText(file: string, root: string): ContainedRead {
   let real: string;
   try {
-    real = realpathSync(file);
+    real = realpathSync.native(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { problem: 'missing', reason: 'does not exist' };
