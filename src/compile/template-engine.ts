@@ -182,7 +182,8 @@ const HELPERS: Record<string, Helper> = {
     max: 1,
     fn: ([v], fail) => {
       if (isHashValue(v)) {
-        const sorted: Record<string, unknown> = {};
+        // no prototype: a key named __proto__ stays a key
+        const sorted = Object.create(null) as Record<string, unknown>;
         for (const k of Object.keys(v).sort()) sorted[k] = v[k];
         return sorted;
       }

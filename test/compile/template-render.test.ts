@@ -181,6 +181,14 @@ test('prototype keys are not data: constructor and __proto__ have no value', () 
   fails("<%= params['__proto__'] %>", 1, 5, /undef/);
   fails('<%= params.servers.length %>', 1, 19, /a list is indexed by an integer/);
   assert.equal(renders('<% if params.toString %>leak<% else %>none<% end %>'), 'none');
+  const own = JSON.parse('{"__proto__": "kept", "a": "b"}') as Record<string, unknown>;
+  const r = new TemplateCache(dir).render(
+    template('proto.eta', '<% for k, v in sort(params.own) %><%= k %>=<%= v %>;<% end %>'),
+    'proto.eta',
+    { ...data, params: { own } },
+    'a',
+  );
+  assert.deepEqual(r, { text: '__proto__=kept;a=b;' });
 });
 
 test('work is bounded: loops, nesting and output have limits, reported at the template', () => {
