@@ -25,6 +25,8 @@ export interface ResolvedProfile {
   profile: Profile;
   /** Parameters that have a value, in the profile's declaration order. */
   parameters: Map<string, ResolvedParameter>;
+  /** A parameter failed (an error diagnostic was reported): its templates are not rendered. */
+  failed?: boolean;
 }
 
 /**
@@ -43,10 +45,10 @@ export function resolveParameters(
   for (const name of vm.profiles) {
     const profile = repo.profiles.get(name);
     if (!profile) continue; // the model reported the unknown reference
-    resolved.push({
-      profile,
-      parameters: resolveProfile(repo, hiera, vm, facts, role, profile, diagnostics),
-    });
+    const before = diagnostics.length;
+    const parameters = resolveProfile(repo, hiera, vm, facts, role, profile, diagnostics);
+    const failed = diagnostics.slice(before).some((d) => d.severity === 'error');
+    resolved.push({ profile, parameters, ...(failed ? { failed } : {}) });
   }
   return resolved;
 }

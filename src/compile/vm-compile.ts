@@ -54,7 +54,7 @@ export function createCompileContext(repo: ControlRepo, hiera: Hiera): CompileCo
     groups: u.sudo ? ['wheel'] : [],
     sudo: u.sudo ? 'ALL=(ALL) NOPASSWD:ALL' : undefined,
   }));
-  return { repo, hiera, templates: new TemplateCache(), users };
+  return { repo, hiera, templates: new TemplateCache(repo.root), users };
 }
 
 /** Compiles one VM. `value` is undefined when any error was found (all are reported). */
@@ -129,6 +129,8 @@ function compileInContext(ctx: CompileContext, vm: Vm, diagnostics: Diagnostic[]
     puppet: puppetBootstrap(repo, vm),
   });
 
+  checkUserDataSize(vm, userData, diagnostics);
+
   const enc: EncDocument = {
     classes: Object.fromEntries(
       profiles.map((p) => [
@@ -165,6 +167,26 @@ function compileInContext(ctx: CompileContext, vm: Vm, diagnostics: Diagnostic[]
   });
 
   return { address: vm.address, userData, enc, desired };
+}
+
+/**
+ * Nova refuses a server whose base64 user_data is longer than 65,535 characters (its API
+ * schema); found at compile time it names the VM instead of failing the apply.
+ */
+export const NOVA_USER_DATA_MAX_BASE64 = 65_535;
+
+function checkUserDataSize(vm: Vm, userData: string, diagnostics: Diagnostic[]): void {
+  const bytes = Buffer.byteLength(userData, 'utf8');
+  const base64 = 4 * Math.ceil(bytes / 3);
+  if (base64 <= NOVA_USER_DATA_MAX_BASE64) return;
+  const max = Math.floor(NOVA_USER_DATA_MAX_BASE64 / 4) * 3;
+  diagnostics.push(
+    error(
+      'USER_DATA_TOO_LARGE',
+      `${vm.address}: user-data is ${bytes} bytes (${base64} in base64); Nova accepts at most ${NOVA_USER_DATA_MAX_BASE64} base64 characters (${max} bytes)`,
+      { address: vm.address, source: vm.source },
+    ),
+  );
 }
 
 function distributionRepo(repo: ControlRepo, vm: Vm) {
@@ -205,8 +227,9 @@ function renderFiles(
 ): CloudFile[] {
   const files: CloudFile[] = [];
   const writtenBy = new Map<string, string>();
-  for (const { profile, parameters } of profiles) {
-    if (profile.files.length === 0) continue;
+  for (const { profile, parameters, failed } of profiles) {
+    // with a parameter missing or wrong, a template would only fail again on it
+    if (profile.files.length === 0 || failed) continue;
     const params = Object.fromEntries([...parameters].map(([name, r]) => [name, r.value]));
     for (const f of profile.files) {
       const other = writtenBy.get(f.path);

@@ -47,9 +47,19 @@ export const errorCodes = {
   HIERA_INTERPOLATION: { http: 400, exit: 1, doc: 'An interpolation cannot be resolved.' },
   HIERA_RECURSION: { http: 400, exit: 1, doc: 'Interpolation or lookup loops back on itself.' },
   HIERA_MERGE: { http: 400, exit: 1, doc: 'Values cannot be merged.' },
+  HIERA_LIMIT: {
+    http: 400,
+    exit: 1,
+    doc: 'Hiera data expands beyond the limits: YAML aliases, interpolated size or interpolation work.',
+  },
   // compile
   PARAM_MISSING: { http: 400, exit: 1, doc: 'A required profile parameter has no value.' },
   TEMPLATE: { http: 400, exit: 1, doc: 'A profile template cannot be rendered.' },
+  USER_DATA_TOO_LARGE: {
+    http: 400,
+    exit: 1,
+    doc: "A VM's cloud-init user-data is larger than Nova accepts (65,535 base64 characters).",
+  },
   PUPPET_RESERVED_NAME: {
     http: 400,
     exit: 1,

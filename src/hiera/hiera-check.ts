@@ -1,11 +1,11 @@
 // Static checks of every data file a hierarchy can reach, whatever the facts: each `%{...}` in a
 // path becomes a wildcard. Used by `aare validate`; lookups do not need it.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Node as YamlNode } from 'yaml';
 import { error, warning, type Diagnostic } from '../diag/index.js';
-import type { HieraEngine } from './hiera-lookup.js';
+import { KIND_CODES, type HieraEngine } from './hiera-lookup.js';
 import { splitKey } from './hiera-keys.js';
 
 const METHOD = /^(\w+)\((?:"([^"]+)"|'([^']+)')\)$/;
@@ -93,7 +93,7 @@ export function checkDataFiles(engine: HieraEngine): Diagnostic[] {
         const df = engine.dataFile(file, level.dataHash);
         if (df.failure) {
           diagnostics.push(
-            error('HIERA_DATA', df.failure.message.replace(file, shown), {
+            error(KIND_CODES[df.failure.kind], df.failure.message.replace(file, shown), {
               source: {
                 file: shown,
                 start:
@@ -125,15 +125,22 @@ export function checkDataFiles(engine: HieraEngine): Diagnostic[] {
             }),
           );
         }
-        if (level.dataHash === 'yaml_data') checkInterpolations(file, shown, diagnostics);
+        if (level.dataHash === 'yaml_data') checkInterpolations(engine, file, shown, diagnostics);
       }
     }
   }
   return diagnostics;
 }
 
-function checkInterpolations(file: string, shown: string, diagnostics: Diagnostic[]): void {
-  const text = readFileSync(file, 'utf8');
+function checkInterpolations(
+  engine: HieraEngine,
+  file: string,
+  shown: string,
+  diagnostics: Diagnostic[],
+): void {
+  const read = engine.readText(file);
+  if (!('text' in read)) return; // dataFile reported it
+  const text = read.text;
   if (!text.includes('%{')) return;
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { version: '1.1', uniqueKeys: false, lineCounter });

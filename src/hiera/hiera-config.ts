@@ -1,11 +1,11 @@
 // hiera.yaml version 5, read and checked as Puppet 7 does (HieraConfigV5): defaults, hierarchy
 // levels with exactly one location kind, unique names, data_hash functions. Every problem is a
 // Diagnostic pointing into hiera.yaml; a config with errors cannot serve lookups.
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Node as YamlNode } from 'yaml';
 import { error, type Diagnostic, type SourcePos } from '../diag/index.js';
+import { readContainedText, realRoot } from './contained-read.js';
 import { parseHieraYaml } from './hiera-yaml.js';
 import { type Hash, isHash } from './hiera-values.js';
 
@@ -31,6 +31,9 @@ export interface HieraConfig {
   file: string;
   /** The directory relative paths (datadir) start from. */
   root: string;
+  /** Real path of the tree Hiera may read (hiera.yaml's directory, or the control repository):
+   *  a data file whose real path leaves it is refused. Default: realpath of `root`. */
+  trustRoot?: string;
   levels: HieraLevel[];
 }
 
@@ -54,14 +57,22 @@ const SUPPORTED_DATA_HASH = new Set(['yaml_data', 'json_data']);
 /** Reads and checks hiera.yaml. `value` is undefined when it has errors. */
 export function loadHieraConfig(configFile: string): { value?: HieraConfig; diagnostics: Diagnostic[] } {
   const file = resolve(configFile);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (e as Error).message;
-    return { diagnostics: [error('HIERA_CONFIG', `${configFile}: Hiera configuration ${reason}`)] };
+  const trustRoot = realRoot(dirname(file));
+  const read = readContainedText(file, trustRoot);
+  if (!('text' in read)) {
+    const code =
+      read.problem === 'outside'
+        ? 'FILE_OUTSIDE_CONTROL_REPO'
+        : read.problem === 'encoding'
+          ? 'FILE_NOT_UTF8'
+          : 'HIERA_CONFIG';
+    const where =
+      read.problem === 'missing' ? {} : { source: { file, start: read.pos ?? { line: 1, col: 1 } } };
+    return { diagnostics: [error(code, `${configFile}: Hiera configuration ${read.reason}`, where)] };
   }
-  return parseHieraConfig(text, file);
+  const parsed = parseHieraConfig(read.text, file);
+  if (parsed.value) parsed.value.trustRoot = trustRoot;
+  return parsed;
 }
 
 /** Checks the text of a hiera.yaml that lives at `file` (absolute). */

@@ -7,7 +7,51 @@ import { HieraFailure, NOT_FOUND, dig, splitKey } from './hiera-keys.js';
 import { type Hash, isHash, rubyToS, copyIntegerKeys, isIntegerKey, markIntegerKey } from './hiera-values.js';
 import { formatExplainValue, type Explainer } from './hiera-explain.js';
 
+/**
+ * Interpolation work done for one top-level lookup, shared by its nested lookups. Puppet has no
+ * limit: a chain of keys that each interpolate the previous one twice doubles the work per key
+ * (`a: "%{lookup('b')}%{lookup('b')}"`), and 30 such keys hang any engine. The limits sit far
+ * above what real data needs; counting costs an increment per `%{...}`.
+ */
+export class InterpolationWork {
+  readonly stack: string[] = [];
+  expansions = 0;
+  chars = 0;
+  values = 0;
+}
+
+/** `%{...}` expressions one lookup may evaluate, nested lookups included. */
+export const MAX_EXPANSIONS = 10_000;
+/** Characters one lookup's interpolations may produce (strings an alias() returns count too). */
+export const MAX_INTERPOLATED_CHARS = 1 << 20;
+/** Hash and array values one lookup's alias() interpolations may return, counted one by one. */
+export const MAX_INTERPOLATED_VALUES = 1_000_000;
+
+function overLimit(what: string): never {
+  throw new HieraFailure(`interpolation ${what}: the data expands without bound`, 'limit');
+}
+
+/** Charges a value an alias() returned: every string's length, every array and hash entry. */
+function chargeValue(work: InterpolationWork, v: unknown): void {
+  if (typeof v === 'string') {
+    work.chars += v.length;
+    if (work.chars > MAX_INTERPOLATED_CHARS)
+      overLimit(`produces more than ${MAX_INTERPOLATED_CHARS} characters`);
+    return;
+  }
+  if (typeof v !== 'object' || v === null) return;
+  if (++work.values > MAX_INTERPOLATED_VALUES)
+    overLimit(`returns more than ${MAX_INTERPOLATED_VALUES} values`);
+  if (Array.isArray(v)) {
+    for (const x of v) chargeValue(work, x);
+  } else {
+    for (const k of Object.keys(v)) chargeValue(work, (v as Hash)[k]);
+  }
+}
+
 export interface InterpolationContext {
+  /** The work of the top-level lookup this interpolation belongs to. */
+  readonly work: InterpolationWork;
   /** A top-scope variable (facts are variables too); undefined when not set. */
   variable(name: string): unknown;
   /** A full lookup of `key` (lookup_options apply); '' when not found. */
@@ -72,12 +116,14 @@ function interpolateString(subject: string, ctx: InterpolationContext, allowMeth
   const run = (): unknown => {
     let out = '';
     let last = 0;
+    const work = ctx.work;
     for (const m of subject.matchAll(/%\{([^}]*)\}/g)) {
       const match = m[0];
       out += subject.slice(last, m.index);
       last = m.index + match.length;
       const expr = m[1]!.trim();
       if (EMPTY_INTERPOLATIONS.has(expr)) continue;
+      if (++work.expansions > MAX_EXPANSIONS) overLimit(`evaluates more than ${MAX_EXPANSIONS} %{...}`);
       const method = METHOD.exec(expr);
       let kind = 'scope';
       let key = expr;
@@ -100,7 +146,9 @@ function interpolateString(subject: string, ctx: InterpolationContext, allowMeth
             'interpolation',
           );
         }
-        return ctx.lookup(key);
+        const aliased = ctx.lookup(key);
+        chargeValue(work, aliased);
+        return aliased;
       }
       let value: unknown;
       switch (kind) {
@@ -114,7 +162,11 @@ function interpolateString(subject: string, ctx: InterpolationContext, allowMeth
           value = ctx.lookup(key);
       }
       value = ctx.check(kind === 'scope' ? `scope:${key}` : key, () => interpolate(value, ctx, allowMethods));
-      out += rubyToS(value);
+      const text = rubyToS(value);
+      work.chars += text.length;
+      if (work.chars > MAX_INTERPOLATED_CHARS)
+        overLimit(`produces more than ${MAX_INTERPOLATED_CHARS} characters`);
+      out += text;
     }
     return out + subject.slice(last);
   };

@@ -10,7 +10,16 @@ export type KeySegment = string | number;
 export class HieraFailure extends Error {
   constructor(
     message: string,
-    readonly kind: 'config' | 'data' | 'interpolation' | 'recursion' | 'merge' | 'type' = 'data',
+    readonly kind:
+      | 'config'
+      | 'data'
+      | 'interpolation'
+      | 'recursion'
+      | 'merge'
+      | 'type'
+      | 'outside'
+      | 'encoding'
+      | 'limit' = 'data',
   ) {
     super(message);
     this.name = 'HieraFailure';

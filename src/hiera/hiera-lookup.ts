@@ -7,12 +7,14 @@
 // Caches: data files are read and parsed once per process (by absolute path); the hierarchy
 // resolved for one facts object (interpolated paths, existing files, lookup_options) is kept
 // as long as that facts object lives.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
+import { readContainedText, realRoot } from './contained-read.js';
 import { join, relative, resolve, sep } from 'node:path';
 import { error, type Diagnostic, type ErrorCode } from '../diag/index.js';
 import type { HieraConfig, HieraLevel } from './hiera-config.js';
 import { Explainer, formatExplainValue, type ExplainNode } from './hiera-explain.js';
 import {
+  InterpolationWork,
   interpolate,
   interpolatePath,
   needsInterpolation,
@@ -194,18 +196,19 @@ class Invocation implements InterpolationContext {
     readonly engine: HieraEngine,
     readonly resolved: Resolved,
     readonly scope: Scope,
-    readonly stack: string[],
+    /** The recursion guard and the interpolation limits of the top-level lookup. */
+    readonly work: InterpolationWork,
     readonly explain: Explainer | undefined,
     /** Sources of the value being looked up at top level (nested lookups do not record). */
     readonly sink: ValueSource[] | undefined,
   ) {}
 
   nested(): Invocation {
-    return new Invocation(this.engine, this.resolved, this.scope, this.stack, this.explain, undefined);
+    return new Invocation(this.engine, this.resolved, this.scope, this.work, this.explain, undefined);
   }
 
   withScope(scope: Scope): Invocation {
-    return new Invocation(this.engine, this.resolved, scope, this.stack, undefined, undefined);
+    return new Invocation(this.engine, this.resolved, scope, this.work, undefined, undefined);
   }
 
   variable(name: string): unknown {
@@ -218,25 +221,29 @@ class Invocation implements InterpolationContext {
   }
 
   check<T>(name: string, fn: () => T): T {
-    if (this.stack.includes(name)) {
-      throw new HieraFailure(`Recursive lookup detected in [${this.stack.join(', ')}]`, 'recursion');
+    const stack = this.work.stack;
+    if (stack.includes(name)) {
+      throw new HieraFailure(`Recursive lookup detected in [${stack.join(', ')}]`, 'recursion');
     }
-    this.stack.push(name);
+    stack.push(name);
     try {
       return fn();
     } finally {
-      this.stack.pop();
+      stack.pop();
     }
   }
 }
 
-const KIND_CODES: Record<HieraFailure['kind'], ErrorCode> = {
+export const KIND_CODES: Record<HieraFailure['kind'], ErrorCode> = {
   config: 'HIERA_CONFIG',
   data: 'HIERA_DATA',
   interpolation: 'HIERA_INTERPOLATION',
   recursion: 'HIERA_RECURSION',
   merge: 'HIERA_MERGE',
   type: 'HIERA_DATA',
+  outside: 'FILE_OUTSIDE_CONTROL_REPO',
+  encoding: 'FILE_NOT_UTF8',
+  limit: 'HIERA_LIMIT',
 };
 
 /** A failure with the data file and position it concerns, when there is one. */
@@ -257,7 +264,21 @@ export class HieraEngine implements Hiera {
   private readonly dirs = new Map<string, { name: string; dir: boolean }[]>();
   private readonly byFacts = new WeakMap<object, { variables: object | undefined; resolved: Resolved }>();
 
-  constructor(readonly config: HieraConfig) {}
+  /** Real path of the tree data files must stay in. */
+  private readonly trustRoot: string;
+
+  constructor(readonly config: HieraConfig) {
+    this.trustRoot = config.trustRoot ?? realRoot(config.root);
+  }
+
+  /** A data file's text, read only inside the trusted tree; a failure names the file, never its content. */
+  readText(file: string): { text: string } | { failure: HieraDataFailure } {
+    const read = readContainedText(file, this.trustRoot);
+    if ('text' in read) return read;
+    const kind = read.problem === 'outside' ? 'outside' : read.problem === 'encoding' ? 'encoding' : 'data';
+    const why = read.problem === 'outside' ? `${read.reason}: Hiera reads data only inside it` : read.reason;
+    return { failure: new HieraDataFailure(`Unable to read ${file}: it ${why}`, file, read.pos, kind) };
+  }
 
   lookup(key: string, opts: LookupOptions): LookupResult {
     const explainer = opts.explain ? new Explainer() : undefined;
@@ -266,7 +287,7 @@ export class HieraEngine implements Hiera {
     try {
       const resolved = this.resolve(opts.facts, opts.variables);
       const sink: ValueSource[] = [];
-      const inv = new Invocation(this, resolved, resolved.scope, [], explainer, sink);
+      const inv = new Invocation(this, resolved, resolved.scope, new InterpolationWork(), explainer, sink);
       const v = this.lookupKey(key, inv, opts.merge === undefined ? undefined : (opts.merge as unknown));
       if (v === NOT_FOUND) {
         if (opts.default !== undefined) {
@@ -382,7 +403,7 @@ export class HieraEngine implements Hiera {
       return shared.value;
     }
     try {
-      const meta = new Invocation(this, resolved, inv.scope, inv.stack, inv.explain, undefined);
+      const meta = new Invocation(this, resolved, inv.scope, inv.work, inv.explain, undefined);
       const body = (): CompiledOptions | null => {
         const raw = meta.check(LOOKUP_OPTIONS, () =>
           this.globalLookup(
@@ -531,7 +552,7 @@ export class HieraEngine implements Hiera {
     let value = df.data[key.root];
     let interp = df.needsInterp.get(key.root);
     if (interp === undefined) df.needsInterp.set(key.root, (interp = needsInterpolation(value)));
-    if (interp) value = this.interpolateData(value, inv, loc.file, df.keyPositions.get(key.root));
+    if (interp) value = this.interpolateData(value, inv, loc.file, df.keyPositions.get(key.root), key.root);
     if (inv.sink) {
       const pos = df.keyPositions.get(key.root);
       inv.sink.push({
@@ -545,12 +566,22 @@ export class HieraEngine implements Hiera {
     return value;
   }
 
-  private interpolateData(value: unknown, inv: Invocation, file: string, pos: TextPos | undefined): unknown {
+  private interpolateData(
+    value: unknown,
+    inv: Invocation,
+    file: string,
+    pos: TextPos | undefined,
+    key: string,
+  ): unknown {
     try {
       return interpolate(value, inv.nested(), true);
     } catch (e) {
       if (e instanceof HieraFailure && !(e instanceof HieraDataFailure) && e.kind === 'interpolation') {
         throw new HieraDataFailure(e.message, file, pos, e.kind);
+      }
+      if (e instanceof HieraFailure && !(e instanceof HieraDataFailure) && e.kind === 'limit' && inv.sink) {
+        // named at the key the user looked up (nested lookups pass the failure on unchanged)
+        throw new HieraDataFailure(`key '${key}': ${e.message}`, file, pos, e.kind);
       }
       throw e;
     }
@@ -569,14 +600,13 @@ export class HieraEngine implements Hiera {
       duplicates: [],
       needsInterp: new Map(),
     };
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (e) {
-      df.failure = new HieraDataFailure(`Unable to read ${file}: ${(e as Error).message}`, file, undefined);
+    const read = this.readText(file);
+    if ('failure' in read) {
+      df.failure = read.failure;
       this.files.set(file, df);
       return df;
     }
+    const text = read.text;
     if (dataHash === 'json_data') readJson(text, df);
     else readYaml(text, df);
     deepFreeze(df.data);
@@ -590,7 +620,7 @@ export class HieraEngine implements Hiera {
     if (hit && hit.variables === variables) return hit.resolved;
     const scope = new Scope(facts, variables ?? {});
     const resolved: Resolved = { scope };
-    const inv = new Invocation(this, resolved, scope, [], undefined, undefined);
+    const inv = new Invocation(this, resolved, scope, new InterpolationWork(), undefined, undefined);
     try {
       resolved.levels = this.config.levels.map((level) => ({
         level,
@@ -774,6 +804,7 @@ function readYaml(text: string, df: DataFile): void {
       `Unable to parse (${df.file}): ${parsed.error.message} at line ${parsed.error.pos.line} column ${parsed.error.pos.col}`,
       df.file,
       parsed.error.pos,
+      parsed.error.limit ? 'limit' : 'data',
     );
     return;
   }

@@ -29,8 +29,16 @@ export interface ParsedYaml {
   keyPositions: Map<string, TextPos>;
   /** Duplicate keys (Psych keeps the last one silently). */
   duplicates: { key: string; pos: TextPos }[];
-  error?: { message: string; pos: TextPos };
+  /** `limit`: the file is refused for its size, not for its syntax (HIERA_LIMIT). */
+  error?: { message: string; pos: TextPos; limit?: boolean };
 }
+
+/**
+ * Values YAML aliases may add to one file (each alias counts the values it stands for). Anchors
+ * that share a few hashes stay far below; an alias bomb (9 aliases of 9 aliases ...) stands for
+ * hundreds of millions of values, which would kill whatever walks the value later.
+ */
+export const MAX_ALIAS_VALUES = 100_000;
 
 /** Psych's Symbol: allowed by Puppet's safe_load, refused later as a lookup value. */
 class RubySymbol {
@@ -41,6 +49,7 @@ class YamlLoadError extends Error {
   constructor(
     message: string,
     readonly offset: number,
+    readonly limit = false,
   ) {
     super(message);
   }
@@ -181,20 +190,34 @@ function scanScalar(node: YamlNode & { type?: string; tag?: string; value?: unkn
 interface Converted {
   value: unknown;
   invalid?: string;
+  /** How many values it stands for, aliases expanded. */
+  size: number;
 }
 
 class Converter {
   private readonly memo = new Map<YamlNode, Converted>();
   readonly duplicates: { key: string; offset: number }[] = [];
+  /** Values added by aliases so far. */
+  private aliased = 0;
 
   constructor(private readonly doc: Document) {}
 
   convert(node: YamlNode | null | undefined): Converted {
-    if (node === null || node === undefined) return { value: null };
+    if (node === null || node === undefined) return { value: null, size: 1 };
     if (isAlias(node)) {
+      const offset = node.range?.[0] ?? 0;
       const target = node.resolve(this.doc);
-      if (!target) throw new YamlLoadError(`unknown alias: ${node.source}`, node.range?.[0] ?? 0);
-      return this.convert(target as YamlNode);
+      if (!target) throw new YamlLoadError(`unknown alias: ${node.source}`, offset);
+      const c = this.convert(target as YamlNode);
+      this.aliased += c.size;
+      if (this.aliased > MAX_ALIAS_VALUES) {
+        throw new YamlLoadError(
+          `YAML aliases expand this file by more than ${MAX_ALIAS_VALUES} values (the alias *${node.source} here goes over)`,
+          offset,
+          true,
+        );
+      }
+      return c;
     }
     const cached = this.memo.get(node);
     if (cached) return cached;
@@ -203,32 +226,34 @@ class Converter {
       const s = scanScalar(node as never);
       switch (s.t) {
         case 'null':
-          out = { value: null };
+          out = { value: null, size: 1 };
           break;
         case 'sym':
-          out = { value: new RubySymbol(s.v), invalid: "Runtime[ruby, 'Symbol']" };
+          out = { value: new RubySymbol(s.v), invalid: "Runtime[ruby, 'Symbol']", size: 1 };
           break;
         case 'str':
         case 'int':
         case 'float':
         case 'bool':
-          out = { value: s.v };
+          out = { value: s.v, size: 1 };
       }
     } else if (isSeq(node)) {
       this.refuseRubyTag(node.tag, node.range?.[0] ?? 0);
       const arr: unknown[] = [];
       let invalid: string | undefined;
+      let size = 1;
       for (const item of node.items) {
         const c = this.convert(item as YamlNode);
         arr.push(c.value);
+        size += c.size;
         invalid ??= c.invalid;
       }
-      out = { value: arr, ...(invalid ? { invalid } : {}) };
+      out = { value: arr, size, ...(invalid ? { invalid } : {}) };
     } else if (isMap(node)) {
       this.refuseRubyTag(node.tag, node.range?.[0] ?? 0);
       out = this.convertMap(node.items as never, false).converted;
     } else {
-      out = { value: null };
+      out = { value: null, size: 1 };
     }
     this.memo.set(node, out);
     return out;
@@ -249,6 +274,7 @@ class Converter {
     const hash: Hash = {};
     const perKey = new Map<string, { invalid?: string; offset: number }>();
     let invalid: string | undefined;
+    let size = 1;
     for (const pair of items) {
       const keyNode = pair.key;
       const offset = keyNode?.range?.[0] ?? 0;
@@ -286,6 +312,7 @@ class Converter {
         keyInvalid = 'Hash[Collection, ...]';
       }
       const val = this.convert(pair.value);
+      size += 1 + val.size;
       if (key === '<<' && !integerKey && keyTag !== 'tag:yaml.org,2002:str' && !keyInvalid) {
         const target = pair.value && isAlias(pair.value) ? pair.value.resolve(this.doc) : pair.value;
         if (target && isMap(target) && isHash(val.value)) {
@@ -316,7 +343,7 @@ class Converter {
       perKey.set(key, { ...(val.invalid ? { invalid: val.invalid } : {}), offset });
       invalid ??= why;
     }
-    return { converted: { value: hash, ...(invalid ? { invalid } : {}) }, perKey };
+    return { converted: { value: hash, size, ...(invalid ? { invalid } : {}) }, perKey };
   }
 
   private mergeInto(
@@ -382,7 +409,7 @@ export function parseHieraYaml(text: string): ParsedYaml {
   } catch (e) {
     if (!(e instanceof YamlLoadError)) throw e;
     result.value = undefined;
-    result.error = { message: e.message, pos: posOf(e.offset) };
+    result.error = { message: e.message, pos: posOf(e.offset), ...(e.limit ? { limit: true } : {}) };
   }
   return result;
 }

@@ -18,6 +18,8 @@ export type { MergeOption, MergeStrategyName } from './hiera-merge.js';
 export type { ExplainNode } from './hiera-explain.js';
 export { renderExplain } from './hiera-explain.js';
 export { parseHieraYaml } from './hiera-yaml.js';
+export { readContainedText, realRoot, MAX_READ_BYTES } from './contained-read.js';
+export type { ContainedRead } from './contained-read.js';
 
 /** Reads hiera.yaml. `value` is undefined when the configuration has errors. */
 export function loadHiera(configFile: string): Result<Hiera> {
