@@ -38,6 +38,8 @@ export interface AppContext {
   loadControlRepo(): Result<ControlRepo>;
   /** The control repository; throws DiagnosticsError when it has errors. */
   controlRepo(): ControlRepo;
+  /** The control repository's Hiera as loaded, with its diagnostics (for validate and compile). */
+  loadHiera(): Result<Hiera>;
   /** The control repository's Hiera; throws DiagnosticsError when its hiera.yaml is broken. */
   hiera(): Hiera;
   /** The one store: `<stateDir>/state.db`, or PostgreSQL at AARE_DATABASE_URL. */
@@ -75,8 +77,10 @@ export function openAppContext(opts: AppContextOptions = {}): AppContext {
     if (hasErrors(r.diagnostics)) throw new DiagnosticsError(r.diagnostics);
     return r.value;
   });
+  const loadedHiera = once(() => loadHiera(loaded().value.hieraConfigFile));
   const hiera = once(() => {
-    const r = loadHiera(controlRepo().hieraConfigFile);
+    controlRepo();
+    const r = loadedHiera();
     if (hasErrors(r.diagnostics)) throw new DiagnosticsError(r.diagnostics);
     return r.value;
   });
@@ -154,6 +158,7 @@ export function openAppContext(opts: AppContextOptions = {}): AppContext {
     config,
     loadControlRepo: loaded,
     controlRepo,
+    loadHiera: loadedHiera,
     hiera,
     store,
     engine,

@@ -55,7 +55,18 @@ export async function migrateLegacyState(stateDir: string): Promise<StateMigrati
       ).map((t) => t.name);
       const count = (schema: string, table: string) =>
         (db.prepare(`SELECT count(*) AS n FROM ${schema}."${table}"`).get() as { n: number }).n;
-      const both = tables.filter((t) => count('legacy', t) > 0 && count('main', t) > 0);
+      // kv is keyed: both files may hold rows of it (the repository lock's row, say); only one key
+      // with two different values is a conflict
+      const kvClash = (
+        db
+          .prepare(
+            "SELECT m.scope, m.key FROM main.kv m JOIN legacy.kv l ON l.scope = m.scope AND l.key = m.key WHERE l.value <> m.value AND NOT (m.scope = 'repo' AND m.key = 'lock')",
+          )
+          .all() as { scope: string; key: string }[]
+      ).length;
+      const both = tables.filter((t) =>
+        t === 'kv' ? kvClash > 0 : count('legacy', t) > 0 && count('main', t) > 0,
+      );
       if (both.length > 0) {
         throw new DiagnosticsError([
           error(
@@ -70,7 +81,8 @@ export async function migrateLegacyState(stateDir: string): Promise<StateMigrati
         const columns = (db.prepare(`PRAGMA main.table_info("${t}")`).all() as { name: string }[])
           .map((c) => `"${c.name}"`)
           .join(', ');
-        db.prepare(`INSERT INTO main."${t}" (${columns}) SELECT ${columns} FROM legacy."${t}"`).run();
+        const insert = t === 'kv' ? 'INSERT OR IGNORE' : 'INSERT';
+        db.prepare(`${insert} INTO main."${t}" (${columns}) SELECT ${columns} FROM legacy."${t}"`).run();
       }
       db.prepare('INSERT INTO main.kv (scope, key, value, updated_at) VALUES (?, ?, ?, ?)').run(
         MARKER.scope,

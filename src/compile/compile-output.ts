@@ -3,14 +3,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { error, hasErrors } from '../diag/index.js';
 import type { Diagnostic, Result } from '../diag/index.js';
-import { loadHiera } from '../hiera/index.js';
-import { findVm, loadControlRepo } from '../model/index.js';
+import { findVm } from '../model/index.js';
 import type { ControlRepo, Vm } from '../model/index.js';
 import { renderEnc } from './enc-render.js';
 import { repoRelative } from './hiera-origin.js';
 import { puppetNameWarnings } from './puppet-names.js';
 import { createCompileContext, compileVm } from './vm-compile.js';
 import type { CompiledVm } from './vm-compile.js';
+import type { LoadedControlRepo } from './loaded-control-repo.js';
 
 /** The three files of a compiled VM, as written under `<out>/<customer>/<env>/<vm>/`. */
 export function compiledFiles(vm: CompiledVm): { userData: string; encYaml: string; desiredJson: string } {
@@ -52,17 +52,18 @@ export function writeCompiledVm(out: string, vm: CompiledVm, made: Set<string>):
 export type VmSelector = { all: true } | { address: string } | { certname: string };
 
 /**
- * Loads the control repository at `dir` and compiles the selected VMs. `value` is empty when
+ * Compiles the selected VMs of the control repository as the caller loaded it (src/app, once per
+ * command). `value` is empty when
  * anything failed: a caller writes all or nothing.
  */
-export function compileRepository(dir: string, selector: VmSelector): Result<CompiledVm[]> {
-  const loaded = loadControlRepo(dir);
+export function compileRepository(source: LoadedControlRepo, selector: VmSelector): Result<CompiledVm[]> {
+  const loaded = source.controlRepo;
   if (hasErrors(loaded.diagnostics)) return { value: [], diagnostics: loaded.diagnostics };
   const repo = loaded.value;
   const selected = selectVms(repo, selector);
   if ('diagnostic' in selected)
     return { value: [], diagnostics: [...loaded.diagnostics, selected.diagnostic] };
-  const hiera = loadHiera(repo.hieraConfigFile);
+  const hiera = source.hiera();
   const diagnostics: Diagnostic[] = [
     ...loaded.diagnostics,
     ...hiera.diagnostics.map((d) => repoRelative(repo.root, d)),

@@ -10,6 +10,7 @@ export { compileRepository, compiledFiles, writeCompiled } from './compile-outpu
 export { compileAllInto, PARALLEL_FROM_VMS } from './compile-parallel.js';
 export type { VmSelector } from './compile-output.js';
 export { validateRepository } from './repository-validate.js';
+export type { LoadedControlRepo } from './loaded-control-repo.js';
 export { resolveParameters, describeOrigin } from './parameter-resolve.js';
 export type { ParameterOrigin, ResolvedParameter, ResolvedProfile } from './parameter-resolve.js';
 export { buildCloudConfig, renderUserData } from './cloud-init-render.js';

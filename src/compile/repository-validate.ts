@@ -3,9 +3,9 @@
 // missing parameter anywhere fails validation with the position of the value.
 import { hasErrors } from '../diag/index.js';
 import type { Diagnostic, Result } from '../diag/index.js';
-import { checkDataFiles, loadHiera } from '../hiera/index.js';
-import { loadControlRepo } from '../model/index.js';
+import { checkDataFiles } from '../hiera/index.js';
 import type { ControlRepo } from '../model/index.js';
+import type { LoadedControlRepo } from './loaded-control-repo.js';
 import { repoRelative } from './hiera-origin.js';
 import { puppetNameWarnings } from './puppet-names.js';
 import { compileVm, createCompileContext } from './vm-compile.js';
@@ -18,8 +18,9 @@ export interface ValidationSummary {
   compiled: number;
 }
 
-export function validateRepository(dir: string): Result<ValidationSummary> {
-  const loaded = loadControlRepo(dir);
+/** `source` is the control repository as the caller loaded it (once per command, in src/app). */
+export function validateRepository(source: LoadedControlRepo): Result<ValidationSummary> {
+  const loaded = source.controlRepo;
   const repo = loaded.value;
   const diagnostics: Diagnostic[] = [...loaded.diagnostics];
   const summary: ValidationSummary = { repo, vms: repo.vms.length, compiled: 0 };
@@ -29,7 +30,7 @@ export function validateRepository(dir: string): Result<ValidationSummary> {
   // the model reports a broken hiera.yaml already; Hiera's own words for it would be an echo
   if (!repo.hieraConfigFile || loaded.diagnostics.some((d) => d.code === 'HIERA_CONFIG'))
     return { value: summary, diagnostics };
-  const hiera = loadHiera(repo.hieraConfigFile);
+  const hiera = source.hiera();
   diagnostics.push(...relativeTo(repo.root, hiera.diagnostics));
   if (hasErrors(hiera.diagnostics)) return { value: summary, diagnostics };
   diagnostics.push(...relativeTo(repo.root, checkDataFiles(hiera.value)));

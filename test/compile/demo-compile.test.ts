@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { compileAll, compileRepository, resolveParameters } from '../../src/compile/index.js';
+import { sourceOf } from './control-repo-source.js';
 import type { CompiledVm } from '../../src/compile/index.js';
 import { formatDiagnostic } from '../../src/diag/index.js';
 import { loadHiera } from '../../src/hiera/index.js';
@@ -43,7 +44,7 @@ test('every demo VM compiles', () => {
   const vms = compileDemo();
   assert.equal(vms.length, repo.vms.length);
   assert.ok(vms.length >= 20, `the demo has ${vms.length} VMs`);
-  const r = compileRepository(demoDir, { all: true });
+  const r = compileRepository(sourceOf(demoDir), { all: true });
   assert.deepEqual(r.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic), []);
 });
 

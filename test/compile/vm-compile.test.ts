@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { compileAll, compileRepository, validateRepository } from '../../src/compile/index.js';
+import { sourceOf } from './control-repo-source.js';
 import type { CompiledVm } from '../../src/compile/index.js';
 import { formatDiagnostic } from '../../src/diag/index.js';
 import { loadControlRepo } from '../../src/model/index.js';
@@ -151,7 +152,7 @@ test('compiling twice gives the same bytes', () => {
 
 test('a Hiera value of the wrong type: VM, profile, parameter, file:line:col, level and the mismatch', () => {
   const dir = brokenCopy({ 'data/role/webserver.yaml': '---\nprofile::web::workers: many\n' });
-  const r = compileRepository(dir, { all: true });
+  const r = compileRepository(sourceOf(dir), { all: true });
   assert.deepEqual(r.value, []);
   const d = r.diagnostics.find((x) => x.address === 'muster/test/web1');
   assert.ok(d, r.diagnostics.map(formatDiagnostic).join('\n'));
@@ -176,7 +177,7 @@ test('a required parameter without a value is PARAM_MISSING at its declaration',
       '',
     ),
   });
-  const r = compileRepository(dir, { address: 'muster/test/web1' });
+  const r = compileRepository(sourceOf(dir), { address: 'muster/test/web1' });
   const d = r.diagnostics.find((x) => x.code === 'PARAM_MISSING');
   assert.ok(d, r.diagnostics.map(formatDiagnostic).join('\n'));
   assert.equal(d.source?.file, 'profiles/base.yaml');
@@ -190,7 +191,7 @@ test('validate reports a bad common value once, with the number of VMs it breaks
       "''",
     ),
   });
-  const r = validateRepository(dir);
+  const r = validateRepository(sourceOf(dir));
   const errors = r.diagnostics.filter((d) => d.severity === 'error');
   assert.equal(errors.length, 1, errors.map(formatDiagnostic).join('\n'));
   assert.equal(errors[0]!.code, 'TYPE_MISMATCH');
@@ -201,7 +202,7 @@ test('validate reports a bad common value once, with the number of VMs it breaks
 });
 
 test('validate of the clean fixture finds nothing', () => {
-  const r = validateRepository(small);
+  const r = validateRepository(sourceOf(small));
   assert.deepEqual(r.diagnostics.map(formatDiagnostic), []);
   assert.deepEqual({ vms: r.value.vms, compiled: r.value.compiled }, { vms: 3, compiled: 3 });
 });
@@ -211,7 +212,7 @@ test('a parameter Puppet refuses as a class parameter is a warning at its declar
     'parameters:\n',
     'parameters:\n  tag:\n    type: String\n    default: blue\n',
   );
-  const r = validateRepository(brokenCopy({ 'profiles/web.yaml': web }));
+  const r = validateRepository(sourceOf(brokenCopy({ 'profiles/web.yaml': web })));
   assert.deepEqual(
     r.diagnostics.map((d) => [d.severity, d.code, d.source?.file, d.source?.start.line]),
     [['warning', 'PUPPET_RESERVED_NAME', 'profiles/web.yaml', 3]],

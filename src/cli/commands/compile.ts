@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { DiagnosticsError, hasErrors } from '../../diag/index.js';
 import { action, oneOf, printDiagnostics, UsageError } from '../cli-run.js';
-import { controlRepoFlag, repoAliasFlag, relativeToCwd, requireControlRepoDir } from '../cli-app.js';
+import { controlRepoFlag, repoAliasFlag, relativeToCwd, requireControlRepoDir, withApp } from '../cli-app.js';
 import type { ControlRepoFlags } from '../cli-app.js';
 
 const formats = ['json', 'cloud-init', 'enc'] as const;
@@ -44,7 +44,14 @@ export function register(program: Command): void {
           process.stderr.write(`compiled ${r.value} VM${r.value === 1 ? '' : 's'} into ${opts.out}\n`);
           return;
         }
-        const result = compileRepository(opts.controlRepo, opts.all ? { all: true } : { address: address! });
+        const result = await withApp(opts, (app) =>
+          Promise.resolve(
+            compileRepository(
+              { controlRepo: app.loadControlRepo(), hiera: app.loadHiera },
+              opts.all ? { all: true } : { address: address! },
+            ),
+          ),
+        );
         // paths as the user can open them from where the command ran
         const diagnostics = relativeToCwd(opts.controlRepo, result.diagnostics);
         if (hasErrors(diagnostics)) throw new DiagnosticsError(diagnostics);

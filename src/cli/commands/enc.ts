@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { DiagnosticsError, hasErrors } from '../../diag/index.js';
 import { action } from '../cli-run.js';
-import { controlRepoFlag, repoAliasFlag, relativeToCwd, requireControlRepoDir } from '../cli-app.js';
+import { controlRepoFlag, repoAliasFlag, relativeToCwd, requireControlRepoDir, withApp } from '../cli-app.js';
 import type { ControlRepoFlags } from '../cli-app.js';
 
 export function register(program: Command): void {
@@ -19,7 +19,11 @@ export function register(program: Command): void {
       action(async (certname: string, opts: ControlRepoFlags) => {
         const { compileRepository, compiledFiles } = await import('../../compile/index.js');
         requireControlRepoDir(opts.controlRepo);
-        const result = compileRepository(opts.controlRepo, { certname });
+        const result = await withApp(opts, (app) =>
+          Promise.resolve(
+            compileRepository({ controlRepo: app.loadControlRepo(), hiera: app.loadHiera }, { certname }),
+          ),
+        );
         if (hasErrors(result.diagnostics))
           throw new DiagnosticsError(relativeToCwd(opts.controlRepo, result.diagnostics));
         // warnings are for `aare validate`; Puppet reads only stdout and the exit code

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { action, EXIT, oneOf, printDiagnostics } from '../cli-run.js';
 import { hasErrors, sortDiagnostics } from '../../diag/index.js';
-import { controlRepoFlag, repoAliasFlag, relativeToCwd, requireControlRepoDir } from '../cli-app.js';
+import { controlRepoFlag, repoAliasFlag, relativeToCwd, requireControlRepoDir, withApp } from '../cli-app.js';
 import type { ControlRepoFlags } from '../cli-app.js';
 
 export function register(program: Command): void {
@@ -16,12 +16,14 @@ export function register(program: Command): void {
       action(async (opts: ControlRepoFlags & { format: string }) => {
         const format = oneOf('--format', opts.format, ['text', 'json'] as const);
         requireControlRepoDir(opts.controlRepo);
-        // validation loads the model, Hiera and every VM's compile itself: it reports all of it
+        // validation reports every mistake of the model, Hiera and every VM's compile at once
         const { validateRepository } = await import('../../compile/index.js');
         const {
           value: { repo: controlRepo },
           diagnostics,
-        } = validateRepository(opts.controlRepo);
+        } = await withApp(opts, (app) =>
+          Promise.resolve(validateRepository({ controlRepo: app.loadControlRepo(), hiera: app.loadHiera })),
+        );
         const failed = hasErrors(diagnostics);
         if (format === 'json') {
           const out = {
