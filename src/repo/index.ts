@@ -16,8 +16,15 @@ export type {
   PruneReport,
   UploadOutcome,
 } from './repo-service.js';
-export { readRpmFile, RpmFormatError, RPMTAG, SIGTAG } from './rpm-header-reader.js';
-export type { RpmFile, RpmHeader } from './rpm-header-reader.js';
+export {
+  readRpmFile,
+  DEFAULT_HEADER_LIMITS,
+  RpmFormatError,
+  RpmLimitError,
+  RPMTAG,
+  SIGTAG,
+} from './rpm-header-reader.js';
+export type { RpmFile, RpmHeader, HeaderLimits } from './rpm-header-reader.js';
 export { packageFragments, repodataDocuments, writeRepodata } from './repodata-writer.js';
 export type { PackageFragments, RepodataDocuments } from './repodata-writer.js';
 export { checkRpm } from './rpm-verifier.js';
