@@ -38,7 +38,7 @@ export function problemOf(diagnostics: Diagnostic[]): Problem {
 export function sendProblem(res: ServerResponse, p: Problem, headers: Record<string, string> = {}): void {
   const body = JSON.stringify(p) + '\n';
   res.writeHead(p.status, {
-    'content-type': PROBLEM_TYPE,
+    'content-type': `${PROBLEM_TYPE}; charset=utf-8`,
     'content-length': Buffer.byteLength(body),
     ...headers,
   });

@@ -238,31 +238,43 @@ export const repoRoutes: FastifyPluginAsync<RepoRoutesOptions> = async (app, opt
           `this server handles at most ${slots.max} uploads at once; retry later`,
         );
       }
+      // the answer is sent only after the slot is free and the temporary file is gone, so a
+      // client that has its answer can upload again at once
       let folder: string | undefined;
+      let answer: () => FastifyReply;
       try {
-        let received;
-        try {
-          received = await receiveToFile(req.raw, uploadDir, maxBytes);
-        } catch (err) {
-          if (err instanceof UploadTooLargeError) {
-            return refuse(
-              reply,
-              'UPLOAD_TOO_LARGE',
-              `the upload is larger than ${maxBytes} bytes, the most this server accepts`,
-            );
-          }
-          // the client went away mid-body: nothing was stored, and nobody reads an answer
-          if (!req.raw.complete)
-            return refuse(reply, 'USAGE', 'the upload ended before its body was complete');
-          throw err;
-        }
-        folder = received.folder;
-        const r = await opts.repo.upload(req.params.name, received.file, 'body');
-        if (!r.value) return sendDiagnostics(reply, r.diagnostics);
-        return reply.code(r.value.version === undefined ? 200 : 201).send(r.value);
+        answer = await receiveAndUpload(req.raw, req.params.name, (f) => (folder = f));
       } finally {
         release();
         if (folder) await rm(folder, { recursive: true, force: true });
+      }
+      return answer();
+
+      async function receiveAndUpload(
+        body: IncomingMessage,
+        repository: string,
+        received: (folder: string) => void,
+      ): Promise<() => FastifyReply> {
+        let file: string;
+        try {
+          const r = await receiveToFile(body, uploadDir, maxBytes);
+          received(r.folder);
+          file = r.file;
+        } catch (err) {
+          if (err instanceof UploadTooLargeError) {
+            const summary = `the upload is larger than ${maxBytes} bytes, the most this server accepts`;
+            return () => refuse(reply, 'UPLOAD_TOO_LARGE', summary);
+          }
+          // the client went away mid-body: nothing was stored, and nobody reads an answer
+          if (!body.complete) {
+            return () => refuse(reply, 'USAGE', 'the upload ended before its body was complete');
+          }
+          throw err;
+        }
+        const r = await opts.repo.upload(repository, file, 'body');
+        const value = r.value;
+        if (!value) return () => sendDiagnostics(reply, r.diagnostics);
+        return () => reply.code(value.version === undefined ? 200 : 201).send(value);
       }
     },
   );

@@ -3,6 +3,7 @@
 // node:http before fastify's routing, since they are most of the traffic.
 import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import Fastify from 'fastify';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { RepoService } from '../repo/index.js';
@@ -67,6 +68,7 @@ export async function createServerApp(opts: ServerOptions): Promise<FastifyInsta
           connectionsCheckingInterval: Math.min(500, t.headers),
         },
         (req, res) => {
+          req.socket.setTimeout(t.idle);
           if ((req.method === 'GET' || req.method === 'HEAD') && req.url && isDownload(req.url)) {
             fast(req, res).then(
               (handled) => {
@@ -84,14 +86,15 @@ export async function createServerApp(opts: ServerOptions): Promise<FastifyInsta
       );
       server.keepAliveTimeout = t.keepAlive;
       server.setTimeout(t.idle);
+      // headersTimeout starts with a request's first byte: a connection that sends nothing at
+      // all is cut by inactivity instead, as early; its first request restores the idle timeout
+      server.on('connection', (socket: Socket) => socket.setTimeout(t.headers));
       return server;
     },
   });
-  app.setNotFoundHandler((req, reply) =>
-    reply
-      .code(404)
-      .type(PROBLEM_TYPE)
-      .send(problem(404, `no route ${req.method} ${req.url.split('?')[0]}`)),
+  // the request's URL is not echoed: an absolute-form URL would carry the client's host name
+  app.setNotFoundHandler((_req, reply) =>
+    reply.code(404).type(PROBLEM_TYPE).send(problem(404, 'no such route')),
   );
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;

@@ -98,7 +98,11 @@ function parseSize(option: string, value: string): number {
  */
 async function supervise(cluster: typeof import('node:cluster').default, workers: number): Promise<number> {
   const listened = new Set<number>();
-  cluster.on('listening', (w) => listened.add(w.id));
+  cluster.on('listening', (w, address) => {
+    listened.add(w.id);
+    const host = address.address?.includes(':') ? `[${address.address}]` : (address.address ?? '');
+    process.stderr.write(`aare serve: worker ${w.process.pid} listening on http://${host}:${address.port}\n`);
+  });
   for (let i = 0; i < workers; i++) cluster.fork();
   return new Promise<number>((resolveStop) => {
     let stopping = false;
