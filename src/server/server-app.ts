@@ -68,7 +68,7 @@ export async function createServerApp(opts: ServerOptions): Promise<FastifyInsta
           connectionsCheckingInterval: Math.min(500, t.headers),
         },
         (req, res) => {
-          req.socket.setTimeout(t.idle);
+          if (req.socket.timeout !== t.idle) req.socket.setTimeout(t.idle);
           if ((req.method === 'GET' || req.method === 'HEAD') && req.url && isDownload(req.url)) {
             fast(req, res).then(
               (handled) => {

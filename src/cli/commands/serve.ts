@@ -30,7 +30,7 @@ export function register(program: Command): void {
     .option('--allow-upload', 'accept uploads over HTTP from clients holding the upload token')
     .option('--upload-token-file <file>', 'file holding the upload token (default: AARE_UPLOAD_TOKEN)')
     .option('--max-upload-size <size>', 'largest accepted upload (bytes, or with K, M, G)', '1G')
-    .option('--max-concurrent-uploads <n>', 'uploads handled at once; more are answered 429', '2')
+    .option('--max-concurrent-uploads <n>', 'uploads one process handles at once; more are answered 429', '2')
     .option('--log', 'log requests as JSON lines')
     .action(
       action(async (o: ServeFlags) => {
@@ -38,11 +38,14 @@ export function register(program: Command): void {
           throw new UsageError(`--port must be a port number, got '${o.port}'`);
         if (!/^[1-9]\d*$/.test(o.workers))
           throw new UsageError(`--workers must be a positive number, got '${o.workers}'`);
+        // checked before any worker starts, so that a mistake is one message, not one per worker
         const upload = await uploadOptions(o);
+        const { repositoryBaseUrl } = await import('../../packaging/index.js');
+        const publicUrl = checkedBaseUrl(o.url ?? (await repositoryBaseUrl(o.repo)));
         const workers = Number(o.workers);
         const cluster = (await import('node:cluster')).default;
         if (workers > 1 && cluster.isPrimary) return supervise(cluster, workers);
-        await serve(o, upload, cluster.isWorker);
+        await serve(o, { publicUrl, upload }, cluster.isWorker);
       }),
     );
 }
@@ -139,12 +142,12 @@ async function supervise(cluster: typeof import('node:cluster').default, workers
 
 async function serve(
   o: ServeFlags,
-  upload: Awaited<ReturnType<typeof uploadOptions>>,
+  settings: { publicUrl: string; upload: Awaited<ReturnType<typeof uploadOptions>> },
   quiet: boolean,
 ): Promise<void> {
-  const { openRepoContext, repositoryBaseUrl } = await import('../../packaging/index.js');
+  const { openRepoContext } = await import('../../packaging/index.js');
   const { createServerApp } = await import('../../server/index.js');
-  const publicUrl = checkedBaseUrl(o.url ?? (await repositoryBaseUrl(o.repo)));
+  const { publicUrl, upload } = settings;
   const ctx = await openRepoContext({ root: o.repo });
   const app = await createServerApp({
     repo: ctx.repo,
