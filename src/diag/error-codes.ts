@@ -111,6 +111,15 @@ export const errorCodes = {
   TAG_CHANGED: { http: 409, exit: 1, doc: 'A git tag points at other content than when it was built.' },
   RPM_INVALID: { http: 400, exit: 1, doc: 'A file is not a valid RPM.' },
   RPM_SIGNATURE: { http: 400, exit: 1, doc: 'An RPM is unsigned or not signed by a trusted key.' },
+  RPM_LIMIT: {
+    http: 400,
+    exit: 1,
+    doc: "An RPM's header exceeds a limit Aare reads (index entries, bytes, values per entry or in all).",
+  },
+  UPLOAD_DISABLED: { http: 403, exit: 1, doc: 'Uploads over HTTP are off on this server.' },
+  UPLOAD_UNAUTHORIZED: { http: 401, exit: 1, doc: 'An upload carries no valid bearer token.' },
+  UPLOAD_TOO_LARGE: { http: 413, exit: 1, doc: 'An upload is larger than the server accepts.' },
+  UPLOAD_BUSY: { http: 429, exit: 1, doc: 'The server is handling as many uploads as it allows.' },
   NOT_FOUND: { http: 404, exit: 1, doc: 'The named thing does not exist.' },
   CONFLICT: { http: 409, exit: 1, doc: 'The request conflicts with the current state.' },
   SIGNING_KEY_MISSING: {

@@ -15,8 +15,15 @@ export type { RepositoryInfo, VersionInfo, UploadOutcome } from './repo-versions
 export type { DistributionInfo } from './repo-distributions.js';
 export type { SnapshotInfo } from './repo-snapshots.js';
 export type { PruneReport } from './repo-prune.js';
-export { readRpmFile, RpmFormatError, RPMTAG, SIGTAG } from './rpm-header-reader.js';
-export type { RpmFile, RpmHeader } from './rpm-header-reader.js';
+export {
+  readRpmFile,
+  DEFAULT_HEADER_LIMITS,
+  RpmFormatError,
+  RpmLimitError,
+  RPMTAG,
+  SIGTAG,
+} from './rpm-header-reader.js';
+export type { RpmFile, RpmHeader, HeaderLimits } from './rpm-header-reader.js';
 export { packageFragments, repodataDocuments, writeRepodata } from './repodata-writer.js';
 export type { PackageFragments, RepodataDocuments } from './repodata-writer.js';
 export { checkRpm } from './rpm-verifier.js';

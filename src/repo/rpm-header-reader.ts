@@ -7,7 +7,6 @@ import { open } from 'node:fs/promises';
 const LEAD_MAGIC = 0xedabeedb;
 const HEADER_MAGIC = 0x8eade801;
 const LEAD_SIZE = 96;
-const MAX_HEADER_BYTES = 256 * 1024 * 1024;
 
 /** Header tags Aare reads (rpmtag.h). */
 export const RPMTAG = {
@@ -97,6 +96,32 @@ export interface RpmFile {
   headerBytes: Buffer;
 }
 
+/**
+ * Hard limits on one header. They are checked against the index before anything whose size
+ * grows with them is allocated or decoded, so a crafted header costs at most its own bytes.
+ */
+export interface HeaderLimits {
+  /** Index entries (rpm itself refuses more than 65,535). */
+  maxEntries: number;
+  /** Index and data store together, in bytes. */
+  maxBytes: number;
+  /** Values of one number or string entry (e.g. the file names of one package). */
+  maxCount: number;
+  /** Values of all number and string entries of the header together. */
+  maxTotalCount: number;
+}
+
+/**
+ * Room for packages with a few hundred thousand files (their headers are some MiB) while one
+ * header costs at most a few tens of MiB once decoded.
+ */
+export const DEFAULT_HEADER_LIMITS: Readonly<HeaderLimits> = {
+  maxEntries: 65_535,
+  maxBytes: 32 * 1024 * 1024,
+  maxCount: 1_048_576,
+  maxTotalCount: 4_194_304,
+};
+
 /** The file is not a well-formed RPM; the message says what is wrong, for the user. */
 export class RpmFormatError extends Error {
   constructor(message: string) {
@@ -105,63 +130,155 @@ export class RpmFormatError extends Error {
   }
 }
 
-/** Parses one header structure at `off`; `need` says how many bytes it requires when buf is short. */
-export function parseHeader(buf: Buffer, off: number): RpmHeader | { need: number } {
+/** The header exceeds one of the {@link HeaderLimits}; the message names the limit. */
+export class RpmLimitError extends RpmFormatError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RpmLimitError';
+  }
+}
+
+/** Bytes per value of the fixed-width types (CHAR, INT8, INT16, INT32, INT64). */
+const WIDTH: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8 };
+/** Types whose values become JavaScript arrays (numbers or strings), so their count costs memory. */
+const DECODED_AS_ARRAY = new Set([2, 3, 4, 5, 6, 8, 9]);
+
+interface Entry {
+  tag: number;
+  type: number;
+  at: number;
+  count: number;
+}
+
+/**
+ * Parses one header structure at `off`; `need` says how many bytes it requires when buf is short.
+ * Every entry's data must lie inside the store and the entries' data together must fit in it:
+ * rpm never shares data between entries, and sharing is how a small header would claim
+ * gigabytes of values.
+ */
+export function parseHeader(
+  buf: Buffer,
+  off: number,
+  limits: Readonly<HeaderLimits> = DEFAULT_HEADER_LIMITS,
+): RpmHeader | { need: number } {
   if (off + 16 > buf.length) return { need: off + 16 };
   if (buf.readUInt32BE(off) !== HEADER_MAGIC) throw new RpmFormatError(`bad header magic at byte ${off}`);
   const nindex = buf.readUInt32BE(off + 8);
   const hsize = buf.readUInt32BE(off + 12);
+  if (nindex > limits.maxEntries) {
+    throw new RpmLimitError(
+      `header at byte ${off} has ${nindex} index entries; Aare reads at most ${limits.maxEntries}`,
+    );
+  }
   const store = off + 16 + nindex * 16;
   const end = store + hsize;
-  if (end - off > MAX_HEADER_BYTES) throw new RpmFormatError(`header at byte ${off} is implausibly large`);
+  if (end - off > limits.maxBytes) {
+    throw new RpmLimitError(
+      `header at byte ${off} is ${end - off} bytes (index and data); Aare reads at most ${limits.maxBytes}`,
+    );
+  }
   if (end > buf.length) return { need: end };
-  const tags = new Map<number, TagValue>();
+  const entries: Entry[] = [];
+  let claimed = 0;
+  let values = 0;
   for (let i = 0; i < nindex; i++) {
     const e = off + 16 + i * 16;
     const tag = buf.readUInt32BE(e);
     const type = buf.readUInt32BE(e + 4);
     const rel = buf.readInt32BE(e + 8);
     const count = buf.readUInt32BE(e + 12);
-    const o = store + rel;
-    if (rel < 0 || o > end) {
+    const at = store + rel;
+    if (rel < 0 || at > end) {
       if (tag >= 61 && tag <= 64) continue; // region trailers point backwards by design
       throw new RpmFormatError(`header entry ${tag} points outside its header`);
     }
-    tags.set(tag, readValue(buf, type, o, count, end, tag));
+    if (DECODED_AS_ARRAY.has(type)) {
+      if (count > limits.maxCount) {
+        throw new RpmLimitError(
+          `header entry ${tag} at byte ${e} holds ${count} values; Aare reads at most ${limits.maxCount} per entry`,
+        );
+      }
+      values += count;
+      if (values > limits.maxTotalCount) {
+        throw new RpmLimitError(
+          `header at byte ${off} holds more than ${limits.maxTotalCount} values in its entries together; Aare reads at most that many`,
+        );
+      }
+    }
+    // strings are measured in the same pass, so scanning stops once the claim outgrows the store
+    claimed += dataLength(buf, type, at, count, end, tag, hsize - claimed);
+    if (claimed > hsize) {
+      throw new RpmLimitError(
+        `header at byte ${off}: its entries claim more data than the ${hsize} bytes it stores (entries overlap)`,
+      );
+    }
+    entries.push({ tag, type, at, count });
   }
+  const tags = new Map<number, TagValue>();
+  for (const { tag, type, at, count } of entries) tags.set(tag, readValue(buf, type, at, count));
   return { tags, start: off, end };
 }
 
-function readValue(buf: Buffer, type: number, o: number, count: number, end: number, tag: number): TagValue {
-  const fixed = (width: number, read: (at: number) => number): number[] => {
-    if (o + width * count > end) throw new RpmFormatError(`header entry ${tag} overruns its header`);
-    return Array.from({ length: count }, (_, k) => read(o + width * k));
+/**
+ * Bytes an entry's value takes, checked to lie before `end`. Scanning strings stops after
+ * `budget + 1` bytes: the caller refuses the header then anyway.
+ */
+function dataLength(
+  buf: Buffer,
+  type: number,
+  at: number,
+  count: number,
+  end: number,
+  tag: number,
+  budget: number,
+): number {
+  const width = WIDTH[type];
+  if (width !== undefined || type === 7) {
+    const n = (width ?? 1) * count;
+    if (at + n > end) throw new RpmFormatError(`header entry ${tag} overruns its header`);
+    return n;
+  }
+  if (type !== 6 && type !== 8 && type !== 9) return 0;
+  let p = at;
+  for (let k = 0; k < (type === 6 ? 1 : count); k++) {
+    const z = buf.indexOf(0, p);
+    if (z < 0 || z >= end) throw new RpmFormatError(`header entry ${tag} has an unterminated string`);
+    p = z + 1;
+    if (p - at > budget) break;
+  }
+  return p - at;
+}
+
+/** Decodes a value whose extent {@link dataLength} has checked. */
+function readValue(buf: Buffer, type: number, at: number, count: number): TagValue {
+  const fixed = (width: number, read: (o: number) => number): number[] => {
+    const out = new Array<number>(count);
+    for (let k = 0; k < count; k++) out[k] = read(at + width * k);
+    return out;
   };
   switch (type) {
     case 2:
-      return fixed(1, (at) => buf.readUInt8(at));
+      return fixed(1, (o) => buf.readUInt8(o));
     case 3:
-      return fixed(2, (at) => buf.readUInt16BE(at));
+      return fixed(2, (o) => buf.readUInt16BE(o));
     case 4:
-      return fixed(4, (at) => buf.readUInt32BE(at));
+      return fixed(4, (o) => buf.readUInt32BE(o));
     case 5:
-      return fixed(8, (at) => Number(buf.readBigUInt64BE(at)));
+      return fixed(8, (o) => Number(buf.readBigUInt64BE(o)));
     case 6:
     case 8:
     case 9: {
       const out: string[] = [];
-      let p = o;
+      let p = at;
       for (let k = 0; k < (type === 6 ? 1 : count); k++) {
         const z = buf.indexOf(0, p);
-        if (z < 0 || z >= end) throw new RpmFormatError(`header entry ${tag} has an unterminated string`);
         out.push(buf.toString('utf8', p, z));
         p = z + 1;
       }
       return out;
     }
     case 7:
-      if (o + count > end) throw new RpmFormatError(`header entry ${tag} overruns its header`);
-      return buf.subarray(o, o + count);
+      return buf.subarray(at, at + count);
     default:
       return null;
   }

@@ -8,6 +8,7 @@ import type { Diagnostic } from '../diag/index.js';
 import {
   readRpmFile,
   RpmFormatError,
+  RpmLimitError,
   RPMTAG,
   SIGTAG,
   tagBinary,
@@ -37,13 +38,14 @@ export async function checkRpm(
   trustedKeys: PublicKey[],
   shownAs = path,
 ): Promise<{ value?: CheckedRpm; diagnostics: Diagnostic[] }> {
-  const fail = (code: 'RPM_INVALID' | 'RPM_SIGNATURE', summary: string) => ({
+  const fail = (code: 'RPM_INVALID' | 'RPM_LIMIT' | 'RPM_SIGNATURE', summary: string) => ({
     diagnostics: [error(code, summary, { field: shownAs })],
   });
   let rpm: RpmFile;
   try {
     rpm = await readRpmFile(path);
   } catch (err) {
+    if (err instanceof RpmLimitError) return fail('RPM_LIMIT', err.message);
     if (err instanceof RpmFormatError) return fail('RPM_INVALID', err.message);
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return fail('RPM_INVALID', 'no such file');
     throw err;

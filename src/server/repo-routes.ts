@@ -1,27 +1,34 @@
 // The repository service over HTTP. Downloads (/repos/<customer>/<environment>/..., /keys/...)
 // are answered by `repoDownloadHandler`, which works on raw node:http requests so that the app
 // can run it before fastify's routing (the fast path); the same handler also backs fastify routes.
-// The JSON API lives under /api/repo/.
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+// The JSON API lives under /api/repo/. Uploads are off unless the server was given a token.
+import { readFile, rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import type { FastifyPluginAsync } from 'fastify';
-import { httpStatusOf } from '../diag/index.js';
-import type { Diagnostic } from '../diag/index.js';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { error } from '../diag/index.js';
+import type { Diagnostic, ErrorCode } from '../diag/index.js';
 import { PROVIDER_KEY_PATH } from '../model/index.js';
 import type { RepoService } from '../repo/index.js';
-import { ImmutableFileCache, sendError, sendFile } from './static-file-sender.js';
+import { PROBLEM_TYPE, problemOf, sendError } from './http-problem.js';
+import { ImmutableFileCache, sendFile } from './static-file-sender.js';
+import {
+  bearerMatches,
+  DEFAULT_MAX_CONCURRENT_UPLOADS,
+  DEFAULT_MAX_UPLOAD_BYTES,
+  receiveToFile,
+  UploadSlots,
+  UploadTooLargeError,
+} from './upload-gate.js';
+import type { UploadOptions } from './upload-gate.js';
 
 export interface RepoRoutesOptions {
   repo: RepoService;
   stateDir: string;
-  /** Public base URL, for the URLs in /api/repo/distributions (default: from the request's Host). */
-  publicUrl?: string;
-  /** Largest accepted upload, in bytes (default 2 GiB). */
-  maxUploadBytes?: number;
+  /** Public base URL: every absolute URL in an answer is built from it, never from the request. */
+  publicUrl: string;
+  /** Uploads over HTTP, with their token and limits; absent, the upload route answers 403. */
+  upload?: UploadOptions;
 }
 
 /** The provider's public key as `aare serve` serves it; clients use it as `gpgkey`. */
@@ -69,6 +76,8 @@ export function repoDownloadHandler(opts: RepoRoutesOptions) {
       if (!isRead(req, res)) return true;
       await sendFile(req, res, join(opts.stateDir, 'keys', 'provider.asc'), {
         contentType: 'application/pgp-keys',
+        etagFromContent: true,
+        lastModified: false,
       });
       return true;
     }
@@ -108,12 +117,14 @@ export function repoDownloadHandler(opts: RepoRoutesOptions) {
       return true;
     }
     if (area === 'repodata') {
+      // only checksummed names are immutable; repomd.xml* follow the distribution, which can move
+      // back to an older publication: they are validated by their content's digest alone
       const immutable = file !== 'repomd.xml' && file !== 'repomd.xml.asc' && file !== 'repomd.xml.key';
       await sendFile(
         req,
         res,
         join(dist.dir, 'repodata', file),
-        immutable ? { immutable, cache: files } : {},
+        immutable ? { immutable, cache: files } : { etagFromContent: true, lastModified: false },
       );
       return true;
     }
@@ -123,8 +134,11 @@ export function repoDownloadHandler(opts: RepoRoutesOptions) {
         sendError(res, 404, `${file} is not in distribution ${customer}/${environment}`);
         return true;
       }
+      // a file name can come back with other content after a removal, and the stored file's time
+      // says nothing about when this URL changed: the sha256 is the only validator
       await sendFile(req, res, opts.repo.artifactPath(sha), {
         etag: sha,
+        lastModified: false,
         immutable: true,
         contentType: 'application/x-rpm',
         cache: files,
@@ -143,9 +157,13 @@ function isRead(req: IncomingMessage, res: ServerResponse): boolean {
   return false;
 }
 
-function diagnosticsReply(diagnostics: Diagnostic[]) {
-  const status = Math.max(...diagnostics.map((d) => httpStatusOf(d.code)));
-  return { status, body: { errors: diagnostics } };
+function sendDiagnostics(reply: FastifyReply, diagnostics: Diagnostic[]): FastifyReply {
+  const p = problemOf(diagnostics);
+  return reply.code(p.status).type(PROBLEM_TYPE).send(p);
+}
+
+function refuse(reply: FastifyReply, code: ErrorCode, summary: string): FastifyReply {
+  return sendDiagnostics(reply, [error(code, summary)]);
 }
 
 /** Fastify plugin: the download paths (when the fast path is not in front) and the JSON API. */
@@ -165,38 +183,98 @@ export const repoRoutes: FastifyPluginAsync<RepoRoutesOptions> = async (app, opt
 
   app.get<{ Params: { name: string } }>('/api/repo/repositories/:name/versions', async (req, reply) => {
     const r = await opts.repo.versions(req.params.name);
-    if (r.diagnostics.length) {
-      const { status, body } = diagnosticsReply(r.diagnostics);
-      return reply.code(status).send(body);
-    }
+    if (r.diagnostics.length) return sendDiagnostics(reply, r.diagnostics);
     return r.value;
   });
 
-  app.get('/api/repo/distributions', async (req) => {
-    const base = opts.publicUrl ?? `${req.protocol}://${req.headers.host ?? 'localhost'}`;
-    return distributionsJson(await opts.repo.distributions(), base);
-  });
+  app.get('/api/repo/distributions', async () =>
+    distributionsJson(await opts.repo.distributions(), opts.publicUrl),
+  );
 
-  // Upload: the request body is the RPM file itself (Content-Type: application/x-rpm).
+  // Upload: the request body is the RPM file itself (Content-Type: application/x-rpm). The
+  // parser hands the body over unread; the handler streams it to a file within the limits.
   app.addContentTypeParser(['application/x-rpm', 'application/octet-stream'], (_req, payload, done) => {
     done(null, payload);
   });
+  const upload = opts.upload;
+  const maxBytes = upload?.maxBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+  const slots = new UploadSlots(upload?.maxConcurrent ?? DEFAULT_MAX_CONCURRENT_UPLOADS);
+  const uploadDir = join(opts.stateDir, 'uploads');
+  /** Runs before the body is parsed: nobody without the token gets as far as sending one. */
+  const admit = async (req: FastifyRequest, reply: FastifyReply) => {
+    if (!upload) {
+      return refuse(
+        reply,
+        'UPLOAD_DISABLED',
+        'uploads over HTTP are off on this server (aare serve --allow-upload with a token turns them on)',
+      );
+    }
+    if (!bearerMatches(req.headers.authorization, upload.token)) {
+      reply.header('www-authenticate', 'Bearer realm="aare", error="invalid_token"');
+      return refuse(reply, 'UPLOAD_UNAUTHORIZED', 'the upload needs Authorization: Bearer <upload token>');
+    }
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > maxBytes) {
+      // the client announced a body this server will not read: do not wait for it
+      reply.header('connection', 'close');
+      return refuse(
+        reply,
+        'UPLOAD_TOO_LARGE',
+        `the upload is ${declared} bytes; this server accepts at most ${maxBytes}`,
+      );
+    }
+    return undefined;
+  };
   app.post<{ Params: { name: string } }>(
     '/api/repo/repositories/:name/packages',
-    { bodyLimit: opts.maxUploadBytes ?? 2 * 1024 ** 3 },
+    { onRequest: admit },
     async (req, reply) => {
-      const dir = await mkdtemp(join(tmpdir(), 'aare-upload-'));
+      const release = slots.tryAcquire();
+      if (!release) {
+        reply.header('retry-after', '1');
+        return refuse(
+          reply,
+          'UPLOAD_BUSY',
+          `this server handles at most ${slots.max} uploads at once; retry later`,
+        );
+      }
+      // the answer is sent only after the slot is free and the temporary file is gone, so a
+      // client that has its answer can upload again at once
+      let folder: string | undefined;
+      let answer: () => FastifyReply;
       try {
-        const file = join(dir, 'upload.rpm');
-        await pipeline(req.body as NodeJS.ReadableStream, createWriteStream(file));
-        const r = await opts.repo.upload(req.params.name, file, 'body');
-        if (!r.value) {
-          const { status, body } = diagnosticsReply(r.diagnostics);
-          return reply.code(status).send(body);
-        }
-        return reply.code(r.value.version === undefined ? 200 : 201).send(r.value);
+        answer = await receiveAndUpload(req.raw, req.params.name, (f) => (folder = f));
       } finally {
-        await rm(dir, { recursive: true, force: true });
+        release();
+        if (folder) await rm(folder, { recursive: true, force: true });
+      }
+      return answer();
+
+      async function receiveAndUpload(
+        body: IncomingMessage,
+        repository: string,
+        received: (folder: string) => void,
+      ): Promise<() => FastifyReply> {
+        let file: string;
+        try {
+          const r = await receiveToFile(body, uploadDir, maxBytes);
+          received(r.folder);
+          file = r.file;
+        } catch (err) {
+          if (err instanceof UploadTooLargeError) {
+            const summary = `the upload is larger than ${maxBytes} bytes, the most this server accepts`;
+            return () => refuse(reply, 'UPLOAD_TOO_LARGE', summary);
+          }
+          // the client went away mid-body: nothing was stored, and nobody reads an answer
+          if (!body.complete) {
+            return () => refuse(reply, 'USAGE', 'the upload ended before its body was complete');
+          }
+          throw err;
+        }
+        const r = await opts.repo.upload(repository, file, 'body');
+        const value = r.value;
+        if (!value) return () => sendDiagnostics(reply, r.diagnostics);
+        return () => reply.code(value.version === undefined ? 200 : 201).send(value);
       }
     },
   );

@@ -3,46 +3,108 @@
 // node:http before fastify's routing, since they are most of the traffic.
 import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import Fastify from 'fastify';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance } from 'fastify';
 import type { RepoService } from '../repo/index.js';
+import { PROBLEM_TYPE, problem, sendError } from './http-problem.js';
 import { repoDownloadHandler, repoRoutes } from './repo-routes.js';
-import { sendError } from './static-file-sender.js';
+import type { UploadOptions } from './upload-gate.js';
 
 export interface ServerOptions {
   repo: RepoService;
   stateDir: string;
-  publicUrl?: string;
+  /**
+   * The base URL clients reach this server at (aare.yaml's `endpoints.repository.baseUrl`).
+   * Every absolute URL in an answer comes from it; the request's Host header is never used.
+   */
+  publicUrl: string;
+  /** Uploads over HTTP; absent (the default), the upload route answers 403. */
+  upload?: UploadOptions;
+  /** Connection timeouts; the defaults suit a server on the public internet. */
+  timeouts?: Partial<ServerTimeouts>;
   /** pino logger options, or false (default) for none. */
   logger?: boolean | object;
 }
 
+/** Milliseconds. */
+export interface ServerTimeouts {
+  /** From a request's first byte to the end of its headers: slow-header clients are cut here. */
+  headers: number;
+  /** From a request's first byte to the end of its body (uploads must arrive within it). */
+  request: number;
+  /** An idle connection between two requests. */
+  keepAlive: number;
+  /** A connection on which no byte moves either way (a stalled upload or download). */
+  idle: number;
+}
+
+export const DEFAULT_TIMEOUTS: Readonly<ServerTimeouts> = {
+  headers: 4_000,
+  request: 600_000,
+  keepAlive: 5_000,
+  idle: 30_000,
+};
+
 export async function createServerApp(opts: ServerOptions): Promise<FastifyInstance> {
-  const routeOpts = { repo: opts.repo, stateDir: opts.stateDir, publicUrl: opts.publicUrl };
+  const routeOpts = {
+    repo: opts.repo,
+    stateDir: opts.stateDir,
+    publicUrl: opts.publicUrl,
+    upload: opts.upload,
+  };
+  const t = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
   const fast = repoDownloadHandler(routeOpts);
   let fastifyHandler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   const app = Fastify({
     logger: opts.logger ?? false,
     serverFactory: (handler) => {
       fastifyHandler = handler;
-      const server: Server = createHttpServer((req, res) => {
-        if ((req.method === 'GET' || req.method === 'HEAD') && req.url && isDownload(req.url)) {
-          fast(req, res).then(
-            (handled) => {
-              if (!handled) fastifyHandler?.(req, res);
-            },
-            () => {
-              if (!res.headersSent) sendError(res, 500, 'internal error');
-              else res.destroy();
-            },
-          );
-          return;
-        }
-        handler(req, res);
-      });
-      server.keepAliveTimeout = 65_000;
+      const server: Server = createHttpServer(
+        {
+          headersTimeout: t.headers,
+          requestTimeout: t.request,
+          // how often the two above are checked: a timed-out client is cut within this much more
+          connectionsCheckingInterval: Math.min(500, t.headers),
+        },
+        (req, res) => {
+          if (req.socket.timeout !== t.idle) req.socket.setTimeout(t.idle);
+          if ((req.method === 'GET' || req.method === 'HEAD') && req.url && isDownload(req.url)) {
+            fast(req, res).then(
+              (handled) => {
+                if (!handled) fastifyHandler?.(req, res);
+              },
+              () => {
+                if (!res.headersSent) sendError(res, 500, 'internal error');
+                else res.destroy();
+              },
+            );
+            return;
+          }
+          handler(req, res);
+        },
+      );
+      server.keepAliveTimeout = t.keepAlive;
+      server.setTimeout(t.idle);
+      // headersTimeout starts with a request's first byte: a connection that sends nothing at
+      // all is cut by inactivity instead, as early; its first request restores the idle timeout
+      server.on('connection', (socket: Socket) => socket.setTimeout(t.headers));
       return server;
     },
+  });
+  // the request's URL is not echoed: an absolute-form URL would carry the client's host name
+  app.setNotFoundHandler((_req, reply) =>
+    reply.code(404).type(PROBLEM_TYPE).send(problem(404, 'no such route')),
+  );
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) req.log.error(err);
+    // a client error from fastify (bad JSON, unsupported media type) says what was wrong; a bug
+    // says nothing about the server's insides
+    return reply
+      .code(status)
+      .type(PROBLEM_TYPE)
+      .send(problem(status, status === 500 ? 'internal error' : err.message));
   });
   await app.register(repoRoutes, routeOpts);
   return app;

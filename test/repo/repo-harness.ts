@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { openRepoService, readPublicKeys } from '../../src/repo/index.js';
 import type { RepoService, SigningKey } from '../../src/repo/index.js';
 import { createServerApp } from '../../src/server/index.js';
+import type { ServerOptions } from '../../src/server/index.js';
 import { openStore } from '../../src/store/index.js';
 import type { Store, StoreOptions } from '../../src/store/index.js';
 import { testKey } from './rpm-fixtures.js';
@@ -19,12 +20,20 @@ export interface Harness {
   repo: RepoService;
   key: SigningKey;
   app?: FastifyInstance;
+  /** Where the test reaches the server (a free loopback port). */
   baseUrl: string;
   close(): Promise<void>;
 }
 
+/** The public base URL the harness configures: answers build their URLs from it, not from Host. */
+export const PUBLIC_URL = 'https://packages.aare.test';
+
 export async function openHarness(
-  opts: { serve?: boolean; storeOptions?: StoreOptions } = {},
+  opts: {
+    serve?: boolean;
+    storeOptions?: StoreOptions;
+    server?: Partial<Pick<ServerOptions, 'upload' | 'timeouts'>>;
+  } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'aare-repo-test-'));
   const stateDir = join(dir, 'state');
@@ -41,7 +50,7 @@ export async function openHarness(
   let app: FastifyInstance | undefined;
   let baseUrl = '';
   if (opts.serve) {
-    app = await createServerApp({ repo, stateDir });
+    app = await createServerApp({ repo, stateDir, publicUrl: PUBLIC_URL, ...opts.server });
     baseUrl = (await app.listen({ host: '127.0.0.1', port: 0 })).replace('localhost', '127.0.0.1');
   }
   return {

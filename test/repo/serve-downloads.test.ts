@@ -1,14 +1,17 @@
 // aare serve's download paths: GET and HEAD, ranges, ETag / Last-Modified revalidation, content
-// types, tenant separation, uploads over HTTP.
+// types, tenant separation, uploads over HTTP (with the token).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSignedRpm, buildToyRpm, noRpmbuild } from './rpm-fixtures.js';
-import { openHarness } from './repo-harness.js';
+import { openHarness, PUBLIC_URL } from './repo-harness.js';
+
+const token = 'test-upload-token-0123456789';
 
 test('aare serve downloads and uploads', { skip: noRpmbuild, timeout: 120_000 }, async (t) => {
-  const h = await openHarness({ serve: true });
+  const h = await openHarness({ serve: true, server: { upload: { token } } });
   t.after(() => h.close());
   await h.repo.createRepository('acme', 'acme');
   await h.repo.createRepository('other', 'other');
@@ -16,14 +19,14 @@ test('aare serve downloads and uploads', { skip: noRpmbuild, timeout: 120_000 },
   const bytes = readFileSync(rpm);
   const up = await fetch(`${h.baseUrl}/api/repo/repositories/acme/packages`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-rpm' },
+    headers: { 'content-type': 'application/x-rpm', authorization: `Bearer ${token}` },
     body: bytes,
   });
   assert.equal(up.status, 201, await up.clone().text());
   const unsigned = readFileSync(buildToyRpm(join(h.dir, 'u'), { name: 'nosig', version: '1' }));
   const refused = await fetch(`${h.baseUrl}/api/repo/repositories/acme/packages`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-rpm' },
+    headers: { 'content-type': 'application/x-rpm', authorization: `Bearer ${token}` },
     body: unsigned,
   });
   assert.equal(refused.status, 400);
@@ -40,7 +43,9 @@ test('aare serve downloads and uploads', { skip: noRpmbuild, timeout: 120_000 },
   assert.equal(Number(full.headers.get('content-length')), bytes.length);
   assert.ok(Buffer.from(await full.arrayBuffer()).equals(bytes));
   const etag = full.headers.get('etag')!;
-  assert.ok(full.headers.get('last-modified'));
+  assert.equal(etag, `"${createHash('sha256').update(bytes).digest('hex')}"`);
+  // a package's file name can come back with other content, so only its digest validates it
+  assert.equal(full.headers.get('last-modified'), null);
 
   const head = await fetch(url, { method: 'HEAD' });
   assert.equal(head.status, 200);
@@ -57,13 +62,24 @@ test('aare serve downloads and uploads', { skip: noRpmbuild, timeout: 120_000 },
   assert.equal(beyond.status, 416);
 
   assert.equal((await fetch(url, { headers: { 'if-none-match': etag } })).status, 304);
-  const lm = full.headers.get('last-modified')!;
-  assert.equal((await fetch(url, { headers: { 'if-modified-since': lm } })).status, 304);
+  const later = new Date(Date.now() + 3_600_000).toUTCString();
+  assert.equal((await fetch(url, { headers: { 'if-modified-since': later } })).status, 200);
 
   const repomd = await fetch(`${h.baseUrl}/repos/acme/test/repodata/repomd.xml`);
   assert.equal(repomd.status, 200);
   assert.match(repomd.headers.get('content-type')!, /^text\/xml/);
   assert.equal(repomd.headers.get('cache-control'), 'no-cache');
+  const repomdBytes = Buffer.from(await repomd.arrayBuffer());
+  assert.equal(repomd.headers.get('etag'), `"${createHash('sha256').update(repomdBytes).digest('hex')}"`);
+  // checksummed repodata never changes under its name: Last-Modified is honest there
+  const primaryHref = /href="(repodata\/[0-9a-f]{64}-primary\.xml\.gz)"/.exec(repomdBytes.toString())![1]!;
+  const primary = await fetch(`${h.baseUrl}/repos/acme/test/${primaryHref}`);
+  const primaryLm = primary.headers.get('last-modified')!;
+  assert.ok(primaryLm);
+  const revalidated = await fetch(`${h.baseUrl}/repos/acme/test/${primaryHref}`, {
+    headers: { 'if-modified-since': primaryLm },
+  });
+  assert.equal(revalidated.status, 304);
   const key = await fetch(`${h.baseUrl}/keys/RPM-GPG-KEY-aare`);
   assert.equal(key.status, 200);
   assert.match(await key.text(), /BEGIN PGP PUBLIC KEY BLOCK/);
@@ -91,8 +107,8 @@ test('aare serve downloads and uploads', { skip: noRpmbuild, timeout: 120_000 },
   assert.deepEqual(
     dists.map((d) => [d.url, d.packages]),
     [
-      [`${h.baseUrl}/repos/acme/test/`, ['hello']],
-      [`${h.baseUrl}/repos/other/test/`, ['secret']],
+      [`${PUBLIC_URL}/repos/acme/test/`, ['hello']],
+      [`${PUBLIC_URL}/repos/other/test/`, ['secret']],
     ],
   );
 });

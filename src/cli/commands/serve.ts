@@ -1,7 +1,7 @@
 // `aare serve`: the HTTP server (repository downloads and API; the web UI joins later).
 import type { Command } from 'commander';
 import { action, UsageError } from '../cli-run.js';
-import { controlRepoFlag, repoAliasFlag } from '../cli-app.js';
+import { controlRepoFlag, repoAliasFlag, withApp } from '../cli-app.js';
 import type { ControlRepoFlags } from '../cli-app.js';
 
 interface ServeFlags extends ControlRepoFlags {
@@ -10,6 +10,10 @@ interface ServeFlags extends ControlRepoFlags {
   url?: string;
   log?: boolean;
   workers: string;
+  allowUpload?: boolean;
+  uploadTokenFile?: string;
+  maxUploadSize: string;
+  maxConcurrentUploads: string;
 }
 
 export function register(program: Command): void {
@@ -20,8 +24,15 @@ export function register(program: Command): void {
     .addOption(repoAliasFlag())
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on', '8080')
-    .option('--url <base>', 'public base URL (for URLs in API answers)')
-    .option('--workers <n>', 'processes that share the port (node:cluster)', '1')
+    .option(
+      '--url <base>',
+      'public base URL for URLs in answers (default: AARE_SERVE_URL, else endpoints.repository.baseUrl in aare.yaml)',
+    )
+    .option('--workers <n>', 'processes that share the port (node:cluster); a dead one is restarted', '1')
+    .option('--allow-upload', 'accept uploads over HTTP from clients holding the upload token')
+    .option('--upload-token-file <file>', 'file holding the upload token (default: AARE_UPLOAD_TOKEN)')
+    .option('--max-upload-size <size>', 'largest accepted upload (bytes, or with K, M, G)', '1G')
+    .option('--max-concurrent-uploads <n>', 'uploads one process handles at once; more are answered 429', '2')
     .option('--log', 'log requests as JSON lines')
     .action(
       action(async (o: ServeFlags) => {
@@ -29,47 +40,128 @@ export function register(program: Command): void {
           throw new UsageError(`--port must be a port number, got '${o.port}'`);
         if (!/^[1-9]\d*$/.test(o.workers))
           throw new UsageError(`--workers must be a positive number, got '${o.workers}'`);
+        // checked before any worker starts, so that a mistake is one message, not one per worker
+        const upload = await uploadOptions(o);
+        const publicUrl = checkedBaseUrl(o.url ?? (await withApp(o, (app) => app.repositoryBaseUrl())));
         const workers = Number(o.workers);
         const cluster = (await import('node:cluster')).default;
         if (workers > 1 && cluster.isPrimary) return supervise(cluster, workers);
-        await serve(o, cluster.isWorker);
+        await serve(o, { publicUrl, upload }, cluster.isWorker);
       }),
     );
 }
 
-/** The primary of a cluster: starts the workers, restarts none, stops them all on a signal. */
+const MIN_TOKEN_LENGTH = 16;
+
+/** The upload settings from the flags, or undefined when uploads over HTTP stay off. */
+async function uploadOptions(
+  o: ServeFlags,
+): Promise<{ token: string; maxBytes: number; maxConcurrent: number } | undefined> {
+  const maxBytes = parseSize('--max-upload-size', o.maxUploadSize);
+  if (!/^[1-9]\d*$/.test(o.maxConcurrentUploads))
+    throw new UsageError(
+      `--max-concurrent-uploads must be a positive number, got '${o.maxConcurrentUploads}'`,
+    );
+  if (!o.allowUpload) return undefined;
+  let token: string | undefined;
+  if (o.uploadTokenFile) {
+    const { readFile } = await import('node:fs/promises');
+    try {
+      token = (await readFile(o.uploadTokenFile, 'utf8')).trim();
+    } catch (err) {
+      throw new UsageError(
+        `--upload-token-file: cannot read ${o.uploadTokenFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
+    }
+  } else {
+    token = process.env.AARE_UPLOAD_TOKEN?.trim();
+  }
+  if (!token) {
+    throw new UsageError('--allow-upload needs a token: --upload-token-file FILE or AARE_UPLOAD_TOKEN');
+  }
+  if (token.length < MIN_TOKEN_LENGTH || /\s/.test(token)) {
+    throw new UsageError(
+      `the upload token must be at least ${MIN_TOKEN_LENGTH} characters without spaces (e.g. openssl rand -hex 32)`,
+    );
+  }
+  return { token, maxBytes, maxConcurrent: Number(o.maxConcurrentUploads) };
+}
+
+function parseSize(option: string, value: string): number {
+  const m = /^(\d+)([KMG]?)$/i.exec(value);
+  const unit = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[(m?.[2] ?? '').toUpperCase() as 'K'];
+  if (!m || Number(m[1]) === 0)
+    throw new UsageError(`${option} must be a size like 512M or 1G, got '${value}'`);
+  return Number(m[1]) * unit;
+}
+
+/**
+ * The primary of a cluster: starts the workers and restarts one that dies, so the others keep
+ * serving meanwhile. A worker that dies before it ever listened is a start-up failure (port in
+ * use, bad configuration) that a restart would repeat: then all stop, with exit code 1.
+ */
 async function supervise(cluster: typeof import('node:cluster').default, workers: number): Promise<number> {
+  const listened = new Set<number>();
+  cluster.on('listening', (w, address) => {
+    listened.add(w.id);
+    const host = address.address?.includes(':') ? `[${address.address}]` : (address.address ?? '');
+    process.stderr.write(`aare serve: worker ${w.process.pid} listening on http://${host}:${address.port}\n`);
+  });
   for (let i = 0; i < workers; i++) cluster.fork();
   return new Promise<number>((resolveStop) => {
     let stopping = false;
+    let failed = false;
+    let restarts: number[] = [];
     const stop = () => {
       stopping = true;
       for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-    cluster.on('exit', (w, code) => {
-      if (!stopping) {
-        process.stderr.write(`aare serve: worker ${w.process.pid} exited (${code}); stopping\n`);
+    cluster.on('exit', (w, code, signal) => {
+      const why = signal ?? `exit code ${code}`;
+      if (!stopping && !listened.has(w.id)) {
+        process.stderr.write(`aare serve: worker ${w.process.pid} failed to start (${why}); stopping\n`);
+        failed = true;
         stop();
+      } else if (!stopping) {
+        // a worker that keeps dying is restarted at most once a second on average
+        const now = Date.now();
+        restarts = restarts.filter((at) => now - at < 60_000);
+        const delay = restarts.length >= 60 ? 1_000 : 0;
+        restarts.push(now);
+        process.stderr.write(`aare serve: worker ${w.process.pid} died (${why}); starting another\n`);
+        setTimeout(() => {
+          if (!stopping) cluster.fork();
+        }, delay);
       }
-      if (Object.keys(cluster.workers ?? {}).length === 0) resolveStop(stopping ? 0 : 1);
+      listened.delete(w.id);
+      if (stopping && Object.keys(cluster.workers ?? {}).length === 0) resolveStop(failed ? 1 : 0);
     });
   });
 }
 
-async function serve(o: ServeFlags, quiet: boolean): Promise<void> {
+async function serve(
+  o: ServeFlags,
+  settings: { publicUrl: string; upload: Awaited<ReturnType<typeof uploadOptions>> },
+  quiet: boolean,
+): Promise<void> {
   const { openAppContext } = await import('../../app/index.js');
   const { createServerApp } = await import('../../server/index.js');
+  const { publicUrl, upload } = settings;
   const ctx = openAppContext({ controlRepoDir: o.controlRepo });
   const app = await createServerApp({
     repo: await ctx.repoService(),
     stateDir: ctx.config.stateDir,
-    publicUrl: o.url,
+    publicUrl,
+    upload,
     logger: o.log ? true : false,
   });
   const address = await app.listen({ host: o.host, port: Number(o.port) });
-  if (!quiet) process.stderr.write(`aare serve: listening on ${address}\n`);
+  if (!quiet) {
+    process.stderr.write(`aare serve: listening on ${address} (public URL ${publicUrl})\n`);
+    if (upload) process.stderr.write('aare serve: uploads over HTTP are on (bearer token)\n');
+  }
   await new Promise<void>((resolveStop) => {
     const stop = () => resolveStop();
     process.once('SIGINT', stop);
@@ -79,4 +171,18 @@ async function serve(o: ServeFlags, quiet: boolean): Promise<void> {
   await ctx.close();
   // a cluster worker's IPC channel would keep it alive after its server closed
   if (quiet) process.disconnect?.();
+}
+
+/** An absolute http(s) URL without query or fragment, without its trailing slash. */
+function checkedBaseUrl(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new UsageError(`the public base URL '${url}' is not a URL`);
+  }
+  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.search || u.hash || u.username) {
+    throw new UsageError(`the public base URL '${url}' must be http(s)://host[:port][/path], nothing more`);
+  }
+  return url.replace(/\/+$/, '');
 }
