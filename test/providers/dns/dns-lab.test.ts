@@ -62,6 +62,7 @@ test(
       ]);
       const first = await converge(ctx, two);
       assert.equal(first.changes.filter((c) => c.action === 'create').length, two.length);
+      assert.ok(!JSON.stringify(first).includes(process.env.AARE_LAB_DNS_API_KEY!), 'no secret in the plan');
       const web1 = `web1.test.acme.${zone}`;
       assert.deepEqual(await dig(web1, 'A'), [`${w.net}.10`]);
       assert.deepEqual(await dig(`db1.test.acme.${zone}`, 'A'), [`${w.net}.11`]);
