@@ -49,9 +49,12 @@ export const DEFAULT_TTL = 300;
 
 /**
  * The mapping (docs/engine.md, "DNS"): the forward zone and one in-addr.arpa zone per environment
- * CIDR (provider-wide, scope ''); per VM an A record (AAAA when it has IPv6) at its FQDN, a PTR in
- * its environment's reverse zone and a CNAME to the FQDN for each alias, scoped to the VM so that
- * its records go with it. Two VMs wanting the same name is a diagnostic at the second.
+ * CIDR (provider-wide, scope ''); per VM an A record (AAAA when it has IPv6) at its FQDN and a PTR
+ * in its environment's reverse zone, scoped to the VM so that its records go with it. A profile
+ * name one VM declares is a CNAME to its FQDN (scoped to the VM); one that several VMs of the
+ * environment declare is an A record with all their addresses (round robin, scoped to the
+ * environment). A name wanted twice otherwise (an alias equal to another VM's FQDN) is a
+ * diagnostic at the second.
  */
 export function dnsResources(input: DnsInput): Result<DesiredResource[]> {
   const ttl = input.ttl ?? DEFAULT_TTL;
@@ -76,68 +79,110 @@ export function dnsResources(input: DnsInput): Result<DesiredResource[]> {
     addZone(zone);
   }
 
-  const rrsets = new Map<string, { r: DesiredResource; vm: string }>();
-  /** Names taken, with the type there: a CNAME cannot share its name with any other record. */
-  const owners = new Map<string, { vm: string; types: Set<string> }>();
-  const add = (vm: DnsVmInput, zone: string, rr: Omit<DnsRRsetDesired, 'zone' | 'ttl'>) => {
+  const rrsets: DesiredResource[] = [];
+  /** Names taken, by whom (a VM or an environment) and with which types. */
+  const owners = new Map<string, { by: string; types: Set<string> }>();
+  const add = (
+    by: { address: string; scope: string; after: string[]; source?: SourceRange },
+    zone: string,
+    rr: Omit<DnsRRsetDesired, 'zone' | 'ttl'>,
+  ): void => {
     const taken = owners.get(rr.name);
+    // a CNAME cannot share its name with any other record
     const clash =
       taken &&
-      (taken.vm !== vm.address ||
+      (taken.by !== by.address ||
         taken.types.has(rr.type) ||
         rr.type === 'CNAME' ||
         taken.types.has('CNAME'));
     if (clash) {
       diagnostics.push(
-        error('DUPLICATE_NAME', `DNS name ${rr.name} of ${vm.address} is already used by ${taken.vm}`, {
-          address: vm.address,
-          ...(vm.source ? { source: vm.source } : {}),
+        error('DUPLICATE_NAME', `DNS name ${rr.name} of ${by.address} is already used by ${taken.by}`, {
+          address: by.address,
+          ...(by.source ? { source: by.source } : {}),
         }),
       );
       return;
     }
-    const t = taken ?? { vm: vm.address, types: new Set<string>() };
+    const t = taken ?? { by: by.address, types: new Set<string>() };
     t.types.add(rr.type);
     owners.set(rr.name, t);
-    const address = addressOf.rrset(zone, rr.name, rr.type);
-    rrsets.set(address, {
-      vm: vm.address,
-      r: {
-        address,
-        kind: 'dns.rrset',
-        scope: vm.address,
-        dependsOn: [addressOf.zone(zone), ...(vm.after ?? [])],
-        desired: { zone, ttl, ...rr } satisfies DnsRRsetDesired,
-      },
+    rrsets.push({
+      address: addressOf.rrset(zone, rr.name, rr.type),
+      kind: 'dns.rrset',
+      scope: by.scope,
+      dependsOn: [addressOf.zone(zone), ...by.after],
+      desired: { zone, ttl, ...rr } satisfies DnsRRsetDesired,
     });
   };
 
+  /** Profile names by absolute name: the VMs (of one environment) that declare each. */
+  const aliases = new Map<string, { vm: DnsVmInput; fqdn: string }[]>();
   for (const vm of input.vms) {
     const fqdn = absolute(vm.fqdn);
-    const where = { address: vm.address, ...(vm.source ? { source: vm.source } : {}) };
+    const source = vm.source ? { source: vm.source } : {};
+    const by = { address: vm.address, scope: vm.address, after: vm.after ?? [], ...source };
     if (!inZone(fqdn, forward)) {
-      diagnostics.push(error('DNS_CONFIG', `${vm.fqdn} is not below the DNS domain ${input.domain}`, where));
+      diagnostics.push(
+        error('DNS_CONFIG', `${vm.fqdn} is not below the DNS domain ${input.domain}`, {
+          address: vm.address,
+          ...source,
+        }),
+      );
       continue;
     }
     const reverse = reverseOf.get(vm.environment);
     if (!reverse) {
       diagnostics.push(
-        error('UNKNOWN_REFERENCE', `VM ${vm.address} is in an environment without a network`, where),
+        error('UNKNOWN_REFERENCE', `VM ${vm.address} is in an environment without a network`, {
+          address: vm.address,
+          ...source,
+        }),
       );
       continue;
     }
-    add(vm, forward, { name: fqdn, type: 'A', records: [vm.ipv4] });
-    if (vm.ipv6) add(vm, forward, { name: fqdn, type: 'AAAA', records: [vm.ipv6] });
-    add(vm, reverse, { name: ptrNameOf(vm.ipv4), type: 'PTR', records: [fqdn] });
+    add(by, forward, { name: fqdn, type: 'A', records: [vm.ipv4] });
+    if (vm.ipv6) add(by, forward, { name: fqdn, type: 'AAAA', records: [vm.ipv6] });
+    add(by, reverse, { name: ptrNameOf(vm.ipv4), type: 'PTR', records: [fqdn] });
     for (const alias of vm.aliases) {
       const name = absolute(alias);
       if (name === fqdn) continue;
       if (!inZone(name, forward)) {
-        diagnostics.push(error('DNS_CONFIG', `${alias} is not below the DNS domain ${input.domain}`, where));
+        diagnostics.push(
+          error('DNS_CONFIG', `${alias} is not below the DNS domain ${input.domain}`, {
+            address: vm.address,
+            ...source,
+          }),
+        );
         continue;
       }
-      add(vm, forward, { name, type: 'CNAME', records: [fqdn] });
+      const list = aliases.get(name) ?? [];
+      if (!list.some((x) => x.vm.address === vm.address)) list.push({ vm, fqdn });
+      aliases.set(name, list);
     }
   }
-  return { value: [...zones.values(), ...[...rrsets.values()].map((x) => x.r)], diagnostics };
+  for (const [name, vms] of aliases) {
+    const first = vms[0]!.vm;
+    const source = first.source ? { source: first.source } : {};
+    if (vms.length === 1) {
+      add({ address: first.address, scope: first.address, after: first.after ?? [], ...source }, forward, {
+        name,
+        type: 'CNAME',
+        records: [vms[0]!.fqdn],
+      });
+      continue;
+    }
+    // a name several VMs of an environment declare is the service's: round robin over them all
+    const env = first.environment;
+    const by = {
+      address: env,
+      scope: env,
+      after: [...new Set(vms.flatMap((x) => x.vm.after ?? []))].sort(),
+      ...source,
+    };
+    add(by, forward, { name, type: 'A', records: vms.map((x) => x.vm.ipv4).sort() });
+    const v6 = vms.flatMap((x) => (x.vm.ipv6 ? [x.vm.ipv6] : [])).sort();
+    if (v6.length > 0) add(by, forward, { name, type: 'AAAA', records: v6 });
+  }
+  return { value: [...zones.values(), ...rrsets], diagnostics };
 }

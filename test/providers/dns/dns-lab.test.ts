@@ -56,9 +56,10 @@ test(
     const client = labClient();
     try {
       const ctx = engineCtx(store);
+      // `shop` is declared by both VMs: one A record with both addresses
       const two = worldResources(w, [
         { name: 'web1', host: 10, aliases: ['www', 'shop'] },
-        { name: 'db1', host: 11 },
+        { name: 'db1', host: 11, aliases: ['shop'] },
       ]);
       const first = await converge(ctx, two);
       assert.equal(first.changes.filter((c) => c.action === 'create').length, two.length);
@@ -70,7 +71,7 @@ test(
       assert.deepEqual(await dig(dns.ptrNameOf(`${w.net}.11`), 'PTR'), [`db1.test.acme.${zone}`]);
       // dig +short follows the CNAME and prints the target, then its address
       assert.deepEqual(await dig(`www.test.acme.${zone}`, 'CNAME'), [web1]);
-      assert.deepEqual(await dig(`shop.test.acme.${zone}`, 'CNAME'), [web1]);
+      assert.deepEqual(await dig(`shop.test.acme.${zone}`, 'A'), [`${w.net}.10`, `${w.net}.11`]);
       assert.deepEqual(await ownedRRsets(zone), desiredRRsets(two, zone));
       assert.deepEqual(await ownedRRsets(reverse), desiredRRsets(two, reverse));
       assert.equal(hasChanges(await plan(ctx, two)), false);
@@ -123,7 +124,7 @@ test(
       // a VM whose name a hand record holds: the create fails, the hand record stays
       const taken = worldResources(w, [
         { name: 'web1', host: 10, aliases: ['www', 'shop'] },
-        { name: 'db1', host: 11 },
+        { name: 'db1', host: 11, aliases: ['shop'] },
         { name: 'app1', host: 12 },
       ]);
       const refused = await applyPlan(ctx, await plan(ctx, taken));
@@ -135,17 +136,21 @@ test(
 
       // db1 and app1 removed (app1's PTR was made before its A failed), web1 loses an alias: their
       // names are gone, everything else stays
-      const one = worldResources(w, [{ name: 'web1', host: 10, aliases: ['www'] }]);
+      const one = worldResources(w, [{ name: 'web1', host: 10, aliases: ['shop'] }]);
       const removal = await converge(ctx, one);
       assert.deepEqual(actions(removal), {
         [dns.addressOf.rrset(zone, `db1.test.acme.${zone}`, 'A')]: 'delete',
         [dns.addressOf.rrset(reverse, dns.ptrNameOf(`${w.net}.11`), 'PTR')]: 'delete',
         [dns.addressOf.rrset(reverse, dns.ptrNameOf(`${w.net}.12`), 'PTR')]: 'delete',
-        [dns.addressOf.rrset(zone, `shop.test.acme.${zone}`, 'CNAME')]: 'delete',
+        [dns.addressOf.rrset(zone, `www.test.acme.${zone}`, 'CNAME')]: 'delete',
+        [dns.addressOf.rrset(zone, `shop.test.acme.${zone}`, 'A')]: 'delete',
+        [dns.addressOf.rrset(zone, `shop.test.acme.${zone}`, 'CNAME')]: 'create',
       });
       assert.deepEqual(await dig(`db1.test.acme.${zone}`, 'A'), []);
       assert.deepEqual(await dig(dns.ptrNameOf(`${w.net}.11`), 'PTR'), []);
-      assert.deepEqual(await dig(`shop.test.acme.${zone}`, 'CNAME'), []);
+      assert.deepEqual(await dig(`www.test.acme.${zone}`, 'CNAME'), []);
+      assert.deepEqual(await dig(`shop.test.acme.${zone}`, 'CNAME'), [web1]);
+      assert.deepEqual(await dig(`shop.test.acme.${zone}`, 'A'), [web1, `${w.net}.10`].sort());
       assert.deepEqual(await dig(web1, 'A'), [`${w.net}.10`]);
       assert.deepEqual(await ownedRRsets(zone), desiredRRsets(one, zone));
 
@@ -227,6 +232,55 @@ test(
     } finally {
       rmSync(dir, { recursive: true, force: true });
       await dropZones(zone, reverse);
+    }
+  },
+);
+
+test(
+  'DNS lab: the rrset driver puts a service name’s new type in place of its old one in one PATCH, and refuses names of others',
+  { skip: labSkip },
+  async () => {
+    const w = uniqueWorld();
+    const zone = `${w.domain}.`;
+    const client = labClient();
+    const drivers = dns.dnsDrivers(client);
+    const rr = drivers.get('dns.rrset')!;
+    const signal = new AbortController().signal;
+    try {
+      await drivers
+        .get('dns.zone')!
+        .create({ address: dns.addressOf.zone(zone), desired: { name: zone }, signal });
+      const name = `shop.test.acme.${zone}`;
+      const a = { zone, name, type: 'A', ttl: 300, records: [`${w.net}.10`, `${w.net}.11`] };
+      const aAddress = dns.addressOf.rrset(zone, name, 'A');
+      await rr.create({ address: aAddress, desired: a, signal });
+      // the CNAME is created while the old A is still there (its delete may come later)
+      const cname = { zone, name, type: 'CNAME', ttl: 300, records: [`web1.test.acme.${zone}`] };
+      const cAddress = dns.addressOf.rrset(zone, name, 'CNAME');
+      await rr.create({ address: cAddress, desired: cname, signal });
+      assert.deepEqual(await ownedRRsets(zone), [`${cAddress} ${name} CNAME web1.test.acme.${zone}`]);
+      // the old A's own delete then finds nothing of its own and succeeds
+      const prior = { id: `${name}|A`, ...a };
+      await rr.delete({ address: aAddress, prior, signal });
+      assert.deepEqual(await dig(name, 'CNAME'), [`web1.test.acme.${zone}`]);
+      // a hand CNAME is never displaced
+      await client.patchRRsets(zone, [
+        {
+          changetype: 'REPLACE',
+          name: `hand.${zone}`,
+          type: 'CNAME',
+          ttl: 60,
+          records: [{ content: `x.${zone}`, disabled: false }],
+        },
+      ]);
+      const handA = { zone, name: `hand.${zone}`, type: 'A', ttl: 300, records: [`${w.net}.12`] };
+      await assert.rejects(
+        rr.create({ address: dns.addressOf.rrset(zone, `hand.${zone}`, 'A'), desired: handA, signal }),
+        (e: { code?: string }) => e.code === 'DNS_CONFLICT',
+      );
+      assert.deepEqual(await dig(`hand.${zone}`, 'CNAME'), [`x.${zone}`]);
+    } finally {
+      await dropZones(zone);
     }
   },
 );

@@ -74,28 +74,64 @@ test('mapping: zones first, then per VM A, PTR and one CNAME per alias, scoped t
   );
 });
 
-test('mapping: a name two VMs want is a diagnostic at the second, which gets no record of it', () => {
+test('mapping: a name several VMs declare is one round-robin A record of their environment', () => {
   const vm = (name: string, host: number, aliases: string[]) => ({
     address: `acme/test/${name}`,
     environment: 'acme/test',
     fqdn: `${name}.test.acme.cloud.example.ch`,
     ipv4: `10.1.2.${host}`,
     aliases: aliases.map((x) => `${x}.test.acme.cloud.example.ch`),
+    after: [`openstack.port.acme/test/${name}`],
     source: src,
   });
   const r = dns.dnsResources({
     domain: 'cloud.example.ch',
     environments: [{ scope: 'acme/test', cidr: '10.1.2.0/24' }],
-    vms: [vm('web1', 10, ['www']), vm('web2', 11, ['www']), vm('db1', 12, ['web1'])],
+    vms: [vm('web1', 10, ['www', 'shop']), vm('web2', 11, ['www']), vm('db1', 12, [])],
+  });
+  assert.deepEqual(r.diagnostics, []);
+  const www = r.value.filter((x) => x.address.includes('/www.test.acme/'));
+  assert.deepEqual(
+    www.map((x) => [x.address, x.scope, x.dependsOn, (x.desired as dns.DnsRRsetDesired).records]),
+    [
+      [
+        'dns.rrset.cloud.example.ch/www.test.acme/A',
+        'acme/test',
+        ['dns.zone.cloud.example.ch', 'openstack.port.acme/test/web1', 'openstack.port.acme/test/web2'],
+        ['10.1.2.10', '10.1.2.11'],
+      ],
+    ],
+  );
+  assert.ok(r.value.some((x) => x.address === 'dns.rrset.cloud.example.ch/shop.test.acme/CNAME'));
+});
+
+test('mapping: an alias equal to the FQDN of another VM is a diagnostic at the VM that wants it', () => {
+  const r = dns.dnsResources({
+    domain: 'cloud.example.ch',
+    environments: [{ scope: 'acme/test', cidr: '10.1.2.0/24' }],
+    vms: [
+      {
+        address: 'acme/test/web1',
+        environment: 'acme/test',
+        fqdn: 'web1.test.acme.cloud.example.ch',
+        ipv4: '10.1.2.10',
+        aliases: [],
+      },
+      {
+        address: 'acme/test/db1',
+        environment: 'acme/test',
+        fqdn: 'db1.test.acme.cloud.example.ch',
+        ipv4: '10.1.2.11',
+        aliases: ['web1.test.acme.cloud.example.ch'],
+        source: src,
+      },
+    ],
   });
   assert.deepEqual(
     r.diagnostics.map((d) => [d.code, d.address, d.source?.file]),
-    [
-      ['DUPLICATE_NAME', 'acme/test/web2', 'tenants/x.yaml'],
-      ['DUPLICATE_NAME', 'acme/test/db1', 'tenants/x.yaml'],
-    ],
+    [['DUPLICATE_NAME', 'acme/test/db1', 'tenants/x.yaml']],
   );
-  assert.equal(r.value.filter((x) => x.address.endsWith('/www.test.acme/CNAME')).length, 1);
+  assert.equal(r.value.filter((x) => x.address.includes('/web1.test.acme/')).length, 1);
 });
 
 test('rrset diff: records compare as a set; zone, name and type cannot change in place', () => {

@@ -4,7 +4,7 @@ import { ProviderError } from '../../provider-error.js';
 import { diffFields } from '../../field-diff.js';
 import type { DnsRRsetDesired } from '../dns-mapping.js';
 import { OWNER_PREFIX, ownerTag, parseRRsetAddress } from '../dns-names.js';
-import type { PdnsClient, PdnsRRset, PdnsZone } from '../pdns-client.js';
+import type { PdnsClient, PdnsRRset, PdnsZone, RRsetChange } from '../pdns-client.js';
 
 export interface DnsRRsetState {
   /** `<name>|<type>` */
@@ -64,12 +64,19 @@ export function rrsetDriver(
     const r = z && at(z, p.name, p.type);
     return r && ownerOf(r) === address ? stateOf(p.zone, r) : undefined;
   };
-  const replace = async (address: string, d: DnsRRsetDesired, z: PdnsZone, signal: AbortSignal) => {
+  const replace = async (
+    address: string,
+    d: DnsRRsetDesired,
+    z: PdnsZone,
+    signal: AbortSignal,
+    also: RRsetChange[] = [],
+  ) => {
     const existing = at(z, d.name, d.type);
     const others = (existing?.comments ?? []).filter((c) => !c.content.startsWith(OWNER_PREFIX));
     await client.patchRRsets(
       d.zone,
       [
+        ...also,
         {
           changetype: 'REPLACE',
           name: d.name,
@@ -114,18 +121,27 @@ export function rrsetDriver(
     },
     async create({ address, desired, signal }) {
       const z = await zoneOf(desired.zone, address, signal);
-      const sameName = (z.rrsets ?? []).filter((r) => r.name === desired.name);
-      for (const r of sameName) {
-        const mine = ownerOf(r) === address && r.type === desired.type;
-        if (mine) continue;
-        if (r.type === desired.type || r.type === 'CNAME' || desired.type === 'CNAME')
-          throw conflict(
-            address,
-            `${desired.name} already has a ${r.type} record that Aare does not own` +
-              (ownerOf(r) ? ` (it belongs to ${ownerOf(r)})` : ''),
-          );
+      const displaced: RRsetChange[] = [];
+      for (const r of (z.rrsets ?? []).filter((x) => x.name === desired.name)) {
+        const owner = ownerOf(r);
+        if (owner === address && r.type === desired.type) continue;
+        if (r.type !== desired.type && r.type !== 'CNAME' && desired.type !== 'CNAME') continue;
+        // Aare's own record of this name under another address (a service name that went from
+        // one VM's CNAME to several VMs' A, or back): its delete may come later in this apply,
+        // so it goes in the same PATCH; a later delete of it finds nothing of its own
+        const ours = owner !== undefined && parseRRsetAddress(owner)?.name === desired.name;
+        if (ours && r.type !== desired.type) {
+          displaced.push({ changetype: 'DELETE', name: r.name, type: r.type });
+          continue;
+        }
+        throw conflict(
+          address,
+          owner
+            ? `${desired.name} already has a ${r.type} record, of ${owner}`
+            : `${desired.name} already has a ${r.type} record that Aare does not own`,
+        );
       }
-      return replace(address, desired, z, signal);
+      return replace(address, desired, z, signal, displaced);
     },
     async update({ address, desired, signal }) {
       const z = await zoneOf(desired.zone, address, signal);
