@@ -101,6 +101,22 @@ export const errorCodes = {
     doc: 'An OpenStack resource did not reach the wanted state in time.',
   },
   OPENSTACK_RESOURCE_ERROR: { http: 502, exit: 1, doc: 'An OpenStack resource went into an ERROR state.' },
+  // providers/dns
+  DNS_CONFIG: {
+    http: 400,
+    exit: 1,
+    doc: 'The DNS endpoint of aare.yaml or its API key (AARE_DNS_API_KEY) is missing or invalid.',
+  },
+  DNS_AUTH: { http: 502, exit: 1, doc: 'PowerDNS refused the API key (401/403).' },
+  DNS_NOT_FOUND: { http: 404, exit: 1, doc: 'The PowerDNS server or zone does not exist.' },
+  DNS_CONFLICT: {
+    http: 409,
+    exit: 1,
+    doc: 'A DNS name Aare wants is taken by a record Aare does not own, or a zone already exists.',
+  },
+  DNS_BAD_REQUEST: { http: 502, exit: 1, doc: 'PowerDNS rejected the request as invalid (400/422).' },
+  DNS_UNAVAILABLE: { http: 503, exit: 1, doc: 'PowerDNS failed or was unreachable after retries.' },
+  DNS_BAD_RESPONSE: { http: 502, exit: 1, doc: 'PowerDNS answered with a body Aare does not understand.' },
   // packaging and repositories
   PACKAGE_BUILD: { http: 400, exit: 1, doc: 'A package could not be built.' },
   BUILD_SANDBOX: {

@@ -99,7 +99,7 @@ describe('the demo control repository', () => {
 
   test('provider, packages and type aliases', () => {
     assert.equal(repo.provider.dnsDomain, 'cloud.example.ch');
-    assert.equal(repo.provider.endpoints.dns.apiKey, 'env:AARE_LAB_DNS_API_KEY');
+    assert.equal(repo.provider.endpoints.dns?.apiKey, 'env:AARE_LAB_DNS_API_KEY');
     assert.equal(repo.provider.maintenance.production.afterFreeze, 'P7D');
     assert.equal(repo.provider.maintenance.timezone, 'Europe/Zurich');
     assert.ok(repo.typeAliases.has('Aare::Port'));

@@ -100,11 +100,14 @@ export const aareFileSchema = z
             .meta({ description: 'Cloud name in clouds.yaml (OS_CLIENT_CONFIG_FILE).' }),
           region: z.string().min(1).optional(),
         }),
-        dns: z.strictObject({
-          api: httpUrl.meta({ description: 'PowerDNS HTTP API base URL.' }),
-          apiKey: secretRef,
-          server: z.string().default('localhost'),
-        }),
+        dns: z
+          .strictObject({
+            api: httpUrl.meta({ description: 'PowerDNS HTTP API base URL.' }),
+            apiKey: secretRef,
+            server: z.string().default('localhost'),
+          })
+          .optional()
+          .meta({ description: 'PowerDNS Authoritative; without it Aare keeps no DNS records.' }),
         repository: z.strictObject({
           baseUrl: httpUrl.meta({
             description: 'Where `aare serve` publishes repositories: <baseUrl>/repos/<customer>/<env>/.',

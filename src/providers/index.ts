@@ -1,5 +1,5 @@
 /**
- * Providers: the adapters to real systems (OpenStack now; PowerDNS, backup, logging and mail
+ * Providers: the adapters to real systems (OpenStack and PowerDNS now; backup, logging and mail
  * later). Each lives in its own folder with its client, its mapping from the desired state to
  * resources and one driver per resource kind, and implements `ResourceProvider`; each driver
  * implements the engine's driver contract, so the engine has a single code path and knows no
@@ -17,3 +17,4 @@ export { diffFields } from './field-diff.js';
 export type { Fields, FieldRule } from './field-diff.js';
 export { ProviderError, isProviderError, isAbortError } from './provider-error.js';
 export * as openstack from './openstack/index.js';
+export * as dns from './dns/index.js';

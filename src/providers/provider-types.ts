@@ -5,7 +5,7 @@ import type { ControlRepo, Customer, Environment, Vm } from '../model/index.js';
 import type { HttpTransport } from './openstack/http-transport.js';
 
 /**
- * What every provider implements (OpenStack now; PowerDNS, backup, logging and mail later). The
+ * What every provider implements (OpenStack and PowerDNS now; backup, logging and mail later). The
  * composition root (src/app) holds the list of providers; adding one means adding its folder
  * here and one line there, nothing in the engine.
  */

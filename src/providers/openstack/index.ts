@@ -58,5 +58,5 @@ export type { OpenStackSettings } from './openstack-provider.js';
 export { openstackDrivers } from './openstack-drivers.js';
 export { MANAGED_TAG, sha256 } from './drivers/driver-support.js';
 export type { OpenStackDriverOptions } from './drivers/driver-support.js';
-export { openstackResources, addressOf } from './openstack-mapping.js';
+export { openstackResources, addressOf, assignFixedIps, vmFixedIps } from './openstack-mapping.js';
 export type { CloudInput, VmInput } from './openstack-mapping.js';

@@ -2,6 +2,7 @@ import { error } from '../../diag/index.js';
 import type { Diagnostic, Result, SourceRange } from '../../diag/index.js';
 import { ref } from '../../engine/index.js';
 import type { DesiredResource } from '../../engine/index.js';
+import type { DesiredRequest } from '../provider-types.js';
 import { sha256 } from './drivers/driver-support.js';
 import { ruleOrder } from './drivers/secgroup-driver.js';
 
@@ -116,49 +117,12 @@ export function openstackResources(
       });
     }
   }
-  const used = new Map<string, Set<string>>();
-  const pending: VmInput[] = [];
-  for (const vm of input.vms) {
-    const envScope = `${vm.customer}/${vm.environment}`;
-    const ip = priorIp(addressOf.port(vm.address));
-    const cidr = envCidr.get(envScope);
-    if (!cidr) {
-      diagnostics.push(
-        error('UNKNOWN_REFERENCE', `VM ${vm.address} is in an environment without a network`, {
-          address: vm.address,
-          ...(vm.source ? { source: vm.source } : {}),
-        }),
-      );
-      continue;
-    }
-    if (ip && inCidr(ip, cidr)) {
-      const set = used.get(envScope) ?? new Set<string>();
-      set.add(ip);
-      used.set(envScope, set);
-    } else pending.push(vm);
-  }
-  const allocated = new Map<string, string>();
-  for (const vm of pending) {
-    const envScope = `${vm.customer}/${vm.environment}`;
-    const set = used.get(envScope) ?? new Set<string>();
-    used.set(envScope, set);
-    const ip = nextFree(envCidr.get(envScope)!, set);
-    if (!ip) {
-      diagnostics.push(
-        error('CIDR_INVALID', `no free address left in ${envCidr.get(envScope)} for ${vm.address}`, {
-          address: vm.address,
-          ...(vm.source ? { source: vm.source } : {}),
-        }),
-      );
-      continue;
-    }
-    set.add(ip);
-    allocated.set(vm.address, ip);
-  }
+  const fixed = assignFixedIps(input, priorIp);
+  diagnostics.push(...fixed.diagnostics);
   for (const vm of input.vms) {
     const envScope = `${vm.customer}/${vm.environment}`;
     if (!envCidr.has(envScope)) continue;
-    const ip = allocated.get(vm.address) ?? priorIp(addressOf.port(vm.address));
+    const ip = fixed.value.get(vm.address);
     if (!ip) continue;
     const project = ref(addressOf.project(vm.customer));
     const name = `${p}${vm.customer}-${vm.environment}-${vm.name}`;
@@ -207,6 +171,87 @@ export function openstackResources(
     });
   }
   return { value: out, diagnostics };
+}
+
+/**
+ * Each VM's fixed IP (by VM address), as its port gets it: the address its port has (`priorIp`
+ * of the port's address) when it is inside the environment's CIDR, else the lowest free host
+ * address from .10 on, in the order of `input.vms`. Pure, so other providers (DNS) compute the
+ * same addresses at plan time with `vmFixedIps`.
+ */
+export function assignFixedIps(
+  input: Pick<CloudInput, 'customers'> & {
+    vms: Pick<VmInput, 'address' | 'customer' | 'environment' | 'source'>[];
+  },
+  priorIp: (portAddress: string) => string | undefined,
+): Result<Map<string, string>> {
+  const diagnostics: Diagnostic[] = [];
+  const envCidr = new Map<string, string>();
+  for (const c of input.customers) for (const e of c.environments) envCidr.set(`${c.name}/${e.name}`, e.cidr);
+  const used = new Map<string, Set<string>>();
+  const out = new Map<string, string>();
+  const pending: typeof input.vms = [];
+  for (const vm of input.vms) {
+    const envScope = `${vm.customer}/${vm.environment}`;
+    const ip = priorIp(addressOf.port(vm.address));
+    const cidr = envCidr.get(envScope);
+    if (!cidr) {
+      diagnostics.push(
+        error('UNKNOWN_REFERENCE', `VM ${vm.address} is in an environment without a network`, {
+          address: vm.address,
+          ...(vm.source ? { source: vm.source } : {}),
+        }),
+      );
+      continue;
+    }
+    if (ip && inCidr(ip, cidr)) {
+      const set = used.get(envScope) ?? new Set<string>();
+      set.add(ip);
+      used.set(envScope, set);
+      out.set(vm.address, ip);
+    } else pending.push(vm);
+  }
+  for (const vm of pending) {
+    const envScope = `${vm.customer}/${vm.environment}`;
+    const set = used.get(envScope) ?? new Set<string>();
+    used.set(envScope, set);
+    const ip = nextFree(envCidr.get(envScope)!, set);
+    if (!ip) {
+      diagnostics.push(
+        error('CIDR_INVALID', `no free address left in ${envCidr.get(envScope)} for ${vm.address}`, {
+          address: vm.address,
+          ...(vm.source ? { source: vm.source } : {}),
+        }),
+      );
+      continue;
+    }
+    set.add(ip);
+    out.set(vm.address, ip);
+  }
+  return { value: out, diagnostics };
+}
+
+/** `assignFixedIps` over what a plan covers, with the ports' recorded addresses. */
+export function vmFixedIps(request: DesiredRequest): Result<Map<string, string>> {
+  return assignFixedIps(
+    {
+      customers: request.customers.map(({ customer, environments }) => ({
+        name: customer.name,
+        reseller: customer.reseller,
+        environments: environments.map((e) => ({ name: e.name, cidr: e.network.cidr })),
+      })),
+      vms: request.vms.map(({ vm }) => ({
+        address: vm.address,
+        customer: vm.customer,
+        environment: vm.environment,
+        ...(vm.source ? { source: vm.source } : {}),
+      })),
+    },
+    (port) => {
+      const ip = (request.recorded(port) as { ip?: unknown } | undefined)?.ip;
+      return typeof ip === 'string' ? ip : undefined;
+    },
+  );
 }
 
 function ipToInt(ip: string): number {
