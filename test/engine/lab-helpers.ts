@@ -1,6 +1,9 @@
 // Helpers of the engine's lab tests: the lab's catalog, small hand-built clouds, and listings of
 // what OpenStack holds for one test run's name prefix (through the API, not Aare's state).
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseDocument } from 'yaml';
 import { openstack } from '../../src/providers/index.js';
 
 export async function labCloud(prefix: string) {
@@ -84,4 +87,16 @@ export async function listByPrefix(client: openstack.OpenStackClient, prefix: st
       .map((s) => s.name)
       .sort(),
   };
+}
+
+/**
+ * Drops `endpoints.dns` from a copy of the demo: the OpenStack crash and fault tests run side by
+ * side, and the demo's records (same names, same reverse zones) would be shared between them in
+ * the lab's one PowerDNS. DNS crash recovery is tested in its own zones (test/providers/dns).
+ */
+export function withoutDns(controlRepoDir: string): void {
+  const file = join(controlRepoDir, 'aare.yaml');
+  const doc = parseDocument(readFileSync(file, 'utf8'));
+  doc.deleteIn(['endpoints', 'dns']);
+  writeFileSync(file, doc.toString());
 }
