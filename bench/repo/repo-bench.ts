@@ -103,7 +103,7 @@ for (const f of base) linkSync(join(rpmDir, f), join(crDir, 'Packages', f));
 const [, crMs] = await time(() => execFileSync('createrepo_c', ['-q', '--no-database', crDir]));
 
 const stateDir = join(work, 'aare');
-const store = await openStore({ sqlitePath: join(stateDir, 'state.sqlite') });
+const store = await openStore({ sqlitePath: join(stateDir, 'state.db') });
 const repo = openRepoService({
   store,
   stateDir,
@@ -227,7 +227,7 @@ const bigFiles = readdirSync(bigDir)
   .filter((f) => f.startsWith('big-') && f.endsWith('.rpm'))
   .sort();
 {
-  const st = await openStore({ sqlitePath: join(stateDir, 'state.sqlite') });
+  const st = await openStore({ sqlitePath: join(stateDir, 'state.db') });
   const r2 = openRepoService({
     store: st,
     stateDir,

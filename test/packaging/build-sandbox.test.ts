@@ -169,7 +169,7 @@ test(
       'v1.0.0',
     );
 
-    const store = await openStore({ sqlitePath: join(stateDir, 'state.sqlite') });
+    const store = await openStore({ sqlitePath: join(stateDir, 'state.db') });
     const repo = openRepoService({
       store,
       stateDir,

@@ -180,7 +180,7 @@ for (const backend of storeBackendsForTests()) {
       if (backend.name === 'sqlite') {
         const dir = mkdtempSync(join(tmpdir(), 'aare-repo-procs-'));
         t.after(() => rmSync(dir, { recursive: true, force: true }));
-        storeOptions = { sqlitePath: join(dir, 'state.sqlite') };
+        storeOptions = { sqlitePath: join(dir, 'state.db') };
       } else {
         storeOptions = await backend.fresh();
       }

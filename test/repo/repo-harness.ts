@@ -40,7 +40,7 @@ export async function openHarness(
   const key = await testKey();
   await mkdir(join(stateDir, 'keys'), { recursive: true });
   await writeFile(join(stateDir, 'keys', 'provider.asc'), key.publicArmored);
-  const store = await openStore(opts.storeOptions ?? { sqlitePath: join(dir, 'state.sqlite') });
+  const store = await openStore(opts.storeOptions ?? { sqlitePath: join(dir, 'state.db') });
   const repo = openRepoService({
     store,
     stateDir,

@@ -32,7 +32,7 @@ export async function openServeState(): Promise<ServeState> {
   const key = await testKey();
   await mkdir(join(stateDir, 'keys'), { recursive: true });
   await writeFile(join(stateDir, 'keys', 'provider.asc'), key.publicArmored);
-  const store = await openStore({ sqlitePath: join(stateDir, 'state.sqlite') });
+  const store = await openStore({ sqlitePath: join(stateDir, 'state.db') });
   const repo = openRepoService({
     store,
     stateDir,
