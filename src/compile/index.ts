@@ -6,10 +6,10 @@
  */
 export { compileVm, compileAll, createCompileContext, TRUSTED_EXTENSION_OIDS } from './vm-compile.js';
 export type { CompiledVm, CompileContext } from './vm-compile.js';
-export { compileRepository, compiledFiles, writeCompiled } from './compile-output.js';
+export { compileControlRepo, compiledFiles, writeCompiled } from './compile-output.js';
 export { compileAllInto, PARALLEL_FROM_VMS } from './compile-parallel.js';
 export type { VmSelector } from './compile-output.js';
-export { validateRepository } from './repository-validate.js';
+export { validateControlRepo } from './repository-validate.js';
 export type { LoadedControlRepo } from './loaded-control-repo.js';
 export { resolveParameters, describeOrigin } from './parameter-resolve.js';
 export type { ParameterOrigin, ResolvedParameter, ResolvedProfile } from './parameter-resolve.js';
