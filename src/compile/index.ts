@@ -1,8 +1,9 @@
 /**
  * Compile: a VM's role -> profiles -> typed, Hiera-resolved parameters -> cloud-init user-data,
  * Puppet ENC and the VM's resource needs (desired.json, format in docs/desired-state.md).
- * Reads the control repository's templates; never touches the network, a database or a cloud,
- * and never writes to stdout.
+ * Reads only the control repository (through model and hiera) and writes compiled files only into
+ * the directory it is given; never touches the network, a database or a cloud, and never writes
+ * to stdout.
  */
 export { compileVm, compileAll, createCompileContext, TRUSTED_EXTENSION_OIDS } from './vm-compile.js';
 export type { CompiledVm, CompileContext } from './vm-compile.js';
