@@ -1,6 +1,6 @@
 // The module layers of src/, as docs/architecture.md draws them: module -> the modules it may
 // import. Anything else under src/ is forbidden (null: an entry point, may import any module).
-// eslint.config.js enforces it; test/architecture.test.ts checks that the document says the same.
+// eslint.config.js enforces it; test/architecture/layers.test.ts checks that the document says the same.
 export const layers = {
   diag: [],
   'puppet-types': ['diag'],

@@ -92,12 +92,12 @@ const cliBest = best.wall;
 let t0 = performance.now();
 const loaded = loadControlRepo(repoDir);
 const tLoad = ms(t0);
-const repo = loaded.value;
+const controlRepo = loaded.value;
 t0 = performance.now();
-const hiera = loadHiera(repo.hieraConfigFile).value;
-const ctx = createCompileContext(repo, hiera);
+const hiera = loadHiera(controlRepo.hieraConfigFile).value;
+const ctx = createCompileContext(controlRepo, hiera);
 const compiled: CompiledVm[] = [];
-for (const vm of repo.vms) {
+for (const vm of controlRepo.vms) {
   const r = compileVm(ctx, vm);
   if (r.value) compiled.push(r.value);
 }
@@ -116,19 +116,19 @@ const skip = puppetAvailable();
 if (skip) {
   console.log(`puppet: skipped (${skip})`);
 } else {
-  const step = Math.max(1, Math.floor(repo.vms.length / sample));
-  const vms = repo.vms.filter((_, i) => i % step === 0).slice(0, sample);
+  const step = Math.max(1, Math.floor(controlRepo.vms.length / sample));
+  const vms = controlRepo.vms.filter((_, i) => i % step === 0).slice(0, sample);
   const cases = vms.map((vm) => ({
     node: vm.fqdn,
-    facts: vmFacts(repo, vm),
+    facts: vmFacts(controlRepo, vm),
     keys: vm.profiles.flatMap((name) => {
-      const p = repo.profiles.get(name)!;
+      const p = controlRepo.profiles.get(name)!;
       return [...p.parameters.keys()].map((k) => `${p.puppetClass}::${k}`);
     }),
   }));
-  const tree = makePuppetTree(repo);
+  const tree = makePuppetTree(controlRepo);
   t0 = performance.now();
-  const answers = puppetLookupMany(tree, repo.hieraConfigFile, cases);
+  const answers = puppetLookupMany(tree, controlRepo.hieraConfigFile, cases);
   const tPuppet = ms(t0);
   const puppetRate = (vms.length / tPuppet) * 1000;
   const aareRate = (total / cliBest) * 1000;

@@ -21,7 +21,7 @@ export interface BackupSettings {
 }
 
 export function backupSettings(
-  repo: ControlRepo,
+  controlRepo: ControlRepo,
   hiera: Hiera,
   vm: Vm,
   facts: Record<string, unknown>,
@@ -30,12 +30,15 @@ export function backupSettings(
 ): BackupSettings {
   let resolved = profiles.find((p) => p.profile.name === BACKUP_PROFILE);
   if (!resolved) {
-    const profile = repo.profiles.get(BACKUP_PROFILE);
+    const profile = controlRepo.profiles.get(BACKUP_PROFILE);
     if (profile) {
       // not part of the role: no role defaults apply, and a parameter without a value is no
       // error (the documented default applies); a value of the wrong type still is
       const found: Diagnostic[] = [];
-      resolved = { profile, parameters: resolveProfile(repo, hiera, vm, facts, undefined, profile, found) };
+      resolved = {
+        profile,
+        parameters: resolveProfile(controlRepo, hiera, vm, facts, undefined, profile, found),
+      };
       diagnostics.push(...found.filter((d) => d.code !== 'PARAM_MISSING'));
     }
   }

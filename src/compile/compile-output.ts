@@ -6,7 +6,7 @@ import type { Diagnostic, Result } from '../diag/index.js';
 import { findVm } from '../model/index.js';
 import type { ControlRepo, Vm } from '../model/index.js';
 import { renderEnc } from './enc-render.js';
-import { repoRelative } from './hiera-origin.js';
+import { controlRepoRelative } from './hiera-origin.js';
 import { puppetNameWarnings } from './puppet-names.js';
 import { createCompileContext, compileVm } from './vm-compile.js';
 import type { CompiledVm } from './vm-compile.js';
@@ -56,21 +56,21 @@ export type VmSelector = { all: true } | { address: string } | { certname: strin
  * command). `value` is empty when
  * anything failed: a caller writes all or nothing.
  */
-export function compileRepository(source: LoadedControlRepo, selector: VmSelector): Result<CompiledVm[]> {
+export function compileControlRepo(source: LoadedControlRepo, selector: VmSelector): Result<CompiledVm[]> {
   const loaded = source.controlRepo;
   if (hasErrors(loaded.diagnostics)) return { value: [], diagnostics: loaded.diagnostics };
-  const repo = loaded.value;
-  const selected = selectVms(repo, selector);
+  const controlRepo = loaded.value;
+  const selected = selectVms(controlRepo, selector);
   if ('diagnostic' in selected)
     return { value: [], diagnostics: [...loaded.diagnostics, selected.diagnostic] };
   const hiera = source.hiera();
   const diagnostics: Diagnostic[] = [
     ...loaded.diagnostics,
-    ...hiera.diagnostics.map((d) => repoRelative(repo.root, d)),
-    ...puppetNameWarnings(repo),
+    ...hiera.diagnostics.map((d) => controlRepoRelative(controlRepo.root, d)),
+    ...puppetNameWarnings(controlRepo),
   ];
   if (hasErrors(hiera.diagnostics)) return { value: [], diagnostics };
-  const ctx = createCompileContext(repo, hiera.value);
+  const ctx = createCompileContext(controlRepo, hiera.value);
   const value: CompiledVm[] = [];
   for (const vm of selected.vms) {
     const r = compileVm(ctx, vm);
@@ -80,10 +80,13 @@ export function compileRepository(source: LoadedControlRepo, selector: VmSelecto
   return { value: hasErrors(diagnostics) ? [] : value, diagnostics };
 }
 
-function selectVms(repo: ControlRepo, selector: VmSelector): { vms: Vm[] } | { diagnostic: Diagnostic } {
-  if ('all' in selector) return { vms: repo.vms };
+function selectVms(
+  controlRepo: ControlRepo,
+  selector: VmSelector,
+): { vms: Vm[] } | { diagnostic: Diagnostic } {
+  if ('all' in selector) return { vms: controlRepo.vms };
   if ('address' in selector) {
-    const vm = findVm(repo, selector.address);
+    const vm = findVm(controlRepo, selector.address);
     if (vm) return { vms: [vm] };
     return {
       diagnostic: error('NOT_FOUND', `no VM ${selector.address} (expected customer/environment/vm)`, {
@@ -91,7 +94,7 @@ function selectVms(repo: ControlRepo, selector: VmSelector): { vms: Vm[] } | { d
       }),
     };
   }
-  const vm = repo.vms.find((v) => v.fqdn === selector.certname);
+  const vm = controlRepo.vms.find((v) => v.fqdn === selector.certname);
   if (vm) return { vms: [vm] };
   return {
     diagnostic: error('NOT_FOUND', `no VM has the certname ${selector.certname}`, { field: 'certname' }),

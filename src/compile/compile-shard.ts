@@ -4,13 +4,13 @@ import type { Diagnostic } from '../diag/index.js';
 import { loadHiera } from '../hiera/index.js';
 import { loadControlRepo } from '../model/index.js';
 import type { Vm } from '../model/index.js';
-import { repoRelative } from './hiera-origin.js';
+import { controlRepoRelative } from './hiera-origin.js';
 import { puppetNameWarnings } from './puppet-names.js';
 import { createCompileContext, compileVm } from './vm-compile.js';
 import type { CompileContext, CompiledVm } from './vm-compile.js';
 
-export interface PreparedRepo {
-  /** The repository's and Hiera's diagnostics, as compileRepository reports them first. */
+export interface PreparedControlRepo {
+  /** The repository's and Hiera's diagnostics, as compileControlRepo reports them first. */
   diagnostics: Diagnostic[];
   /** Absent when the repository or Hiera configuration has errors: nothing can be compiled. */
   ctx?: CompileContext;
@@ -23,26 +23,26 @@ export interface Shard {
   perVm: { index: number; diagnostics: Diagnostic[] }[];
 }
 
-/** Loads the repository and its Hiera configuration, as compileRepository does. */
-export function prepareRepo(dir: string): PreparedRepo {
+/** Loads the repository and its Hiera configuration, as compileControlRepo does. */
+export function prepareControlRepo(dir: string): PreparedControlRepo {
   const loaded = loadControlRepo(dir);
   if (hasErrors(loaded.diagnostics)) return { diagnostics: loaded.diagnostics, vms: loaded.value.vms };
-  const repo = loaded.value;
-  const hiera = loadHiera(repo.hieraConfigFile);
+  const controlRepo = loaded.value;
+  const hiera = loadHiera(controlRepo.hieraConfigFile);
   const diagnostics = [
     ...loaded.diagnostics,
-    ...hiera.diagnostics.map((d) => repoRelative(repo.root, d)),
-    ...puppetNameWarnings(repo),
+    ...hiera.diagnostics.map((d) => controlRepoRelative(controlRepo.root, d)),
+    ...puppetNameWarnings(controlRepo),
   ];
-  if (hasErrors(hiera.diagnostics)) return { diagnostics, vms: repo.vms };
-  return { diagnostics, ctx: createCompileContext(repo, hiera.value), vms: repo.vms };
+  if (hasErrors(hiera.diagnostics)) return { diagnostics, vms: controlRepo.vms };
+  return { diagnostics, ctx: createCompileContext(controlRepo, hiera.value), vms: controlRepo.vms };
 }
 
 /**
  * Compiles share `shard` of `shards`: a contiguous run of VMs, so that a customer's VMs (and
  * the Hiera data files only they read) mostly fall into one share.
  */
-export function compileShard(prepared: PreparedRepo, shard: number, shards: number): Shard {
+export function compileShard(prepared: PreparedControlRepo, shard: number, shards: number): Shard {
   const result: Shard = { compiled: [], perVm: [] };
   const ctx = prepared.ctx;
   if (!ctx) return result;

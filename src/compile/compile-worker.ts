@@ -3,14 +3,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ShardJob, ShardReply } from './compile-parallel.js';
 import { writeCompiledVm } from './compile-output.js';
-import { compileShard, prepareRepo } from './compile-shard.js';
+import { compileShard, prepareControlRepo } from './compile-shard.js';
 
 const job = workerData as ShardJob;
 const port = parentPort!;
 const reply = (m: ShardReply) => port.postMessage(m);
 
 try {
-  const shard = compileShard(prepareRepo(job.dir), job.shard, job.shards);
+  const shard = compileShard(prepareControlRepo(job.dir), job.shard, job.shards);
   reply({ type: 'compiled', vms: shard.compiled.length, diagnostics: shard.perVm });
   port.once('message', (m: { write: boolean }) => {
     try {

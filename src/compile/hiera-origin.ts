@@ -21,7 +21,7 @@ export function hieraOrigin(result: LookupResult): HieraSource[] {
 }
 
 /** A Hiera diagnostic with its file relative to the control repository, as users see files. */
-export function repoRelative(root: string, d: Diagnostic): Diagnostic {
+export function controlRepoRelative(root: string, d: Diagnostic): Diagnostic {
   return d.source && isAbsolute(d.source.file)
     ? { ...d, source: { ...d.source, file: relative(root, d.source.file) } }
     : d;

@@ -1,15 +1,16 @@
 /**
  * Compile: a VM's role -> profiles -> typed, Hiera-resolved parameters -> cloud-init user-data,
  * Puppet ENC and the VM's resource needs (desired.json, format in docs/desired-state.md).
- * Reads the control repository's templates; never touches the network, a database or a cloud,
- * and never writes to stdout.
+ * Reads only the control repository (through model and hiera) and writes compiled files only into
+ * the directory it is given; never touches the network, a database or a cloud, and never writes
+ * to stdout.
  */
 export { compileVm, compileAll, createCompileContext, TRUSTED_EXTENSION_OIDS } from './vm-compile.js';
 export type { CompiledVm, CompileContext } from './vm-compile.js';
-export { compileRepository, compiledFiles, writeCompiled } from './compile-output.js';
+export { compileControlRepo, compiledFiles, writeCompiled } from './compile-output.js';
 export { compileAllInto, PARALLEL_FROM_VMS } from './compile-parallel.js';
 export type { VmSelector } from './compile-output.js';
-export { validateRepository } from './repository-validate.js';
+export { validateControlRepo } from './repository-validate.js';
 export type { LoadedControlRepo } from './loaded-control-repo.js';
 export { resolveParameters, describeOrigin } from './parameter-resolve.js';
 export type { ParameterOrigin, ResolvedParameter, ResolvedProfile } from './parameter-resolve.js';

@@ -8,7 +8,7 @@ import type { Diagnostic, SourceRange } from '../diag/index.js';
 import type { Hiera } from '../hiera/index.js';
 import type { ControlRepo, Profile, Role, Vm } from '../model/index.js';
 import { checkValue } from '../puppet-types/index.js';
-import { hieraOrigin, repoRelative } from './hiera-origin.js';
+import { hieraOrigin, controlRepoRelative } from './hiera-origin.js';
 
 /** Where a resolved value came from. */
 export type ParameterOrigin =
@@ -34,19 +34,19 @@ export interface ResolvedProfile {
  * position of the value (Hiera data file, role or profile file) or of the declaration.
  */
 export function resolveParameters(
-  repo: ControlRepo,
+  controlRepo: ControlRepo,
   hiera: Hiera,
   vm: Vm,
   facts: Record<string, unknown>,
   diagnostics: Diagnostic[],
 ): ResolvedProfile[] {
-  const role = repo.roles.get(vm.role);
+  const role = controlRepo.roles.get(vm.role);
   const resolved: ResolvedProfile[] = [];
   for (const name of vm.profiles) {
-    const profile = repo.profiles.get(name);
+    const profile = controlRepo.profiles.get(name);
     if (!profile) continue; // the model reported the unknown reference
     const before = diagnostics.length;
-    const parameters = resolveProfile(repo, hiera, vm, facts, role, profile, diagnostics);
+    const parameters = resolveProfile(controlRepo, hiera, vm, facts, role, profile, diagnostics);
     const failed = diagnostics.slice(before).some((d) => d.severity === 'error');
     resolved.push({ profile, parameters, ...(failed ? { failed } : {}) });
   }
@@ -55,7 +55,7 @@ export function resolveParameters(
 
 /** Resolves one profile's parameters for `vm`; `role` gives its defaults when the profile is the role's. */
 export function resolveProfile(
-  repo: ControlRepo,
+  controlRepo: ControlRepo,
   hiera: Hiera,
   vm: Vm,
   facts: Record<string, unknown>,
@@ -70,7 +70,7 @@ export function resolveProfile(
     let value: unknown;
     let origin: ParameterOrigin;
     if ('error' in result) {
-      diagnostics.push({ ...repoRelative(repo.root, result.error), address: vm.address });
+      diagnostics.push({ ...controlRepoRelative(controlRepo.root, result.error), address: vm.address });
       continue;
     } else if (result.found) {
       value = result.value;
@@ -94,7 +94,7 @@ export function resolveProfile(
     } else {
       continue;
     }
-    const mismatch = checkValue(param.type, value ?? undefined, repo.typeAliases);
+    const mismatch = checkValue(param.type, value ?? undefined, controlRepo.typeAliases);
     if (mismatch !== undefined) {
       // role and profile defaults were checked by the model, at their own position
       if (origin.kind === 'hiera')

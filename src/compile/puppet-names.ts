@@ -23,10 +23,10 @@ const RESERVED_PARAMETERS = new Set([
 ]);
 
 /** Warnings for profile parameters Puppet would refuse, when the provider runs a Puppet server. */
-export function puppetNameWarnings(repo: ControlRepo): Diagnostic[] {
-  if (!repo.provider.puppet) return [];
+export function puppetNameWarnings(controlRepo: ControlRepo): Diagnostic[] {
+  if (!controlRepo.provider.puppet) return [];
   const out: Diagnostic[] = [];
-  for (const profile of repo.profiles.values()) {
+  for (const profile of controlRepo.profiles.values()) {
     for (const [name, param] of profile.parameters) {
       if (!RESERVED_PARAMETERS.has(name)) continue;
       out.push(

@@ -6,39 +6,39 @@ import type { Diagnostic, Result } from '../diag/index.js';
 import { checkDataFiles } from '../hiera/index.js';
 import type { ControlRepo } from '../model/index.js';
 import type { LoadedControlRepo } from './loaded-control-repo.js';
-import { repoRelative } from './hiera-origin.js';
+import { controlRepoRelative } from './hiera-origin.js';
 import { puppetNameWarnings } from './puppet-names.js';
 import { compileVm, createCompileContext } from './vm-compile.js';
 
 export interface ValidationSummary {
   /** The loaded repository (partial when the diagnostics hold errors). */
-  repo: ControlRepo;
+  controlRepo: ControlRepo;
   vms: number;
   /** VMs that compiled without error. */
   compiled: number;
 }
 
 /** `source` is the control repository as the caller loaded it (once per command, in src/app). */
-export function validateRepository(source: LoadedControlRepo): Result<ValidationSummary> {
+export function validateControlRepo(source: LoadedControlRepo): Result<ValidationSummary> {
   const loaded = source.controlRepo;
-  const repo = loaded.value;
+  const controlRepo = loaded.value;
   const diagnostics: Diagnostic[] = [...loaded.diagnostics];
-  const summary: ValidationSummary = { repo, vms: repo.vms.length, compiled: 0 };
+  const summary: ValidationSummary = { controlRepo, vms: controlRepo.vms.length, compiled: 0 };
   // VMs of a repository with model errors are not compiled: the model is partial, and its one
   // mistake would come back as many echoes
   const modelBroken = hasErrors(loaded.diagnostics);
   // the model reports a broken hiera.yaml already; Hiera's own words for it would be an echo
-  if (!repo.hieraConfigFile || loaded.diagnostics.some((d) => d.code === 'HIERA_CONFIG'))
+  if (!controlRepo.hieraConfigFile || loaded.diagnostics.some((d) => d.code === 'HIERA_CONFIG'))
     return { value: summary, diagnostics };
   const hiera = source.hiera();
-  diagnostics.push(...relativeTo(repo.root, hiera.diagnostics));
+  diagnostics.push(...relativeTo(controlRepo.root, hiera.diagnostics));
   if (hasErrors(hiera.diagnostics)) return { value: summary, diagnostics };
-  diagnostics.push(...relativeTo(repo.root, checkDataFiles(hiera.value)));
+  diagnostics.push(...relativeTo(controlRepo.root, checkDataFiles(hiera.value)));
   if (modelBroken) return { value: summary, diagnostics: dedupe(diagnostics) };
-  diagnostics.push(...puppetNameWarnings(repo));
-  const ctx = createCompileContext(repo, hiera.value);
+  diagnostics.push(...puppetNameWarnings(controlRepo));
+  const ctx = createCompileContext(controlRepo, hiera.value);
   const perVm: Diagnostic[] = [];
-  for (const vm of repo.vms) {
+  for (const vm of controlRepo.vms) {
     const r = compileVm(ctx, vm);
     perVm.push(...r.diagnostics);
     if (r.value) summary.compiled++;
@@ -71,7 +71,7 @@ function collapseRepeats(diagnostics: Diagnostic[]): Diagnostic[] {
 
 /** Hiera names files by absolute path; the user sees them relative to the control repository. */
 function relativeTo(root: string, diagnostics: Diagnostic[]): Diagnostic[] {
-  return diagnostics.map((d) => repoRelative(root, d));
+  return diagnostics.map((d) => controlRepoRelative(root, d));
 }
 
 function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {

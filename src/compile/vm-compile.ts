@@ -11,7 +11,7 @@ import { backupSettings } from './backup-settings.js';
 import { renderUserData } from './cloud-init-render.js';
 import type { CloudFile, CloudUser, PuppetBootstrap } from './cloud-init-render.js';
 import { buildDesired } from './desired-state.js';
-import { repoRelative } from './hiera-origin.js';
+import { controlRepoRelative } from './hiera-origin.js';
 import type { DesiredState } from './desired-state.js';
 import type { EncDocument } from './enc-render.js';
 import { resolveParameters } from './parameter-resolve.js';
@@ -40,25 +40,25 @@ export const TRUSTED_EXTENSION_OIDS = {
 
 /** What compiling many VMs shares: one Hiera (data files parsed once) and one template cache. */
 export interface CompileContext {
-  repo: ControlRepo;
+  controlRepo: ControlRepo;
   hiera: Hiera;
   templates: TemplateCache;
   /** The provider's users as cloud-init creates them: the same for every VM. */
   users: CloudUser[];
 }
 
-export function createCompileContext(repo: ControlRepo, hiera: Hiera): CompileContext {
-  const users = repo.provider.users.map((u) => ({
+export function createCompileContext(controlRepo: ControlRepo, hiera: Hiera): CompileContext {
+  const users = controlRepo.provider.users.map((u) => ({
     name: u.name,
     sshAuthorizedKeys: u.sshKeys,
     groups: u.sudo ? ['wheel'] : [],
     sudo: u.sudo ? 'ALL=(ALL) NOPASSWD:ALL' : undefined,
   }));
-  return { repo, hiera, templates: new TemplateCache(repo.root), users };
+  return { controlRepo, hiera, templates: new TemplateCache(controlRepo.root), users };
 }
 
 /** Compiles one VM. `value` is undefined when any error was found (all are reported). */
-export function compileVm(repo: ControlRepo, hiera: Hiera, vm: Vm): Result<CompiledVm | undefined>;
+export function compileVm(controlRepo: ControlRepo, hiera: Hiera, vm: Vm): Result<CompiledVm | undefined>;
 export function compileVm(ctx: CompileContext, vm: Vm): Result<CompiledVm | undefined>;
 export function compileVm(
   a: ControlRepo | CompileContext,
@@ -72,26 +72,26 @@ export function compileVm(
   return { value: diagnostics.some((d) => d.severity === 'error') ? undefined : value, diagnostics };
 }
 
-// compileVm(repo, hiera, vm) called VM after VM shares one context (compiled templates)
+// compileVm(controlRepo, hiera, vm) called VM after VM shares one context (compiled templates)
 const contexts = new WeakMap<ControlRepo, WeakMap<Hiera, CompileContext>>();
 
-function contextFor(repo: ControlRepo, hiera: Hiera): CompileContext {
-  let byHiera = contexts.get(repo);
-  if (!byHiera) contexts.set(repo, (byHiera = new WeakMap()));
+function contextFor(controlRepo: ControlRepo, hiera: Hiera): CompileContext {
+  let byHiera = contexts.get(controlRepo);
+  if (!byHiera) contexts.set(controlRepo, (byHiera = new WeakMap()));
   let ctx = byHiera.get(hiera);
-  if (!ctx) byHiera.set(hiera, (ctx = createCompileContext(repo, hiera)));
+  if (!ctx) byHiera.set(hiera, (ctx = createCompileContext(controlRepo, hiera)));
   return ctx;
 }
 
 /** Compiles every VM of the repository with one Hiera; `value` holds the VMs that compiled. */
-export function compileAll(repo: ControlRepo): Result<CompiledVm[]> {
-  const loaded = loadHiera(repo.hieraConfigFile);
-  const hieraDiagnostics = loaded.diagnostics.map((d) => repoRelative(repo.root, d));
+export function compileAll(controlRepo: ControlRepo): Result<CompiledVm[]> {
+  const loaded = loadHiera(controlRepo.hieraConfigFile);
+  const hieraDiagnostics = loaded.diagnostics.map((d) => controlRepoRelative(controlRepo.root, d));
   if (hasErrors(hieraDiagnostics)) return { value: [], diagnostics: hieraDiagnostics };
-  const ctx = createCompileContext(repo, loaded.value);
+  const ctx = createCompileContext(controlRepo, loaded.value);
   const diagnostics: Diagnostic[] = [...hieraDiagnostics];
   const value: CompiledVm[] = [];
-  for (const vm of repo.vms) {
+  for (const vm of controlRepo.vms) {
     const before = diagnostics.length;
     const compiled = compileInContext(ctx, vm, diagnostics);
     if (!diagnostics.slice(before).some((d) => d.severity === 'error')) value.push(compiled);
@@ -100,11 +100,11 @@ export function compileAll(repo: ControlRepo): Result<CompiledVm[]> {
 }
 
 function compileInContext(ctx: CompileContext, vm: Vm, diagnostics: Diagnostic[]): CompiledVm {
-  const { repo, hiera } = ctx;
-  const provider = repo.provider;
-  const facts = vmFacts(repo, vm);
-  const profiles = resolveParameters(repo, hiera, vm, facts, diagnostics);
-  const customer = repo.customers.get(vm.customer);
+  const { controlRepo, hiera } = ctx;
+  const provider = controlRepo.provider;
+  const facts = vmFacts(controlRepo, vm);
+  const profiles = resolveParameters(controlRepo, hiera, vm, facts, diagnostics);
+  const customer = controlRepo.customers.get(vm.customer);
   const environment = customer?.environments.get(vm.environment);
 
   const vmInfo = {
@@ -122,11 +122,11 @@ function compileInContext(ctx: CompileContext, vm: Vm, diagnostics: Diagnostic[]
     hostname: vm.name,
     fqdn: vm.fqdn,
     users: ctx.users,
-    yumRepos: [distributionRepo(repo, vm)],
+    yumRepos: [distributionRepo(controlRepo, vm)],
     packages: unique(profiles.flatMap((p) => p.profile.packages)),
     files: renderFiles(ctx, vm, vmInfo, facts, profiles, diagnostics),
     services: unique(profiles.flatMap((p) => p.profile.services)),
-    puppet: puppetBootstrap(repo, vm),
+    puppet: puppetBootstrap(controlRepo, vm),
   });
 
   checkUserDataSize(vm, userData, diagnostics);
@@ -162,7 +162,7 @@ function compileInContext(ctx: CompileContext, vm: Vm, diagnostics: Diagnostic[]
       dnsNames: p.dnsNames,
       sendsMail: p.sendsMail,
     })),
-    backupSettings: backupSettings(repo, hiera, vm, facts, profiles, diagnostics),
+    backupSettings: backupSettings(controlRepo, hiera, vm, facts, profiles, diagnostics),
     userDataSha256: createHash('sha256').update(userData).digest('hex'),
   });
 
@@ -189,8 +189,8 @@ function checkUserDataSize(vm: Vm, userData: string, diagnostics: Diagnostic[]):
   );
 }
 
-function distributionRepo(repo: ControlRepo, vm: Vm) {
-  const provider = repo.provider;
+function distributionRepo(controlRepo: ControlRepo, vm: Vm) {
+  const provider = controlRepo.provider;
   const base = provider.endpoints.repository.baseUrl.replace(/\/+$/, '');
   return {
     id: `${provider.name}-${vm.customer}-${vm.environment}`,
@@ -200,8 +200,8 @@ function distributionRepo(repo: ControlRepo, vm: Vm) {
   };
 }
 
-function puppetBootstrap(repo: ControlRepo, vm: Vm): PuppetBootstrap | undefined {
-  const puppet = repo.provider.puppet;
+function puppetBootstrap(controlRepo: ControlRepo, vm: Vm): PuppetBootstrap | undefined {
+  const puppet = controlRepo.provider.puppet;
   if (!puppet) return undefined;
   return {
     server: puppet.port === 8140 ? puppet.server : `${puppet.server}:${puppet.port}`,
@@ -244,7 +244,7 @@ function renderFiles(
       }
       writtenBy.set(f.path, profile.name);
       // shown only in a diagnostic: computed when one is made
-      const display = () => relative(ctx.repo.root, f.templateFile);
+      const display = () => relative(ctx.controlRepo.root, f.templateFile);
       const outcome = ctx.templates.render(
         f.templateFile,
         display,

@@ -1,6 +1,6 @@
 /**
  * The lab: real services on 127.0.0.1 for development, the demo and every test suite (OpenStack,
- * PostgreSQL, later PowerDNS, syslog, backup, mail). The work is done by the project's shell
+ * PostgreSQL and PowerDNS; later syslog, backup and mail). The work is done by the project's shell
  * scripts in lab/ (one start.sh/stop.sh pair per service, pid files and logs under the state dir);
  * this module runs them, reads their pid files and endpoints, and prints nothing itself (progress
  * goes to a callback). It must never kill a process it did not start, and imports only diag.

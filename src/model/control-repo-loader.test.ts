@@ -11,16 +11,16 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const demo = join(root, 'examples/demo');
 
 describe('the demo control repository', () => {
-  const { value: repo, diagnostics } = loadControlRepo(demo);
+  const { value: controlRepo, diagnostics } = loadControlRepo(demo);
 
   test('loads without a diagnostic', () => {
     assert.deepEqual(diagnostics.map(formatDiagnostic), []);
   });
 
-  test('has the size the issue asks for', () => {
-    assert.equal(repo.resellers.size, 2);
-    assert.equal(repo.customers.size, 5);
-    assert.ok(repo.vms.length >= 23 && repo.vms.length <= 27, `${repo.vms.length} VMs`);
+  test('has two resellers, five customers with test and production, about 25 VMs, the standard profiles and customer profiles', () => {
+    assert.equal(controlRepo.resellers.size, 2);
+    assert.equal(controlRepo.customers.size, 5);
+    assert.ok(controlRepo.vms.length >= 23 && controlRepo.vms.length <= 27, `${controlRepo.vms.length} VMs`);
     for (const p of [
       'base',
       'webserver',
@@ -32,18 +32,23 @@ describe('the demo control repository', () => {
       'monitoring_agent',
       'backup_client',
     ])
-      assert.ok(repo.profiles.get(p) && !repo.profiles.get(p)!.customer, `standard profile ${p}`);
-    const own = [...repo.profiles.values()].filter((p) => p.customer);
+      assert.ok(
+        controlRepo.profiles.get(p) && !controlRepo.profiles.get(p)!.customer,
+        `standard profile ${p}`,
+      );
+    const own = [...controlRepo.profiles.values()].filter((p) => p.customer);
     assert.ok(own.length >= 2, 'at least two customer-specific profiles');
-    for (const c of repo.customers.values())
+    for (const c of controlRepo.customers.values())
       assert.deepEqual([...c.environments.keys()].sort(), ['production', 'test']);
   });
 
   test('the journey: Muster AG under Alpine IT with its shop', () => {
-    const muster = repo.customers.get('muster-ag');
+    const muster = controlRepo.customers.get('muster-ag');
     assert.equal(muster?.reseller, 'alpine-it');
     assert.equal(muster.source.file, 'tenants/alpine-it/muster-ag.yaml');
-    const addresses = repo.vms.filter((v) => v.customer === 'muster-ag').map((v) => `${v.address} ${v.role}`);
+    const addresses = controlRepo.vms
+      .filter((v) => v.customer === 'muster-ag')
+      .map((v) => `${v.address} ${v.role}`);
     assert.deepEqual(addresses, [
       'muster-ag/production/db1 shop_db',
       'muster-ag/production/web1 shop_frontend',
@@ -52,10 +57,10 @@ describe('the demo control repository', () => {
       'muster-ag/test/web1 shop_frontend',
       'muster-ag/test/web2 shop_frontend',
     ]);
-    const role = repo.roles.get('shop_frontend')!;
+    const role = controlRepo.roles.get('shop_frontend')!;
     for (const p of ['base', 'webserver', 'php', 'muster_shop']) assert.ok(role.profiles.includes(p), p);
     assert.equal(role.customer, 'muster-ag', 'a role with a customer profile belongs to that customer');
-    const shop = repo.profiles.get('muster_shop')!;
+    const shop = controlRepo.profiles.get('muster_shop')!;
     assert.equal(shop.customer, 'muster-ag');
     assert.equal(shop.puppetClass, 'profile::muster_shop');
     assert.deepEqual([...shop.parameters.keys()], ['shop_url', 'payment_endpoint', 'workers']);
@@ -65,24 +70,24 @@ describe('the demo control repository', () => {
   });
 
   test('VMs: FQDN, per-environment overrides, facts, positions', () => {
-    const web1 = findVm(repo, 'muster-ag/production/web1')!;
+    const web1 = findVm(controlRepo, 'muster-ag/production/web1')!;
     assert.equal(web1.fqdn, 'web1.production.muster-ag.cloud.example.ch');
     assert.equal(web1.flavor, 'm1.medium', 'production override');
-    assert.equal(findVm(repo, 'muster-ag/test/web1')?.flavor, 'm1.small');
+    assert.equal(findVm(controlRepo, 'muster-ag/test/web1')?.flavor, 'm1.small');
     assert.equal(web1.source.file, 'tenants/alpine-it/muster-ag.yaml');
     assert.equal(web1.source.start.line, 18);
-    assert.equal(findVm(repo, 'muster-ag/staging/web1'), undefined);
-    const sorted = [...repo.vms].map((v) => v.address).sort();
+    assert.equal(findVm(controlRepo, 'muster-ag/staging/web1'), undefined);
+    const sorted = [...controlRepo.vms].map((v) => v.address).sort();
     assert.deepEqual(
-      repo.vms.map((v) => v.address),
+      controlRepo.vms.map((v) => v.address),
       sorted,
     );
-    for (const vm of repo.vms) assert.equal(findVm(repo, vm.address), vm);
+    for (const vm of controlRepo.vms) assert.equal(findVm(controlRepo, vm.address), vm);
   });
 
   test('vmFacts: what Hiera sees', () => {
-    const db1 = findVm(repo, 'muster-ag/test/db1')!;
-    assert.deepEqual(vmFacts(repo, db1), {
+    const db1 = findVm(controlRepo, 'muster-ag/test/db1')!;
+    assert.deepEqual(vmFacts(controlRepo, db1), {
       disk_class: 'ssd',
       reseller: 'alpine-it',
       customer: 'muster-ag',
@@ -98,18 +103,18 @@ describe('the demo control repository', () => {
   });
 
   test('provider, packages and type aliases', () => {
-    assert.equal(repo.provider.dnsDomain, 'cloud.example.ch');
-    assert.equal(repo.provider.endpoints.dns?.apiKey, 'env:AARE_LAB_DNS_API_KEY');
-    assert.equal(repo.provider.maintenance.production.afterFreeze, 'P7D');
-    assert.equal(repo.provider.maintenance.timezone, 'Europe/Zurich');
-    assert.ok(repo.typeAliases.has('Aare::Port'));
-    assert.equal(repo.packages.get('muster-shop')?.spec, 'packaging/muster-shop.spec');
+    assert.equal(controlRepo.provider.dnsDomain, 'cloud.example.ch');
+    assert.equal(controlRepo.provider.endpoints.dns?.apiKey, 'env:AARE_LAB_DNS_API_KEY');
+    assert.equal(controlRepo.provider.maintenance.production.afterFreeze, 'P7D');
+    assert.equal(controlRepo.provider.maintenance.timezone, 'Europe/Zurich');
+    assert.ok(controlRepo.typeAliases.has('Aare::Port'));
+    assert.equal(controlRepo.packages.get('muster-shop')?.spec, 'packaging/muster-shop.spec');
     assert.equal(
-      repo.packages.get('bergbahn-booking')?.build?.summary,
+      controlRepo.packages.get('bergbahn-booking')?.build?.summary,
       'Ticket booking service of Bergbahn Hohgant AG',
     );
-    assert.equal(repo.hieraConfigFile, join(demo, 'hiera.yaml'));
-    const web = repo.profiles.get('webserver')!;
+    assert.equal(controlRepo.hieraConfigFile, join(demo, 'hiera.yaml'));
+    const web = controlRepo.profiles.get('webserver')!;
     assert.equal(web.files[0]?.templateFile, join(demo, 'profiles/templates/webserver/nginx.conf.eta'));
   });
 });

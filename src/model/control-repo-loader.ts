@@ -55,9 +55,13 @@ function readControlRepoFiles(root: string, diagnostics: Diagnostic[]): ControlR
     root,
     'aare.yaml',
     diagnostics,
-    error('REPO_FILE_MISSING', 'aare.yaml is missing: is this a control repository? (--repo DIR)', {
-      source: pos1('aare.yaml'),
-    }),
+    error(
+      'REPO_FILE_MISSING',
+      'aare.yaml is missing: is this a control repository? (-C, --control-repo DIR)',
+      {
+        source: pos1('aare.yaml'),
+      },
+    ),
   );
   if (aare) {
     const r = parseWithSchema(aare, aareFileSchema);

@@ -6,8 +6,8 @@ import type { ControlRepo, Vm } from './model-types.js';
  * reseller, customer, environment, role, profiles (array), vm (its name), hostname, domain,
  * fqdn and clientcert (= fqdn, as Puppet's certname).
  */
-export function vmFacts(repo: ControlRepo, vm: Vm): Record<string, unknown> {
-  const domain = `${vm.environment}.${vm.customer}.${repo.provider.dnsDomain}`;
+export function vmFacts(controlRepo: ControlRepo, vm: Vm): Record<string, unknown> {
+  const domain = `${vm.environment}.${vm.customer}.${controlRepo.provider.dnsDomain}`;
   return {
     ...vm.facts,
     reseller: vm.reseller,
@@ -24,13 +24,13 @@ export function vmFacts(repo: ControlRepo, vm: Vm): Record<string, unknown> {
 }
 
 /** The VM at `customer/environment/vm`, or undefined. */
-export function findVm(repo: ControlRepo, address: string): Vm | undefined {
+export function findVm(controlRepo: ControlRepo, address: string): Vm | undefined {
   // vms are sorted by address: binary search keeps 10,000-VM repositories cheap
   let lo = 0;
-  let hi = repo.vms.length - 1;
+  let hi = controlRepo.vms.length - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    const vm = repo.vms[mid]!;
+    const vm = controlRepo.vms[mid]!;
     if (vm.address === address) return vm;
     if (vm.address < address) lo = mid + 1;
     else hi = mid - 1;

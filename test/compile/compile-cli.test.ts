@@ -88,11 +88,11 @@ test('usage mistakes exit 2', () => {
 });
 
 test('a type error fails with file:line:col, exit 1, and writes nothing', () => {
-  const repo = mkdtempSync(join(tmpdir(), 'aare-bad-'));
-  cpSync(small, repo, { recursive: true });
-  writeFileSync(join(repo, 'data/role/webserver.yaml'), '---\nprofile::web::workers: many\n');
-  const out = join(repo, 'out');
-  const r = aare('compile', '--all', '--repo', repo, '--out', out);
+  const controlRepoDir = mkdtempSync(join(tmpdir(), 'aare-bad-'));
+  cpSync(small, controlRepoDir, { recursive: true });
+  writeFileSync(join(controlRepoDir, 'data/role/webserver.yaml'), '---\nprofile::web::workers: many\n');
+  const out = join(controlRepoDir, 'out');
+  const r = aare('compile', '--all', '--repo', controlRepoDir, '--out', out);
   assert.equal(r.status, 1);
   assert.match(
     r.stderr,
@@ -106,13 +106,13 @@ test('a type error fails with file:line:col, exit 1, and writes nothing', () => 
 });
 
 test('aare validate compiles every VM: a Hiera type error fails it with its position', () => {
-  const repo = mkdtempSync(join(tmpdir(), 'aare-validate-'));
-  cpSync(small, repo, { recursive: true });
+  const controlRepoDir = mkdtempSync(join(tmpdir(), 'aare-validate-'));
+  cpSync(small, controlRepoDir, { recursive: true });
   writeFileSync(
-    join(repo, 'data/customer/muster.yaml'),
+    join(controlRepoDir, 'data/customer/muster.yaml'),
     '---\nprofile::backup_client::retention_days: forever\n',
   );
-  const r = aare('validate', '--repo', repo);
+  const r = aare('validate', '--repo', controlRepoDir);
   assert.equal(r.status, 1);
   assert.match(
     r.stderr,

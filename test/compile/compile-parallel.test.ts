@@ -23,10 +23,10 @@ function tree(dir: string): Map<string, string> {
   return out;
 }
 
-function compileAll(repo: string, out: string, threads: string) {
+function compileAll(controlRepoDir: string, out: string, threads: string) {
   return spawnSync(
     process.execPath,
-    [join(projectRoot, 'bin/aare.mjs'), 'compile', '--all', '--repo', repo, '--out', out],
+    [join(projectRoot, 'bin/aare.mjs'), 'compile', '--all', '--repo', controlRepoDir, '--out', out],
     { encoding: 'utf8', env: { ...process.env, AARE_COMPILE_THREADS: threads } },
   );
 }
@@ -35,10 +35,10 @@ test('compile --all in worker threads writes the same files as in one thread', (
   ensureBuilt();
   const root = mkdtempSync(join(tmpdir(), 'aare-compile-parallel-'));
   try {
-    const repo = join(root, 'repo');
-    const gen = generateRepo(join(projectRoot, 'examples/demo'), repo, PARALLEL_FROM_VMS + 100);
-    const one = compileAll(repo, join(root, 'one'), '1');
-    const two = compileAll(repo, join(root, 'two'), '2');
+    const controlRepoDir = join(root, 'repo');
+    const gen = generateRepo(join(projectRoot, 'examples/demo'), controlRepoDir, PARALLEL_FROM_VMS + 100);
+    const one = compileAll(controlRepoDir, join(root, 'one'), '1');
+    const two = compileAll(controlRepoDir, join(root, 'two'), '2');
     assert.equal(one.status, 0, one.stderr);
     assert.equal(two.status, 0, two.stderr);
     assert.equal(two.stderr, one.stderr.replace(join(root, 'one'), join(root, 'two')));
@@ -49,11 +49,14 @@ test('compile --all in worker threads writes the same files as in one thread', (
     for (const [file, text] of a) assert.equal(b.get(file), text, file);
 
     // a VM of the worker's share fails: the same diagnostics, and nothing is written
-    const customerFile = join(repo, 'tenants/bench-reseller-1/bench-c0001.yaml');
-    appendFileSync(join(repo, 'data/customer/bench-c0001.yaml'), 'profile::base::motd: [not, a, string]\n');
+    const customerFile = join(controlRepoDir, 'tenants/bench-reseller-1/bench-c0001.yaml');
+    appendFileSync(
+      join(controlRepoDir, 'data/customer/bench-c0001.yaml'),
+      'profile::base::motd: [not, a, string]\n',
+    );
     assert.ok(statSync(customerFile).isFile());
-    const oneBad = compileAll(repo, join(root, 'one-bad'), '1');
-    const twoBad = compileAll(repo, join(root, 'two-bad'), '2');
+    const oneBad = compileAll(controlRepoDir, join(root, 'one-bad'), '1');
+    const twoBad = compileAll(controlRepoDir, join(root, 'two-bad'), '2');
     assert.equal(oneBad.status, 1, oneBad.stderr);
     assert.equal(twoBad.status, 1);
     assert.equal(twoBad.stderr, oneBad.stderr);

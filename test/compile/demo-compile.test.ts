@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { compileAll, compileRepository, resolveParameters } from '../../src/compile/index.js';
+import { compileAll, compileControlRepo, resolveParameters } from '../../src/compile/index.js';
 import { sourceOf } from './control-repo-source.js';
 import type { CompiledVm } from '../../src/compile/index.js';
 import { formatDiagnostic } from '../../src/diag/index.js';
@@ -40,11 +40,11 @@ function compileDemo(): CompiledVm[] {
 }
 
 test('every demo VM compiles', () => {
-  const repo = loadDemo();
+  const controlRepo = loadDemo();
   const vms = compileDemo();
-  assert.equal(vms.length, repo.vms.length);
+  assert.equal(vms.length, controlRepo.vms.length);
   assert.ok(vms.length >= 20, `the demo has ${vms.length} VMs`);
-  const r = compileRepository(sourceOf(demoDir), { all: true });
+  const r = compileControlRepo(sourceOf(demoDir), { all: true });
   assert.deepEqual(r.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic), []);
 });
 
@@ -60,17 +60,21 @@ test(
   'Hiera answers agree with the real `puppet lookup` for every demo (VM, parameter)',
   { skip: puppetAvailable() },
   (t) => {
-    const repo = loadDemo();
-    const hiera = loadHiera(repo.hieraConfigFile);
+    const controlRepo = loadDemo();
+    const hiera = loadHiera(controlRepo.hieraConfigFile);
     assert.deepEqual(hiera.diagnostics.map(formatDiagnostic), []);
     const keysOf = (vm: Vm) =>
       vm.profiles.flatMap((name) => {
-        const p = repo.profiles.get(name)!;
+        const p = controlRepo.profiles.get(name)!;
         return [...p.parameters.keys()].map((param) => `${p.puppetClass}::${param}`);
       });
-    const cases = repo.vms.map((vm) => ({ node: vm.fqdn, facts: vmFacts(repo, vm), keys: keysOf(vm) }));
-    const tree = makePuppetTree(repo);
-    const puppet = puppetLookupMany(tree, repo.hieraConfigFile, cases);
+    const cases = controlRepo.vms.map((vm) => ({
+      node: vm.fqdn,
+      facts: vmFacts(controlRepo, vm),
+      keys: keysOf(vm),
+    }));
+    const tree = makePuppetTree(controlRepo);
+    const puppet = puppetLookupMany(tree, controlRepo.hieraConfigFile, cases);
     assert.equal(
       puppet.length,
       cases.reduce((n, c) => n + c.keys.length, 0),
@@ -138,13 +142,19 @@ test(
 );
 
 test('the compiled ENC parameters are the Hiera values where Hiera has one', () => {
-  const repo = loadDemo();
-  const hiera = loadHiera(repo.hieraConfigFile).value;
+  const controlRepo = loadDemo();
+  const hiera = loadHiera(controlRepo.hieraConfigFile).value;
   const byAddress = new Map(compileDemo().map((c) => [c.address, c]));
   let checked = 0;
-  for (const vm of repo.vms) {
+  for (const vm of controlRepo.vms) {
     const enc = byAddress.get(vm.address)!.enc;
-    for (const { profile, parameters } of resolveParameters(repo, hiera, vm, vmFacts(repo, vm), [])) {
+    for (const { profile, parameters } of resolveParameters(
+      controlRepo,
+      hiera,
+      vm,
+      vmFacts(controlRepo, vm),
+      [],
+    )) {
       for (const [name, r] of parameters) {
         assert.deepEqual(enc.classes[profile.puppetClass]![name], r.value);
         if (r.origin.kind === 'hiera') checked++;
@@ -159,8 +169,8 @@ test(
   { skip: puppetAvailable() },
   async () => {
     ensureBuilt();
-    const repo = loadDemo();
-    const tree = makePuppetTree(repo);
+    const controlRepo = loadDemo();
+    const tree = makePuppetTree(controlRepo);
     const byAddress = new Map(compileDemo().map((c) => [c.address, c]));
     // one VM per role; a profile whose parameters Puppet refuses (PUPPET_RESERVED_NAME) cannot be
     // declared by any Puppet, so VMs with it are left to the warning
@@ -178,9 +188,11 @@ test(
       'loglevel',
     ]);
     const puppetSafe = (vm: Vm) =>
-      vm.profiles.every((p) => ![...repo.profiles.get(p)!.parameters.keys()].some((k) => reserved.has(k)));
+      vm.profiles.every(
+        (p) => ![...controlRepo.profiles.get(p)!.parameters.keys()].some((k) => reserved.has(k)),
+      );
     const seen = new Set<string>();
-    const vms = repo.vms.filter((vm) => {
+    const vms = controlRepo.vms.filter((vm) => {
       if (seen.has(vm.role) || !puppetSafe(vm)) return false;
       seen.add(vm.role);
       return true;

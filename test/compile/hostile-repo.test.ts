@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileAll, validateRepository } from '../../src/compile/index.js';
+import { compileAll, validateControlRepo } from '../../src/compile/index.js';
 import { sourceOf } from './control-repo-source.js';
 import { formatDiagnostic } from '../../src/diag/index.js';
 import { loadControlRepo } from '../../src/model/index.js';
@@ -30,9 +30,9 @@ function outsideSecret(): string {
 }
 
 function everything(dir: string): { text: string; codes: string[] } {
-  const v = validateRepository(sourceOf(dir));
-  const repo = loadControlRepo(dir);
-  const c = compileAll(repo.value);
+  const v = validateControlRepo(sourceOf(dir));
+  const controlRepo = loadControlRepo(dir);
+  const c = compileAll(controlRepo.value);
   const text = JSON.stringify([v, c.diagnostics, c.value.map((x) => x.userData)]);
   return {
     text,
@@ -106,7 +106,7 @@ test('an alias bomb and exponential interpolation in Hiera data fail validate qu
   for (const [data, at, message] of cases) {
     const dir = copy({ 'data/reseller/alpine.yaml': data });
     const t = performance.now();
-    const r = validateRepository(sourceOf(dir));
+    const r = validateControlRepo(sourceOf(dir));
     const ms = performance.now() - t;
     const errors = r.diagnostics.filter((d) => d.severity === 'error');
     assert.ok(errors.length > 0);
@@ -122,7 +122,7 @@ test('user-data larger than Nova accepts is a diagnostic naming the VM and the s
   const dir = copy({
     'data/vm/muster/web2.yaml': `profile::base::motd: "${'m'.repeat(60_000)}"\nprofile::web::workers: 16\n`,
   });
-  const r = validateRepository(sourceOf(dir));
+  const r = validateControlRepo(sourceOf(dir));
   const errors = r.diagnostics.filter((d) => d.severity === 'error');
   assert.deepEqual(
     errors.map((d) => [d.code, d.address]),

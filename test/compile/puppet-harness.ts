@@ -53,17 +53,17 @@ export interface PuppetTree {
  * per profile (typed parameters, body records what it received) and the repository's type
  * aliases as Puppet type aliases.
  */
-export function makePuppetTree(repo: ControlRepo): PuppetTree {
+export function makePuppetTree(controlRepo: ControlRepo): PuppetTree {
   const root = mkdtempSync(join(tmpdir(), 'aare-puppet-'));
   const modules = join(root, 'env/production/modules');
   mkdirSync(modules, { recursive: true });
   cpSync(join(fixtures, 'modules'), modules, { recursive: true });
-  for (const profile of repo.profiles.values()) {
+  for (const profile of controlRepo.profiles.values()) {
     const file = classFile(modules, profile.puppetClass);
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, puppetClassSource(profile, repo));
+    writeFileSync(file, puppetClassSource(profile, controlRepo));
   }
-  for (const [name, type] of repo.typeAliases) {
+  for (const [name, type] of controlRepo.typeAliases) {
     const parts = name.toLowerCase().split('::');
     const file = join(modules, parts[0]!, 'types', ...parts.slice(1, -1), `${parts[parts.length - 1]}.pp`);
     mkdirSync(dirname(file), { recursive: true });
@@ -96,9 +96,9 @@ function classFile(modules: string, puppetClass: string): string {
 }
 
 /** The class as a Puppet module would declare it: no defaults, except undef where the type allows it. */
-export function puppetClassSource(profile: Profile, repo: ControlRepo): string {
+export function puppetClassSource(profile: Profile, controlRepo: ControlRepo): string {
   const params = [...profile.parameters].map(([name, p]) => {
-    const acceptsUndef = checkValue(p.type, undefined, repo.typeAliases) === undefined;
+    const acceptsUndef = checkValue(p.type, undefined, controlRepo.typeAliases) === undefined;
     return `  ${p.typeText} $${name}${acceptsUndef ? ' = undef' : ''},`;
   });
   const record = [...profile.parameters.keys()].map((name) => `'${name}' => $${name}`).join(', ');

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { compileAll, compileRepository, validateRepository } from '../../src/compile/index.js';
+import { compileAll, compileControlRepo, validateControlRepo } from '../../src/compile/index.js';
 import { sourceOf } from './control-repo-source.js';
 import type { CompiledVm } from '../../src/compile/index.js';
 import { formatDiagnostic } from '../../src/diag/index.js';
@@ -15,9 +15,9 @@ import { cloudInitAvailable, cloudInitSchemaErrors } from './cloud-init-schema.j
 const small = join(dirname(fileURLToPath(import.meta.url)), 'fixtures/small-repo');
 
 function compileSmall(): Map<string, CompiledVm> {
-  const repo = loadControlRepo(small);
-  assert.deepEqual(repo.diagnostics.map(formatDiagnostic), []);
-  const r = compileAll(repo.value);
+  const controlRepo = loadControlRepo(small);
+  assert.deepEqual(controlRepo.diagnostics.map(formatDiagnostic), []);
+  const r = compileAll(controlRepo.value);
   assert.deepEqual(r.diagnostics.map(formatDiagnostic), []);
   return new Map(r.value.map((c) => [c.address, c]));
 }
@@ -152,7 +152,7 @@ test('compiling twice gives the same bytes', () => {
 
 test('a Hiera value of the wrong type: VM, profile, parameter, file:line:col, level and the mismatch', () => {
   const dir = brokenCopy({ 'data/role/webserver.yaml': '---\nprofile::web::workers: many\n' });
-  const r = compileRepository(sourceOf(dir), { all: true });
+  const r = compileControlRepo(sourceOf(dir), { all: true });
   assert.deepEqual(r.value, []);
   const d = r.diagnostics.find((x) => x.address === 'muster/test/web1');
   assert.ok(d, r.diagnostics.map(formatDiagnostic).join('\n'));
@@ -177,7 +177,7 @@ test('a required parameter without a value is PARAM_MISSING at its declaration',
       '',
     ),
   });
-  const r = compileRepository(sourceOf(dir), { address: 'muster/test/web1' });
+  const r = compileControlRepo(sourceOf(dir), { address: 'muster/test/web1' });
   const d = r.diagnostics.find((x) => x.code === 'PARAM_MISSING');
   assert.ok(d, r.diagnostics.map(formatDiagnostic).join('\n'));
   assert.equal(d.source?.file, 'profiles/base.yaml');
@@ -191,7 +191,7 @@ test('validate reports a bad common value once, with the number of VMs it breaks
       "''",
     ),
   });
-  const r = validateRepository(sourceOf(dir));
+  const r = validateControlRepo(sourceOf(dir));
   const errors = r.diagnostics.filter((d) => d.severity === 'error');
   assert.equal(errors.length, 1, errors.map(formatDiagnostic).join('\n'));
   assert.equal(errors[0]!.code, 'TYPE_MISMATCH');
@@ -202,7 +202,7 @@ test('validate reports a bad common value once, with the number of VMs it breaks
 });
 
 test('validate of the clean fixture finds nothing', () => {
-  const r = validateRepository(sourceOf(small));
+  const r = validateControlRepo(sourceOf(small));
   assert.deepEqual(r.diagnostics.map(formatDiagnostic), []);
   assert.deepEqual({ vms: r.value.vms, compiled: r.value.compiled }, { vms: 3, compiled: 3 });
 });
@@ -212,7 +212,7 @@ test('a parameter Puppet refuses as a class parameter is a warning at its declar
     'parameters:\n',
     'parameters:\n  tag:\n    type: String\n    default: blue\n',
   );
-  const r = validateRepository(sourceOf(brokenCopy({ 'profiles/web.yaml': web })));
+  const r = validateControlRepo(sourceOf(brokenCopy({ 'profiles/web.yaml': web })));
   assert.deepEqual(
     r.diagnostics.map((d) => [d.severity, d.code, d.source?.file, d.source?.start.line]),
     [['warning', 'PUPPET_RESERVED_NAME', 'profiles/web.yaml', 3]],

@@ -28,19 +28,19 @@ const files = yamlFiles(base)
   .sort();
 
 // one copy of the base repository; each load writes the mutated file, then puts the original back
-const repo = join(work, 'repo');
-cpSync(base, repo, { recursive: true });
+const controlRepoDir = join(work, 'repo');
+cpSync(base, controlRepoDir, { recursive: true });
 
 function loadWith(file: string, text: string) {
   const original = readFileSync(join(base, file), 'utf8');
-  writeFileSync(join(repo, file), text);
+  writeFileSync(join(controlRepoDir, file), text);
   let result: ReturnType<typeof loadControlRepo> | undefined;
   try {
     assert.doesNotThrow(() => {
-      result = loadControlRepo(repo);
+      result = loadControlRepo(controlRepoDir);
     }, `${file}:\n${text}`);
   } finally {
-    writeFileSync(join(repo, file), original);
+    writeFileSync(join(controlRepoDir, file), original);
   }
   for (const d of result!.diagnostics) {
     assert.ok(

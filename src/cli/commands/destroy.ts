@@ -1,5 +1,5 @@
 // `aare destroy --customer C [--env E]`: deletes everything Aare made for a customer (or one of
-// its environments) in OpenStack, after showing the plan.
+// its environments) in OpenStack and DNS, after showing the plan.
 import type { Command } from 'commander';
 import { action, UsageError } from '../cli-run.js';
 import { controlRepoFlag, repoAliasFlag, withApp } from '../cli-app.js';
@@ -10,7 +10,7 @@ import type { PlanFlags } from '../plan-run.js';
 export function register(program: Command): void {
   program
     .command('destroy')
-    .description("delete a customer's (or one environment's) resources from OpenStack")
+    .description("delete a customer's (or one environment's) resources from OpenStack and DNS")
     .addOption(controlRepoFlag())
     .addOption(repoAliasFlag())
     .requiredOption('--customer <name>', 'the customer')

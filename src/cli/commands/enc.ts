@@ -17,11 +17,11 @@ export function register(program: Command): void {
     .addOption(repoAliasFlag())
     .action(
       action(async (certname: string, opts: ControlRepoFlags) => {
-        const { compileRepository, compiledFiles } = await import('../../compile/index.js');
+        const { compileControlRepo, compiledFiles } = await import('../../compile/index.js');
         requireControlRepoDir(opts.controlRepo);
         const result = await withApp(opts, (app) =>
           Promise.resolve(
-            compileRepository({ controlRepo: app.loadControlRepo(), hiera: app.loadHiera }, { certname }),
+            compileControlRepo({ controlRepo: app.loadControlRepo(), hiera: app.loadHiera }, { certname }),
           ),
         );
         if (hasErrors(result.diagnostics))

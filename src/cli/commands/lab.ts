@@ -6,7 +6,7 @@ import { renderTable } from '../cli-table.js';
 export function register(program: Command): void {
   const lab = program
     .command('lab')
-    .description('start, stop and inspect the local lab: OpenStack, PostgreSQL, ... on 127.0.0.1');
+    .description('start, stop and inspect the local lab: OpenStack, PostgreSQL, PowerDNS on 127.0.0.1');
 
   lab
     .command('up')

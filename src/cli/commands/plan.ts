@@ -11,7 +11,7 @@ import type { PlanFlags } from '../plan-run.js';
 export function register(program: Command): void {
   program
     .command('plan')
-    .description('show what apply would create, update, replace or delete in OpenStack')
+    .description('show what apply would create, update, replace or delete in OpenStack and DNS')
     .addOption(controlRepoFlag())
     .addOption(repoAliasFlag())
     .option('--customer <name>', 'only this customer')

@@ -17,12 +17,12 @@ export function register(program: Command): void {
         const format = oneOf('--format', opts.format, ['text', 'json'] as const);
         requireControlRepoDir(opts.controlRepo);
         // validation reports every mistake of the model, Hiera and every VM's compile at once
-        const { validateRepository } = await import('../../compile/index.js');
+        const { validateControlRepo } = await import('../../compile/index.js');
         const {
-          value: { repo: controlRepo },
+          value: { controlRepo },
           diagnostics,
         } = await withApp(opts, (app) =>
-          Promise.resolve(validateRepository({ controlRepo: app.loadControlRepo(), hiera: app.loadHiera })),
+          Promise.resolve(validateControlRepo({ controlRepo: app.loadControlRepo(), hiera: app.loadHiera })),
         );
         const failed = hasErrors(diagnostics);
         if (format === 'json') {
