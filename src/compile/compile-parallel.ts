@@ -11,8 +11,8 @@ import { hasErrors } from '../diag/index.js';
 import type { Diagnostic, Result } from '../diag/index.js';
 import { writeCompiledVm } from './compile-output.js';
 import type { CompiledVm } from './vm-compile.js';
-import { compileShard, prepareRepo } from './compile-shard.js';
-import type { PreparedRepo, Shard } from './compile-shard.js';
+import { compileShard, prepareControlRepo } from './compile-shard.js';
+import type { PreparedControlRepo, Shard } from './compile-shard.js';
 
 /** Below this many VMs one thread is faster than starting workers that load the repository again. */
 export const PARALLEL_FROM_VMS = 500;
@@ -64,7 +64,7 @@ export async function compileAllInto(
     startWorker(file, { dir, out, shard: i + 1, shards }),
   );
   try {
-    const prepared = prepareRepo(dir);
+    const prepared = prepareControlRepo(dir);
     const total = prepared.vms.length;
     if (!prepared.ctx) return { value: 0, diagnostics: prepared.diagnostics };
     if (total < (options.parallelFrom ?? PARALLEL_FROM_VMS)) {
@@ -101,13 +101,13 @@ export async function compileAllInto(
 }
 
 async function inOneThread(dir: string, out: string): Promise<Result<number>> {
-  const prepared = prepareRepo(dir);
+  const prepared = prepareControlRepo(dir);
   if (!prepared.ctx) return Promise.resolve({ value: 0, diagnostics: prepared.diagnostics });
   return Promise.resolve(writeShard(out, prepared, compileShard(prepared, 0, 1)));
 }
 
 /** Writes a whole repository's VMs compiled in one share, unless any has errors. */
-function writeShard(out: string, prepared: PreparedRepo, shard: Shard): Result<number> {
+function writeShard(out: string, prepared: PreparedControlRepo, shard: Shard): Result<number> {
   const diagnostics = [...prepared.diagnostics, ...shard.perVm.flatMap((v) => v.diagnostics)];
   if (hasErrors(diagnostics)) return { value: 0, diagnostics };
   const made = new Set<string>();

@@ -32,7 +32,7 @@ export function register(program: Command): void {
           throw new UsageError('give a VM address (customer/env/vm) or --all');
         if (opts.all && !opts.out && format !== 'json')
           throw new UsageError(`--all prints JSON lines; for --format ${format} give --out DIR`);
-        const { compileAllInto, compileRepository, writeCompiled, compiledFiles } =
+        const { compileAllInto, compileControlRepo, writeCompiled, compiledFiles } =
           await import('../../compile/index.js');
         requireControlRepoDir(opts.controlRepo);
         if (opts.all && opts.out) {
@@ -46,7 +46,7 @@ export function register(program: Command): void {
         }
         const result = await withApp(opts, (app) =>
           Promise.resolve(
-            compileRepository(
+            compileControlRepo(
               { controlRepo: app.loadControlRepo(), hiera: app.loadHiera },
               opts.all ? { all: true } : { address: address! },
             ),
