@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import { DiagnosticsError, error } from '../diag/index.js';
+import type { BuildSandbox } from '../packaging/index.js';
 import type { ProviderEnv } from '../providers/index.js';
 import { providers } from './provider-wiring.js';
 import type { ConfiguredProvider } from './provider-wiring.js';
@@ -17,6 +18,8 @@ export interface AppConfig {
   databaseUrl?: string;
   /** AARE_SERVE_URL: the base URL clients reach `aare serve` at. */
   serveUrl?: string;
+  /** AARE_BUILD_SANDBOX: `off` builds packages without the sandbox (docs/security.md); default `on`. */
+  buildSandbox: BuildSandbox;
   /** Every wired provider with its settings (OS_CLOUD, AARE_OPENSTACK_PREFIX, ... for OpenStack). */
   providers: readonly ConfiguredProvider[];
   /** The environment as read at start, for secrets aare.yaml names by reference (`env:VAR`). */
@@ -45,12 +48,28 @@ export function readAppConfig(opts: { controlRepoDir: string; env: ProviderEnv }
     ]);
   }
   const serveUrl = read(env, 'AARE_SERVE_URL');
+  const buildSandbox = readBuildSandbox(env);
   return {
     controlRepoDir,
     stateDir: stateDirVar ? resolve(stateDirVar) : join(controlRepoDir, '.aare'),
     ...(databaseUrl ? { databaseUrl } : {}),
     ...(serveUrl ? { serveUrl } : {}),
+    buildSandbox,
     providers: providers.map((configure) => configure(env)),
     env,
   };
+}
+
+/**
+ * `on` unless AARE_BUILD_SANDBOX=off; any other value is a usage mistake, never "off". Read here
+ * rather than in packaging so that a command starts without loading packaging's code.
+ */
+function readBuildSandbox(env: ProviderEnv): BuildSandbox {
+  const name = 'AARE_BUILD_SANDBOX';
+  const v = read(env, name);
+  if (v === undefined || v === 'bwrap') return 'on';
+  if (v === 'off') return 'off';
+  throw new DiagnosticsError([
+    error('USAGE', `${name}=${v}: the only values are 'bwrap' (the default) and 'off'`, { field: name }),
+  ]);
 }

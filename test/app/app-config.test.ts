@@ -1,0 +1,25 @@
+// The configuration a command reads from its environment once: a bad value is a usage error
+// naming the variable, never a silent default.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DiagnosticsError } from '../../src/diag/index.js';
+import { readAppConfig } from '../../src/app/index.js';
+
+const config = (env: Record<string, string>) => readAppConfig({ controlRepoDir: '.', env });
+
+test('AARE_BUILD_SANDBOX: on by default, off only when it says off', () => {
+  assert.equal(config({}).buildSandbox, 'on');
+  assert.equal(config({ AARE_BUILD_SANDBOX: '' }).buildSandbox, 'on');
+  assert.equal(config({ AARE_BUILD_SANDBOX: 'bwrap' }).buildSandbox, 'on');
+  assert.equal(config({ AARE_BUILD_SANDBOX: 'off' }).buildSandbox, 'off');
+  assert.throws(
+    () => config({ AARE_BUILD_SANDBOX: 'no' }),
+    (err: unknown) =>
+      err instanceof DiagnosticsError &&
+      err.diagnostics[0]?.code === 'USAGE' &&
+      err.diagnostics[0].field === 'AARE_BUILD_SANDBOX' &&
+      /AARE_BUILD_SANDBOX=no: the only values are 'bwrap' \(the default\) and 'off'/.test(
+        err.diagnostics[0].summary,
+      ),
+  );
+});
