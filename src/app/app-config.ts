@@ -20,6 +20,8 @@ export interface AppConfig {
   serveUrl?: string;
   /** AARE_BUILD_SANDBOX: `off` builds packages without the sandbox (docs/security.md); default `on`. */
   buildSandbox: BuildSandbox;
+  /** AARE_COMPILE_THREADS: threads for `compile --all --out` (for measuring; 1 = one thread); default the idle cores. */
+  compileThreads?: number;
   /** Every wired provider with its settings (OS_CLOUD, AARE_OPENSTACK_PREFIX, ... for OpenStack). */
   providers: readonly ConfiguredProvider[];
   /** The environment as read at start, for secrets aare.yaml names by reference (`env:VAR`). */
@@ -49,12 +51,21 @@ export function readAppConfig(opts: { controlRepoDir: string; env: ProviderEnv }
   }
   const serveUrl = read(env, 'AARE_SERVE_URL');
   const buildSandbox = readBuildSandbox(env);
+  const threads = read(env, 'AARE_COMPILE_THREADS');
+  if (threads !== undefined && !/^[1-9]\d{0,3}$/.test(threads)) {
+    throw new DiagnosticsError([
+      error('USAGE', `AARE_COMPILE_THREADS must be a whole number from 1 to 9999, got '${threads}'`, {
+        field: 'AARE_COMPILE_THREADS',
+      }),
+    ]);
+  }
   return {
     controlRepoDir,
     stateDir: stateDirVar ? resolve(stateDirVar) : join(controlRepoDir, '.aare'),
     ...(databaseUrl ? { databaseUrl } : {}),
     ...(serveUrl ? { serveUrl } : {}),
     buildSandbox,
+    ...(threads ? { compileThreads: Number(threads) } : {}),
     providers: providers.map((configure) => configure(env)),
     env,
   };

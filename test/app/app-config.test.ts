@@ -23,3 +23,19 @@ test('AARE_BUILD_SANDBOX: on by default, off only when it says off', () => {
       ),
   );
 });
+
+test('AARE_COMPILE_THREADS: a whole number, else a usage error', () => {
+  assert.equal(config({}).compileThreads, undefined);
+  assert.equal(config({ AARE_COMPILE_THREADS: '' }).compileThreads, undefined);
+  assert.equal(config({ AARE_COMPILE_THREADS: '2' }).compileThreads, 2);
+  for (const bad of ['0', 'two', '1.5', '-1']) {
+    assert.throws(
+      () => config({ AARE_COMPILE_THREADS: bad }),
+      (err: unknown) =>
+        err instanceof DiagnosticsError &&
+        err.diagnostics[0]?.code === 'USAGE' &&
+        err.diagnostics[0].field === 'AARE_COMPILE_THREADS',
+      bad,
+    );
+  }
+});
