@@ -8,7 +8,7 @@ import type { Hiera } from '../hiera/index.js';
 import { loadControlRepo } from '../model/index.js';
 import type { ControlRepo, Vm } from '../model/index.js';
 import type { PackagingContext } from '../packaging/index.js';
-import type { DesiredRequest, openstack, ProviderSession } from '../providers/index.js';
+import type { DesiredRequest, HttpTransport, ProviderSession } from '../providers/index.js';
 import type { RepoService, SigningKey } from '../repo/index.js';
 import type { Store } from '../store/index.js';
 import { readAppConfig, STATE_FILE } from './app-config.js';
@@ -24,7 +24,7 @@ export interface AppContextOptions {
   onEvent?: EventSink;
   signal?: AbortSignal;
   /** A transport for HTTP providers (benches count requests, fault tests inject faults). */
-  transport?: openstack.HttpTransport;
+  transport?: HttpTransport;
 }
 
 /**
