@@ -18,6 +18,8 @@ export interface AppConfig {
   databaseUrl?: string;
   /** AARE_SERVE_URL: the base URL clients reach `aare serve` at. */
   serveUrl?: string;
+  /** AARE_UPLOAD_TOKEN: the bearer token `serve --allow-upload` accepts when no --upload-token-file is given. */
+  uploadToken?: string;
   /** AARE_BUILD_SANDBOX: `off` builds packages without the sandbox (docs/security.md); default `on`. */
   buildSandbox: BuildSandbox;
   /** AARE_COMPILE_THREADS: threads for `compile --all --out` (for measuring; 1 = one thread); default the idle cores. */
@@ -50,6 +52,7 @@ export function readAppConfig(opts: { controlRepoDir: string; env: ProviderEnv }
     ]);
   }
   const serveUrl = read(env, 'AARE_SERVE_URL');
+  const uploadToken = read(env, 'AARE_UPLOAD_TOKEN')?.trim();
   const buildSandbox = readBuildSandbox(env);
   const threads = read(env, 'AARE_COMPILE_THREADS');
   if (threads !== undefined && !/^[1-9]\d{0,3}$/.test(threads)) {
@@ -64,6 +67,7 @@ export function readAppConfig(opts: { controlRepoDir: string; env: ProviderEnv }
     stateDir: stateDirVar ? resolve(stateDirVar) : join(controlRepoDir, '.aare'),
     ...(databaseUrl ? { databaseUrl } : {}),
     ...(serveUrl ? { serveUrl } : {}),
+    ...(uploadToken ? { uploadToken } : {}),
     buildSandbox,
     ...(threads ? { compileThreads: Number(threads) } : {}),
     providers: providers.map((configure) => configure(env)),

@@ -39,3 +39,9 @@ test('AARE_COMPILE_THREADS: a whole number, else a usage error', () => {
     );
   }
 });
+
+test('AARE_UPLOAD_TOKEN: read once, trimmed; empty is unset', () => {
+  assert.equal(config({}).uploadToken, undefined);
+  assert.equal(config({ AARE_UPLOAD_TOKEN: '' }).uploadToken, undefined);
+  assert.equal(config({ AARE_UPLOAD_TOKEN: ' 0123456789abcdef\n' }).uploadToken, '0123456789abcdef');
+});
