@@ -89,11 +89,16 @@ export function loadCloudConfig(
   } catch (err) {
     return fail(`cannot read ${file}: ${(err as Error).message}`, { file, start: { line: 1, col: 1 } });
   }
-  return parseCloudsYaml(text, file, name);
+  return parseCloudsYaml(text, file, name, env);
 }
 
 /** Parses clouds.yaml text and picks the cloud `name`. Exported for tests. */
-export function parseCloudsYaml(text: string, file: string, name: string): Result<CloudConfig | undefined> {
+export function parseCloudsYaml(
+  text: string,
+  file: string,
+  name: string,
+  env: NodeJS.ProcessEnv,
+): Result<CloudConfig | undefined> {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
   const at = (node: YamlNode | null | undefined): SourceRange => {
@@ -152,7 +157,7 @@ export function parseCloudsYaml(text: string, file: string, name: string): Resul
   // TLS: Node trusts its own CA list; a private CA comes in through NODE_EXTRA_CA_CERTS
   const tls: Diagnostic[] = [];
   const cacert = str(raw.cacert);
-  if (cacert && process.env.NODE_EXTRA_CA_CERTS !== cacert) {
+  if (cacert && env.NODE_EXTRA_CA_CERTS !== cacert) {
     tls.push(
       warning(
         'OPENSTACK_CONFIG',
