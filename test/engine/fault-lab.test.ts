@@ -126,7 +126,7 @@ test(
   async () => {
     const loaded = loadControlRepo(demo);
     const model = loaded.value;
-    const direct = openstack.openStackClientFromEnv();
+    const direct = openstack.openStackClientFromEnv({ env: process.env });
     await ensureCatalog(direct, catalogOf(model.provider));
     // a customer with two VMs or more, in its smallest environment
     const envs = new Map<string, typeof model.vms>();

@@ -52,7 +52,7 @@ export interface CloudConfig {
 }
 
 /** Where openstacksdk looks for clouds.yaml, first match wins. */
-export function cloudsYamlCandidates(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string[] {
+export function cloudsYamlCandidates(env: NodeJS.ProcessEnv, cwd = process.cwd()): string[] {
   if (env.OS_CLIENT_CONFIG_FILE) return [env.OS_CLIENT_CONFIG_FILE];
   return [
     join(cwd, 'clouds.yaml'),
@@ -67,10 +67,12 @@ export function cloudsYamlCandidates(env: NodeJS.ProcessEnv = process.env, cwd =
  * (OS_AUTH_URL, OS_USERNAME, ...) describe it. Mistakes come back as diagnostics with the file
  * position; the value is `undefined` then.
  */
-export function loadCloudConfig(
-  opts: { cloud?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {},
-): Result<CloudConfig | undefined> {
-  const env = opts.env ?? process.env;
+export function loadCloudConfig(opts: {
+  cloud?: string;
+  env: NodeJS.ProcessEnv;
+  cwd?: string;
+}): Result<CloudConfig | undefined> {
+  const env = opts.env;
   const name = opts.cloud ?? (env.OS_CLOUD || undefined);
   if (name === undefined) {
     if (env.OS_AUTH_URL) return fromEnvironment(env);

@@ -241,13 +241,16 @@ export async function createOnce<T>(
   }
 }
 
-/** Builds a client from clouds.yaml / OS_CLOUD / OS_* variables; a config mistake throws DiagnosticsError. */
+/**
+ * Builds a client from clouds.yaml / OS_CLOUD / OS_* variables of the environment it is given (the
+ * composition root's, read once); a config mistake throws DiagnosticsError.
+ */
 export function openStackClientFromEnv(
-  opts: { cloud?: string; env?: NodeJS.ProcessEnv } & Omit<OpenStackClientOptions, 'cloud'> = {},
+  opts: { cloud?: string; env: NodeJS.ProcessEnv } & Omit<OpenStackClientOptions, 'cloud'>,
 ): OpenStackClient {
   const { value, diagnostics } = loadCloudConfig({
     ...(opts.cloud ? { cloud: opts.cloud } : {}),
-    ...(opts.env ? { env: opts.env } : {}),
+    env: opts.env,
   });
   if (!value) throw new DiagnosticsError(diagnostics);
   return new OpenStackClient({ ...opts, cloud: value });
