@@ -34,7 +34,7 @@ const cliLists = [
   ['image', 'list'],
   ['flavor', 'list'],
 ];
-const c = openstack.openStackClientFromEnv();
+const c = openstack.openStackClientFromEnv({ env: process.env });
 async function aareRefresh(client: openstack.OpenStackClient): Promise<number> {
   const lists = await Promise.all([
     openstack.networks.list(client),

@@ -75,7 +75,7 @@ async function run(label: string, drivers: (client: openstack.OpenStackClient) =
       })
       .execute();
   }
-  const client = openstack.openStackClientFromEnv();
+  const client = openstack.openStackClientFromEnv({ env: process.env });
   await client.session.token();
   for (const s of ['compute', 'network', 'identity'] as const) await client.baseUrl(s);
   const before = client.transport.stats.requests;

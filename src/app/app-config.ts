@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import { DiagnosticsError, error } from '../diag/index.js';
+import type { BuildSandbox } from '../packaging/index.js';
 import type { ProviderEnv } from '../providers/index.js';
 import { providers } from './provider-wiring.js';
 import type { ConfiguredProvider } from './provider-wiring.js';
@@ -17,6 +18,12 @@ export interface AppConfig {
   databaseUrl?: string;
   /** AARE_SERVE_URL: the base URL clients reach `aare serve` at. */
   serveUrl?: string;
+  /** AARE_UPLOAD_TOKEN: the bearer token `serve --allow-upload` accepts when no --upload-token-file is given. */
+  uploadToken?: string;
+  /** AARE_BUILD_SANDBOX: `off` builds packages without the sandbox (docs/security.md); default `on`. */
+  buildSandbox: BuildSandbox;
+  /** AARE_COMPILE_THREADS: threads for `compile --all --out` (for measuring; 1 = one thread); default the idle cores. */
+  compileThreads?: number;
   /** Every wired provider with its settings (OS_CLOUD, AARE_OPENSTACK_PREFIX, ... for OpenStack). */
   providers: readonly ConfiguredProvider[];
   /** The environment as read at start, for secrets aare.yaml names by reference (`env:VAR`). */
@@ -45,12 +52,39 @@ export function readAppConfig(opts: { controlRepoDir: string; env: ProviderEnv }
     ]);
   }
   const serveUrl = read(env, 'AARE_SERVE_URL');
+  const uploadToken = read(env, 'AARE_UPLOAD_TOKEN')?.trim();
+  const buildSandbox = readBuildSandbox(env);
+  const threads = read(env, 'AARE_COMPILE_THREADS');
+  if (threads !== undefined && !/^[1-9]\d{0,3}$/.test(threads)) {
+    throw new DiagnosticsError([
+      error('USAGE', `AARE_COMPILE_THREADS must be a whole number from 1 to 9999, got '${threads}'`, {
+        field: 'AARE_COMPILE_THREADS',
+      }),
+    ]);
+  }
   return {
     controlRepoDir,
     stateDir: stateDirVar ? resolve(stateDirVar) : join(controlRepoDir, '.aare'),
     ...(databaseUrl ? { databaseUrl } : {}),
     ...(serveUrl ? { serveUrl } : {}),
+    ...(uploadToken ? { uploadToken } : {}),
+    buildSandbox,
+    ...(threads ? { compileThreads: Number(threads) } : {}),
     providers: providers.map((configure) => configure(env)),
     env,
   };
+}
+
+/**
+ * `on` unless AARE_BUILD_SANDBOX=off; any other value is a usage mistake, never "off". Read here
+ * rather than in packaging so that a command starts without loading packaging's code.
+ */
+function readBuildSandbox(env: ProviderEnv): BuildSandbox {
+  const name = 'AARE_BUILD_SANDBOX';
+  const v = read(env, name);
+  if (v === undefined || v === 'bwrap') return 'on';
+  if (v === 'off') return 'off';
+  throw new DiagnosticsError([
+    error('USAGE', `${name}=${v}: the only values are 'bwrap' (the default) and 'off'`, { field: name }),
+  ]);
 }

@@ -7,8 +7,8 @@ import { loadHiera } from '../hiera/index.js';
 import type { Hiera } from '../hiera/index.js';
 import { loadControlRepo } from '../model/index.js';
 import type { ControlRepo, Vm } from '../model/index.js';
-import type { RepoContext } from '../packaging/index.js';
-import type { DesiredRequest, openstack, ProviderSession } from '../providers/index.js';
+import type { PackagingContext } from '../packaging/index.js';
+import type { DesiredRequest, HttpTransport, ProviderSession } from '../providers/index.js';
 import type { RepoService, SigningKey } from '../repo/index.js';
 import type { Store } from '../store/index.js';
 import { readAppConfig, STATE_FILE } from './app-config.js';
@@ -24,7 +24,7 @@ export interface AppContextOptions {
   onEvent?: EventSink;
   signal?: AbortSignal;
   /** A transport for HTTP providers (benches count requests, fault tests inject faults). */
-  transport?: openstack.HttpTransport;
+  transport?: HttpTransport;
 }
 
 /**
@@ -52,8 +52,8 @@ export interface AppContext {
   repoService(opts?: { signing?: boolean }): Promise<RepoService>;
   /** The provider's package signing key (aare.yaml `packageSigning.key`). */
   signingKey(): Promise<SigningKey>;
-  /** What package builds need: the control repository's directory, state, store, service and key. */
-  packaging(): Promise<RepoContext>;
+  /** What package builds need: the control repository's directory, state, store, service, key and sandbox setting. */
+  packaging(): Promise<PackagingContext>;
   /** The base URL clients reach `aare serve` at. */
   repositoryBaseUrl(): Promise<string>;
   close(): Promise<void>;
@@ -195,11 +195,12 @@ export function openAppContext(opts: AppContextOptions = {}): AppContext {
     signingKey,
     async packaging() {
       return {
-        root: config.controlRepoDir,
+        controlRepoDir: config.controlRepoDir,
         stateDir: config.stateDir,
         store: await store(),
-        repo: await repoService({ signing: true }),
+        repoService: await repoService({ signing: true }),
         signingKey: await signingKey(),
+        buildSandbox: config.buildSandbox,
       };
     },
     repositoryBaseUrl: async () => (await import('./provider-key.js')).repositoryBaseUrl(config),

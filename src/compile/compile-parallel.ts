@@ -2,7 +2,9 @@
 // control repository once, compiling its share and writing its files. The main thread loads the
 // repository too (it needs the VM count and the repository's diagnostics) and compiles one share
 // itself. Nothing is written until every share compiled without errors. Outputs and diagnostics
-// (in VM order) are the same as compiling in one thread.
+// (in VM order) are the same as compiling in one thread. The workers load the control repository
+// from its directory themselves: a worker thread shares no objects with the main thread, so it
+// cannot be handed the command's app context (only its settings, as the job).
 import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -47,15 +49,15 @@ function workerFile(): string | undefined {
 
 /**
  * Compiles every VM of the repository at `dir` into `out`; the value is the number of VMs
- * written (0 when anything failed: then nothing is written).
+ * written (0 when anything failed: then nothing is written). `threads` (AARE_COMPILE_THREADS, read
+ * by src/app; 1 = this thread only) defaults to the cores that are idle.
  */
 export async function compileAllInto(
   dir: string,
   out: string,
   options: { threads?: number; parallelFrom?: number } = {},
 ): Promise<Result<number>> {
-  // AARE_COMPILE_THREADS=N sets the threads (for measuring; 1 = this thread only)
-  const threads = options.threads ?? (Number(process.env.AARE_COMPILE_THREADS) || idleThreads());
+  const threads = options.threads ?? idleThreads();
   const file = workerFile();
   if (threads < 2 || !file) return inOneThread(dir, out);
   // workers start loading the repository while this thread loads it and counts the VMs

@@ -89,12 +89,12 @@ export async function uploadAll(
   const diagnostics: Diagnostic[] = [];
   for (const name of def.repositories) {
     const customer = name === def.customer || opts.customers?.has(name) ? name : '';
-    const created = await ctx.repo.createRepository(name, customer);
+    const created = await ctx.repoService.createRepository(name, customer);
     if (created.diagnostics.length) {
       diagnostics.push(...created.diagnostics);
       continue;
     }
-    const r = await ctx.repo.upload(name, file, relative(process.cwd(), file));
+    const r = await ctx.repoService.upload(name, file, relative(process.cwd(), file));
     if (r.value) value[name] = r.value.version;
     diagnostics.push(...r.diagnostics);
   }

@@ -2,7 +2,7 @@
 // environment holds. The sandbox itself is tried against real bwrap in test/packaging.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildEnv, bwrapArgs, sandboxMode } from './build-sandbox.js';
+import { buildEnv, bwrapArgs } from './build-sandbox.js';
 import type { SandboxLayout } from './build-sandbox.js';
 
 const layout: SandboxLayout = {
@@ -54,12 +54,4 @@ test("the environment is cleared and holds only the build's variables", () => {
   const set = args.flatMap((a, i) => (a === '--setenv' ? [args[i + 1]] : []));
   assert.deepEqual(set, ['PATH', 'HOME', 'LANG', 'TZ', 'TMPDIR', 'SOURCE_DATE_EPOCH']);
   assert.ok(!args.includes('--uid'), 'as a non-root user, the build runs as that user');
-});
-
-test('AARE_BUILD_SANDBOX: bwrap by default, off only when it says off', () => {
-  assert.equal(sandboxMode({}), 'bwrap');
-  assert.equal(sandboxMode({ AARE_BUILD_SANDBOX: 'bwrap' }), 'bwrap');
-  assert.equal(sandboxMode({ AARE_BUILD_SANDBOX: 'off' }), 'off');
-  const bad = sandboxMode({ AARE_BUILD_SANDBOX: 'false' });
-  assert.ok(typeof bad !== 'string' && bad.code === 'USAGE');
 });

@@ -120,17 +120,8 @@ export function bwrapArgs(layout: SandboxLayout, command: string[]): string[] {
   return args;
 }
 
-export type SandboxMode = 'bwrap' | 'off';
-
-/** `bwrap` unless AARE_BUILD_SANDBOX=off; any other value is a usage mistake, never "off". */
-export function sandboxMode(env: NodeJS.ProcessEnv = process.env): SandboxMode | Diagnostic {
-  const v = env[SANDBOX_ENV];
-  if (v === undefined || v === '' || v === 'bwrap') return 'bwrap';
-  if (v === 'off') return 'off';
-  return error('USAGE', `${SANDBOX_ENV}=${v}: the only values are 'bwrap' (the default) and 'off'`, {
-    field: SANDBOX_ENV,
-  });
-}
+/** Whether builds run in the bubblewrap sandbox; `off` only where the provider says so. */
+export type BuildSandbox = 'on' | 'off';
 
 export interface SandboxRun {
   /** The tool to run (looked up on Aare's PATH; missing is TOOL_MISSING). */
@@ -153,7 +144,7 @@ export interface SandboxRun {
  */
 export async function runSandboxed(
   run: SandboxRun,
-  mode: SandboxMode,
+  mode: BuildSandbox,
 ): Promise<{ code: number } | { diagnostics: Diagnostic[] }> {
   const tool = findOnPath(run.tool);
   if (!tool) return { diagnostics: [toolMissing(run.tool)] };

@@ -63,7 +63,7 @@ export async function resolveGitSource(
       return { diagnostics: [buildError(def, `cannot fetch ${url}: ${stderrOf(err)}`)] };
     }
   }
-  const dir = isAbsolute(url) ? url : resolve(ctx.root, url);
+  const dir = isAbsolute(url) ? url : resolve(ctx.controlRepoDir, url);
   if (existsSync(join(dir, '.git')) || existsSync(join(dir, 'HEAD'))) return { dir, diagnostics: [] };
   const script = join(dirname(dir), 'make-git-repos.sh');
   if (existsSync(join(dir, 'releases')) && existsSync(script)) {
@@ -71,7 +71,7 @@ export async function resolveGitSource(
       await runTool('sh', [script, dir, mirror]);
     } catch (err) {
       return {
-        diagnostics: [buildError(def, `${relative(ctx.root, script)} failed: ${stderrOf(err)}`)],
+        diagnostics: [buildError(def, `${relative(ctx.controlRepoDir, script)} failed: ${stderrOf(err)}`)],
       };
     }
     return { dir: mirror, diagnostics: [] };

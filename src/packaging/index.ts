@@ -5,11 +5,12 @@
  * the control repository, and never runs a customer's spec outside the build sandbox
  * (docs/security.md).
  */
-export type { RepoContext } from './packaging-context.js';
+export type { PackagingContext } from './packaging-context.js';
 export { buildPackage } from './package-builder.js';
 export type { BuildOptions, BuildOutcome } from './package-builder.js';
 export type { BuildContext } from './build-context.js';
 export { resolveGitSource } from './git-source.js';
 export { SANDBOX_ENV } from './build-sandbox.js';
+export type { BuildSandbox } from './build-sandbox.js';
 export { generateSpec } from './spec-generator.js';
 export type { PackageDef } from './spec-generator.js';

@@ -105,7 +105,7 @@ async function buildTag(
     ...b,
   });
   if (prior) {
-    const stored = ctx.repo.artifactPath(prior.sha256);
+    const stored = ctx.repoService.artifactPath(prior.sha256);
     const file = existsSync(stored) ? stored : join(logDir, prior.filename);
     const uploaded = await uploadAll(ctx, def, file, opts);
     if (uploaded.diagnostics.length) return { diagnostics: uploaded.diagnostics };
@@ -124,7 +124,8 @@ async function buildTag(
     gitDir,
     tag: t,
     logPath,
-    hide: [ctx.stateDir, ctx.root, gitDir],
+    hide: [ctx.stateDir, ctx.controlRepoDir, gitDir],
+    sandbox: ctx.buildSandbox,
     signal: opts.signal,
   });
   if (!built.value) {

@@ -8,7 +8,8 @@ import { missingTools, toolMissing } from '../diag/index.js';
 import type { Diagnostic } from '../diag/index.js';
 import { readRpmFile, RPMTAG, RpmFormatError } from '../repo/index.js';
 import { buildError } from './build-context.js';
-import { buildEnv, runSandboxed, sandboxMode } from './build-sandbox.js';
+import { buildEnv, runSandboxed } from './build-sandbox.js';
+import type { BuildSandbox } from './build-sandbox.js';
 import { archiveTag, fileAtTag } from './git-source.js';
 import type { TagInfo } from './git-source.js';
 import { generateSpec } from './spec-generator.js';
@@ -22,6 +23,8 @@ export interface RpmBuildRequest {
   logPath: string;
   /** Host paths the build must never see (state directory, control repository). */
   hide: string[];
+  /** `off` only where the provider turned the sandbox off (AARE_BUILD_SANDBOX, read in src/app). */
+  sandbox: BuildSandbox;
   signal?: AbortSignal;
 }
 
@@ -69,8 +72,7 @@ export async function buildRpm(
   req: RpmBuildRequest,
 ): Promise<{ value?: { filename: string; rpm: Buffer }; diagnostics: Diagnostic[] }> {
   const { def, tag: t } = req;
-  const mode = sandboxMode();
-  if (typeof mode !== 'string') return { diagnostics: [mode] };
+  const mode = req.sandbox;
   const missing = missingTools(mode === 'off' ? ['rpmbuild'] : ['rpmbuild', 'bwrap']);
   if (missing.length) return { diagnostics: missing.map((tool) => toolMissing(tool)) };
   const spec = await specFor(def, req.gitDir, t);

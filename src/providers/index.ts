@@ -16,5 +16,23 @@ export type {
 export { diffFields } from './field-diff.js';
 export type { Fields, FieldRule } from './field-diff.js';
 export { ProviderError, isProviderError, isAbortError } from './provider-error.js';
+export {
+  createHttpTransport,
+  defaultRetryPolicy,
+  retryAfterMs,
+  backoff,
+  ConnectionLostError,
+  isConnectionLost,
+  DEFAULT_IDLE_TIMEOUT_MS,
+} from './http-transport.js';
+export type {
+  HttpTransport,
+  HttpTransportOptions,
+  HttpRequest,
+  HttpResponse,
+  HttpMethod,
+  RetryPolicy,
+  TransportStats,
+} from './http-transport.js';
 export * as openstack from './openstack/index.js';
 export * as dns from './dns/index.js';

@@ -2,7 +2,7 @@ import type { Result } from '../diag/index.js';
 import type { CompiledVm } from '../compile/index.js';
 import type { DesiredResource, EngineDriver, PlanFilter } from '../engine/index.js';
 import type { ControlRepo, Customer, Environment, Vm } from '../model/index.js';
-import type { HttpTransport } from './openstack/http-transport.js';
+import type { HttpTransport } from './http-transport.js';
 
 /**
  * What every provider implements (OpenStack and PowerDNS now; backup, logging and mail later). The

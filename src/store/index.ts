@@ -7,4 +7,3 @@
 export { openStore, nowIso, sql } from './store.js';
 export type { Store, StoreOptions, Dialect } from './store.js';
 export type { Database } from './schema.js';
-export { storeBackendsForTests } from './store-test-backends.js';

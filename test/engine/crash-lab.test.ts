@@ -75,7 +75,7 @@ test(
     const loaded = loadControlRepo(demo);
     assert.equal(loaded.diagnostics.filter((d) => d.severity === 'error').length, 0);
     const model = loaded.value;
-    const client = openstack.openStackClientFromEnv();
+    const client = openstack.openStackClientFromEnv({ env: process.env });
     await ensureCatalog(client, catalogOf(model.provider));
     // the smallest customer environment
     const envs = new Map<string, typeof model.vms>();

@@ -15,7 +15,7 @@ import { openAppContext } from '../../src/app/index.js';
 import { applyPlan, hasChanges, makePlan } from '../../src/engine/index.js';
 import type { PlanFilter } from '../../src/engine/index.js';
 import { loadControlRepo } from '../../src/model/index.js';
-import { openstack } from '../../src/providers/index.js';
+import { createHttpTransport, openstack } from '../../src/providers/index.js';
 import { listByPrefix, withoutDns } from './lab-helpers.js';
 import { catalogOf, ensureCatalog } from './lab-catalog.js';
 
@@ -126,7 +126,7 @@ test(
   async () => {
     const loaded = loadControlRepo(demo);
     const model = loaded.value;
-    const direct = openstack.openStackClientFromEnv();
+    const direct = openstack.openStackClientFromEnv({ env: process.env });
     await ensureCatalog(direct, catalogOf(model.provider));
     // a customer with two VMs or more, in its smallest environment
     const envs = new Map<string, typeof model.vms>();
@@ -149,7 +149,8 @@ test(
     withoutDns(dir);
     const envVars: NodeJS.ProcessEnv = { ...process.env, AARE_OPENSTACK_PREFIX: prefix };
     delete envVars.AARE_DATABASE_URL;
-    const transport = openstack.createHttpTransport({
+    const transport = createHttpTransport({
+      unavailableCode: 'OPENSTACK_UNAVAILABLE',
       fetch: proxy.fetchThrough,
       retry: { baseDelayMs: 50, maxDelayMs: 500, attemptTimeoutMs: 20_000 },
     });

@@ -7,7 +7,7 @@ import { parseDocument } from 'yaml';
 import { openstack } from '../../src/providers/index.js';
 
 export async function labCloud(prefix: string) {
-  const client = openstack.openStackClientFromEnv();
+  const client = openstack.openStackClientFromEnv({ env: process.env });
   const image = (await openstack.listImages(client, { name: 'aare-tiny' }))[0];
   const external = (await openstack.networks.list(client, { name: 'public' }))[0];
   assert.ok(image, 'lab image aare-tiny');

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openStore, storeBackendsForTests } from '../../src/store/index.js';
+import { openStore } from '../../src/store/index.js';
+import { storeBackendsForTests } from '../store/store-test-backends.js';
 import type { Store } from '../../src/store/index.js';
 import { acquireApplyLock, applyPlan, makePlan, ref, hasChanges } from '../../src/engine/index.js';
 import type {

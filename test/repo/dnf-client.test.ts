@@ -179,11 +179,12 @@ test(
     cpSync(join(demo, 'make-git-repos.sh'), join(control, 'sources', 'make-git-repos.sh'));
     cpSync(join(demo, 'muster-shop/releases/v1.0.0'), join(src, 'releases/v1.0.0'), { recursive: true });
     const ctx = {
-      root: control,
+      controlRepoDir: control,
       stateDir: h.stateDir,
       store: h.store,
-      repo: h.repo,
+      repoService: h.repo,
       signingKey: h.key,
+      buildSandbox: 'on' as const,
       close: h.close,
     };
     const def = {

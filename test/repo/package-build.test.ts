@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildPackage } from '../../src/packaging/index.js';
-import type { PackageDef, RepoContext } from '../../src/packaging/index.js';
+import type { PackageDef, PackagingContext } from '../../src/packaging/index.js';
 import { readRpmFile } from '../../src/repo/index.js';
 import { noPackageBuild } from './rpm-fixtures.js';
 import { openHarness } from './repo-harness.js';
@@ -51,12 +51,13 @@ async function context() {
   const h = await openHarness();
   const root = join(h.dir, 'control');
   cpSync(demoSources, join(root, 'sources'), { recursive: true });
-  const ctx: RepoContext = {
-    root,
+  const ctx: PackagingContext = {
+    controlRepoDir: root,
     stateDir: h.stateDir,
     store: h.store,
-    repo: h.repo,
+    repoService: h.repo,
     signingKey: h.key,
+    buildSandbox: 'on',
   };
   return { h, ctx };
 }

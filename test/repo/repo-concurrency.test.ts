@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { storeBackendsForTests } from '../../src/store/index.js';
+import { storeBackendsForTests } from '../store/store-test-backends.js';
 import type { StoreOptions } from '../../src/store/index.js';
 import { buildSignedRpm, noRpmbuild, testKeyFile } from './rpm-fixtures.js';
 import { openHarness } from './repo-harness.js';

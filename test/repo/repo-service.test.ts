@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { storeBackendsForTests } from '../../src/store/index.js';
+import { storeBackendsForTests } from '../store/store-test-backends.js';
 import { signRpm } from '../../src/repo/index.js';
 import { buildSignedRpm, buildToyRpm, noRpmbuild, testKey } from './rpm-fixtures.js';
 import { openHarness } from './repo-harness.js';

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { DiagnosticsError } from '../../src/diag/index.js';
 import { openAppContext } from '../../src/app/index.js';
 import { openSigningKey, readSigningKeyRecord } from '../../src/repo/index.js';
-import { openStore, storeBackendsForTests } from '../../src/store/index.js';
+import { openStore } from '../../src/store/index.js';
+import { storeBackendsForTests } from '../store/store-test-backends.js';
 import { buildSignedRpm, noRpmbuild, testKey, testKeyFile } from './rpm-fixtures.js';
 import { openHarness } from './repo-harness.js';
 

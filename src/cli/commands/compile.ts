@@ -36,8 +36,14 @@ export function register(program: Command): void {
           await import('../../compile/index.js');
         requireControlRepoDir(opts.controlRepo);
         if (opts.all && opts.out) {
-          // many VMs: compiled and written by worker threads
-          const r = await compileAllInto(opts.controlRepo, opts.out);
+          // many VMs: compiled and written by worker threads (each loads the control repository
+          // itself: a worker cannot share this process's app context, only its settings)
+          const out = opts.out;
+          const r = await withApp(opts, (app) =>
+            compileAllInto(opts.controlRepo, out, {
+              ...(app.config.compileThreads ? { threads: app.config.compileThreads } : {}),
+            }),
+          );
           const diagnostics = relativeToCwd(opts.controlRepo, r.diagnostics);
           if (hasErrors(diagnostics)) throw new DiagnosticsError(diagnostics);
           printDiagnostics(diagnostics);

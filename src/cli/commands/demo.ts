@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { labAreasOf, missingTools, toolMissing } from '../../diag/index.js';
 import type { ExternalToolName } from '../../diag/index.js';
 import { action, EXIT, printDiagnostics } from '../cli-run.js';
-import { controlRepoFlag, repoAliasFlag } from '../cli-app.js';
+import { controlRepoFlag, repoAliasFlag, withApp } from '../cli-app.js';
 
 interface Step {
   title: string;
@@ -33,6 +33,8 @@ export function register(program: Command): void {
     .action(
       action(async (opts: { controlRepo: string; lab: boolean }) => {
         const controlRepo = opts.controlRepo;
+        // the steps are their own processes; the demo reads the configuration they will read
+        const { buildSandbox } = await withApp(opts, async (app) => Promise.resolve(app.config));
         const available = new Set(program.commands.map((c) => c.name()));
         const steps: Step[] = [
           {
@@ -51,7 +53,7 @@ export function register(program: Command): void {
             title: 'Build the customer packages from their git tags',
             args: ['package', 'build', '--all-new-tags', '-C', controlRepo],
             needs: 'package',
-            tools: packagingTools(),
+            tools: packagingTools(buildSandbox),
           },
           ...['muster-ag', 'bergbahn-ag'].map((customer) => ({
             title: `Move ${customer}'s test distribution to the new packages`,
@@ -109,8 +111,8 @@ export function register(program: Command): void {
 }
 
 /** What `aare package build` runs: git, rpmbuild and, unless the sandbox is turned off, bwrap. */
-function packagingTools(): ExternalToolName[] {
-  return process.env.AARE_BUILD_SANDBOX === 'off' ? ['git', 'rpmbuild'] : ['git', 'rpmbuild', 'bwrap'];
+function packagingTools(buildSandbox: 'on' | 'off'): ExternalToolName[] {
+  return buildSandbox === 'off' ? ['git', 'rpmbuild'] : ['git', 'rpmbuild', 'bwrap'];
 }
 
 /**

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { action, EXIT, oneOf, printDiagnostics, UsageError } from '../cli-run.js';
 import { DiagnosticsError, exitCodeOf, hasErrors } from '../../diag/index.js';
-import type { MergeOption, MergeStrategyName } from '../../hiera/index.js';
+import type { Hiera, MergeOption, MergeStrategyName } from '../../hiera/index.js';
 import { controlRepoFlag, repoAliasFlag, withApp } from '../cli-app.js';
 import type { ControlRepoFlags } from '../cli-app.js';
 
@@ -56,10 +56,9 @@ async function runLookup(key: string, opts: LookupCliOptions): Promise<number> {
       throw new UsageError(`--default must be a JSON value, got '${opts.default}'`);
     }
   }
-  const { loadHiera, renderExplain, puppetLookupVariables } = await import('../../hiera/index.js');
-  const { configFile, facts, standalone } = await factsAndConfig(opts);
+  const { renderExplain, puppetLookupVariables } = await import('../../hiera/index.js');
+  const { hiera, facts, standalone } = await hieraAndFacts(opts);
   const variables = standalone ? puppetLookupVariables : undefined;
-  const { value: hiera } = loadHiera(configFile);
   const result = hiera.lookup(key, {
     facts,
     ...(merge ? { merge } : {}),
@@ -104,9 +103,14 @@ function mergeOption(opts: LookupCliOptions): MergeOption | undefined {
   };
 }
 
-async function factsAndConfig(
+/**
+ * With --vm, the control repository's Hiera and the VM's facts, from the command's app context;
+ * standalone, the given hiera.yaml and facts file. A broken hierarchy shows in the lookup's
+ * result either way.
+ */
+async function hieraAndFacts(
   opts: LookupCliOptions,
-): Promise<{ configFile: string; facts: Record<string, unknown>; standalone: boolean }> {
+): Promise<{ hiera: Hiera; facts: Record<string, unknown>; standalone: boolean }> {
   if (opts.vm !== undefined) {
     if (opts.config !== undefined || opts.facts !== undefined) {
       throw new UsageError(
@@ -114,10 +118,12 @@ async function factsAndConfig(
       );
     }
     const { findVm, vmFacts } = await import('../../model/index.js');
-    const { value: controlRepo, diagnostics } = await withApp(opts, (app) =>
-      Promise.resolve(app.loadControlRepo()),
-    );
-    if (hasErrors(diagnostics)) throw new DiagnosticsError(diagnostics.filter((d) => d.severity === 'error'));
+    const { controlRepo, hiera } = await withApp(opts, (app) => {
+      const { value, diagnostics } = app.loadControlRepo();
+      if (hasErrors(diagnostics))
+        throw new DiagnosticsError(diagnostics.filter((d) => d.severity === 'error'));
+      return Promise.resolve({ controlRepo: value, hiera: app.loadHiera().value });
+    });
     const vm = findVm(controlRepo, opts.vm);
     if (!vm) {
       const near = controlRepo.vms
@@ -128,11 +134,7 @@ async function factsAndConfig(
         `no VM '${opts.vm}' in ${opts.controlRepo} (addresses are customer/environment/vm${near.length ? `; did you mean ${near.join(', ')}?` : ''})`,
       );
     }
-    return {
-      configFile: controlRepo.hieraConfigFile,
-      facts: vmFacts(controlRepo, vm),
-      standalone: false,
-    };
+    return { hiera, facts: vmFacts(controlRepo, vm), standalone: false };
   }
   if (opts.config === undefined)
     throw new UsageError('give --config HIERA_YAML (with --facts FACTS_JSON), or --vm');
@@ -155,5 +157,6 @@ async function factsAndConfig(
     }
     facts = parsed as Record<string, unknown>;
   }
-  return { configFile: opts.config, facts, standalone: true };
+  const { loadHiera } = await import('../../hiera/index.js');
+  return { hiera: loadHiera(opts.config).value, facts, standalone: true };
 }

@@ -1,6 +1,7 @@
 // `aare serve`: the HTTP server (repository downloads and API; the web UI joins later).
 import type { Command } from 'commander';
 import { action, UsageError } from '../cli-run.js';
+import type { AppContext } from '../../app/index.js';
 import { controlRepoFlag, repoAliasFlag, withApp } from '../cli-app.js';
 import type { ControlRepoFlags } from '../cli-app.js';
 
@@ -40,13 +41,21 @@ export function register(program: Command): void {
           throw new UsageError(`--port must be a port number, got '${o.port}'`);
         if (!/^[1-9]\d*$/.test(o.workers))
           throw new UsageError(`--workers must be a positive number, got '${o.workers}'`);
-        // checked before any worker starts, so that a mistake is one message, not one per worker
-        const upload = await uploadOptions(o);
-        const publicUrl = checkedBaseUrl(o.url ?? (await withApp(o, (app) => app.repositoryBaseUrl())));
         const workers = Number(o.workers);
         const cluster = (await import('node:cluster')).default;
-        if (workers > 1 && cluster.isPrimary) return supervise(cluster, workers);
-        await serve(o, { publicUrl, upload }, cluster.isWorker);
+        // One app context per process: the primary's (or the single process's), and each
+        // node:cluster worker, a process of its own, opens its own when it runs this action.
+        const code = await withApp(o, async (app) => {
+          // checked before any worker starts, so that a mistake is one message, not one per worker
+          const upload = await uploadOptions(o, app.config.uploadToken);
+          const publicUrl = checkedBaseUrl(o.url ?? (await app.repositoryBaseUrl()));
+          if (workers > 1 && cluster.isPrimary) return supervise(cluster, workers);
+          await serve(app, o, { publicUrl, upload }, cluster.isWorker);
+          return undefined;
+        });
+        // a cluster worker's IPC channel would keep it alive after its server closed
+        if (cluster.isWorker) process.disconnect?.();
+        return code;
       }),
     );
 }
@@ -56,6 +65,7 @@ const MIN_TOKEN_LENGTH = 16;
 /** The upload settings from the flags, or undefined when uploads over HTTP stay off. */
 async function uploadOptions(
   o: ServeFlags,
+  envToken: string | undefined,
 ): Promise<{ token: string; maxBytes: number; maxConcurrent: number } | undefined> {
   const maxBytes = parseSize('--max-upload-size', o.maxUploadSize);
   if (!/^[1-9]\d*$/.test(o.maxConcurrentUploads))
@@ -74,7 +84,7 @@ async function uploadOptions(
       );
     }
   } else {
-    token = process.env.AARE_UPLOAD_TOKEN?.trim();
+    token = envToken;
   }
   if (!token) {
     throw new UsageError('--allow-upload needs a token: --upload-token-file FILE or AARE_UPLOAD_TOKEN');
@@ -142,14 +152,13 @@ async function supervise(cluster: typeof import('node:cluster').default, workers
 }
 
 async function serve(
+  ctx: AppContext,
   o: ServeFlags,
   settings: { publicUrl: string; upload: Awaited<ReturnType<typeof uploadOptions>> },
   quiet: boolean,
 ): Promise<void> {
-  const { openAppContext } = await import('../../app/index.js');
   const { createServerApp } = await import('../../server/index.js');
   const { publicUrl, upload } = settings;
-  const ctx = openAppContext({ controlRepoDir: o.controlRepo });
   const app = await createServerApp({
     repo: await ctx.repoService(),
     stateDir: ctx.config.stateDir,
@@ -168,9 +177,6 @@ async function serve(
     process.once('SIGTERM', stop);
   });
   await app.close();
-  await ctx.close();
-  // a cluster worker's IPC channel would keep it alive after its server closed
-  if (quiet) process.disconnect?.();
 }
 
 /** An absolute http(s) URL without query or fragment, without its trailing slash. */

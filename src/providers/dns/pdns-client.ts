@@ -2,8 +2,8 @@
 import { z } from 'zod';
 import type { ErrorCode } from '../../diag/index.js';
 import { ProviderError } from '../provider-error.js';
-import { createHttpTransport } from '../openstack/index.js';
-import type { HttpMethod, HttpTransport } from '../openstack/index.js';
+import { createHttpTransport } from '../http-transport.js';
+import type { HttpMethod, HttpTransport } from '../http-transport.js';
 
 const commentSchema = z.object({
   content: z.string(),
@@ -63,7 +63,7 @@ export class PdnsClient {
 
   constructor(private readonly opts: PdnsClientOptions) {
     this.base = `${opts.api.replace(/\/+$/, '')}/servers/${encodeURIComponent(opts.server)}`;
-    this.transport = opts.transport ?? createHttpTransport();
+    this.transport = opts.transport ?? createHttpTransport({ unavailableCode: 'DNS_UNAVAILABLE' });
   }
 
   /** Every zone of the server, without RRsets (one call). */
@@ -125,7 +125,8 @@ export class PdnsClient {
         ...(signal ? { signal } : {}),
       });
     } catch (err) {
-      // the transport names OpenStack in its code; no answer from PowerDNS is DNS_UNAVAILABLE
+      // no answer from PowerDNS is DNS_UNAVAILABLE, also through a transport given for every
+      // provider (a fault test's), whose code is another provider's
       if (err instanceof ProviderError) {
         throw new ProviderError({
           code: 'DNS_UNAVAILABLE',

@@ -52,7 +52,7 @@ export interface CloudConfig {
 }
 
 /** Where openstacksdk looks for clouds.yaml, first match wins. */
-export function cloudsYamlCandidates(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string[] {
+export function cloudsYamlCandidates(env: NodeJS.ProcessEnv, cwd = process.cwd()): string[] {
   if (env.OS_CLIENT_CONFIG_FILE) return [env.OS_CLIENT_CONFIG_FILE];
   return [
     join(cwd, 'clouds.yaml'),
@@ -67,10 +67,12 @@ export function cloudsYamlCandidates(env: NodeJS.ProcessEnv = process.env, cwd =
  * (OS_AUTH_URL, OS_USERNAME, ...) describe it. Mistakes come back as diagnostics with the file
  * position; the value is `undefined` then.
  */
-export function loadCloudConfig(
-  opts: { cloud?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {},
-): Result<CloudConfig | undefined> {
-  const env = opts.env ?? process.env;
+export function loadCloudConfig(opts: {
+  cloud?: string;
+  env: NodeJS.ProcessEnv;
+  cwd?: string;
+}): Result<CloudConfig | undefined> {
+  const env = opts.env;
   const name = opts.cloud ?? (env.OS_CLOUD || undefined);
   if (name === undefined) {
     if (env.OS_AUTH_URL) return fromEnvironment(env);
@@ -89,11 +91,16 @@ export function loadCloudConfig(
   } catch (err) {
     return fail(`cannot read ${file}: ${(err as Error).message}`, { file, start: { line: 1, col: 1 } });
   }
-  return parseCloudsYaml(text, file, name);
+  return parseCloudsYaml(text, file, name, env);
 }
 
 /** Parses clouds.yaml text and picks the cloud `name`. Exported for tests. */
-export function parseCloudsYaml(text: string, file: string, name: string): Result<CloudConfig | undefined> {
+export function parseCloudsYaml(
+  text: string,
+  file: string,
+  name: string,
+  env: NodeJS.ProcessEnv,
+): Result<CloudConfig | undefined> {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
   const at = (node: YamlNode | null | undefined): SourceRange => {
@@ -152,7 +159,7 @@ export function parseCloudsYaml(text: string, file: string, name: string): Resul
   // TLS: Node trusts its own CA list; a private CA comes in through NODE_EXTRA_CA_CERTS
   const tls: Diagnostic[] = [];
   const cacert = str(raw.cacert);
-  if (cacert && process.env.NODE_EXTRA_CA_CERTS !== cacert) {
+  if (cacert && env.NODE_EXTRA_CA_CERTS !== cacert) {
     tls.push(
       warning(
         'OPENSTACK_CONFIG',

@@ -15,23 +15,6 @@ export type {
   ApplicationCredentialAuth,
   EndpointInterface,
 } from './clouds-config.js';
-export {
-  createHttpTransport,
-  defaultRetryPolicy,
-  retryAfterMs,
-  backoff,
-  ConnectionLostError,
-  isConnectionLost,
-  DEFAULT_IDLE_TIMEOUT_MS,
-} from './http-transport.js';
-export type {
-  HttpTransport,
-  HttpRequest,
-  HttpResponse,
-  HttpMethod,
-  RetryPolicy,
-  TransportStats,
-} from './http-transport.js';
 export { KeystoneSession, selectEndpoint } from './keystone-auth.js';
 export type { KeystoneToken, CatalogEntry } from './keystone-auth.js';
 export {

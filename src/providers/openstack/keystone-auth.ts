@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ProviderError } from '../provider-error.js';
 import type { CloudAuth, CloudConfig, EndpointInterface } from './clouds-config.js';
-import type { HttpTransport } from './http-transport.js';
+import type { HttpTransport } from '../http-transport.js';
 import { errorFromResponse, parseBody } from './openstack-errors.js';
 
 const endpointSchema = z.object({

@@ -3,8 +3,8 @@ import { DiagnosticsError } from '../../diag/index.js';
 import { ProviderError } from '../provider-error.js';
 import { loadCloudConfig } from './clouds-config.js';
 import type { CloudConfig } from './clouds-config.js';
-import { createHttpTransport, isConnectionLost } from './http-transport.js';
-import type { HttpMethod, HttpResponse, HttpTransport, RetryPolicy } from './http-transport.js';
+import { createHttpTransport, isConnectionLost } from '../http-transport.js';
+import type { HttpMethod, HttpResponse, HttpTransport, RetryPolicy } from '../http-transport.js';
 import { KeystoneSession } from './keystone-auth.js';
 import { errorFromResponse, parseBody } from './openstack-errors.js';
 
@@ -57,7 +57,12 @@ export class OpenStackClient {
   private readonly endpoints = new Map<ServiceType, string>();
 
   constructor(opts: OpenStackClientOptions) {
-    this.transport = opts.transport ?? createHttpTransport(opts.retry ? { retry: opts.retry } : {});
+    this.transport =
+      opts.transport ??
+      createHttpTransport({
+        unavailableCode: 'OPENSTACK_UNAVAILABLE',
+        ...(opts.retry ? { retry: opts.retry } : {}),
+      });
     this.session = new KeystoneSession({
       cloud: opts.cloud,
       transport: this.transport,
@@ -236,13 +241,16 @@ export async function createOnce<T>(
   }
 }
 
-/** Builds a client from clouds.yaml / OS_CLOUD / OS_* variables; a config mistake throws DiagnosticsError. */
+/**
+ * Builds a client from clouds.yaml / OS_CLOUD / OS_* variables of the environment it is given (the
+ * composition root's, read once); a config mistake throws DiagnosticsError.
+ */
 export function openStackClientFromEnv(
-  opts: { cloud?: string; env?: NodeJS.ProcessEnv } & Omit<OpenStackClientOptions, 'cloud'> = {},
+  opts: { cloud?: string; env: NodeJS.ProcessEnv } & Omit<OpenStackClientOptions, 'cloud'>,
 ): OpenStackClient {
   const { value, diagnostics } = loadCloudConfig({
     ...(opts.cloud ? { cloud: opts.cloud } : {}),
-    ...(opts.env ? { env: opts.env } : {}),
+    env: opts.env,
   });
   if (!value) throw new DiagnosticsError(diagnostics);
   return new OpenStackClient({ ...opts, cloud: value });

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { ErrorCode } from '../../diag/index.js';
 import { ProviderError } from '../provider-error.js';
-import type { HttpResponse } from './http-transport.js';
+import type { HttpResponse } from '../http-transport.js';
 
 export interface CallInfo {
   method: string;

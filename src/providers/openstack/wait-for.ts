@@ -1,5 +1,5 @@
 import { ProviderError } from '../provider-error.js';
-import { abortableSleep } from './http-transport.js';
+import { abortableSleep } from '../http-transport.js';
 
 export interface WaitOptions {
   /** Give up after this long. */

@@ -32,7 +32,7 @@ const yaml = `clouds:
 
 describe('clouds.yaml', () => {
   test('password cloud: auth URL normalised to /v3, scope and region kept', () => {
-    const { value, diagnostics } = openstack.parseCloudsYaml(yaml, 'clouds.yaml', 'lab');
+    const { value, diagnostics } = openstack.parseCloudsYaml(yaml, 'clouds.yaml', 'lab', {});
     assert.deepEqual(diagnostics, []);
     assert.equal(value?.authUrl, 'http://127.0.0.1:5000/v3');
     assert.equal(value?.regionName, 'RegionOne');
@@ -47,14 +47,14 @@ describe('clouds.yaml', () => {
   });
 
   test('application credential cloud', () => {
-    const { value } = openstack.parseCloudsYaml(yaml, 'clouds.yaml', 'appcred');
+    const { value } = openstack.parseCloudsYaml(yaml, 'clouds.yaml', 'appcred', {});
     assert.equal(value?.authUrl, 'http://keystone.example:5000/v3');
     assert.deepEqual(value?.auth, { type: 'application_credential', secret: 's3cr3t', id: 'abc123' });
     assert.equal(value?.interface, 'public');
   });
 
   test('mistakes are diagnostics with file:line:col, all at once', () => {
-    const { value, diagnostics } = openstack.parseCloudsYaml(yaml, 'clouds.yaml', 'broken');
+    const { value, diagnostics } = openstack.parseCloudsYaml(yaml, 'clouds.yaml', 'broken', {});
     assert.equal(value, undefined);
     const lines = diagnostics.map(formatDiagnostic);
     assert.deepEqual(lines, [
@@ -73,16 +73,24 @@ describe('clouds.yaml', () => {
     cacert: /etc/ssl/private-ca.pem
     verify: false
 `;
-    const { value, diagnostics } = openstack.parseCloudsYaml(text, 'clouds.yaml', 'tls');
+    const { value, diagnostics } = openstack.parseCloudsYaml(text, 'clouds.yaml', 'tls', {});
     assert.equal(value?.authUrl, 'https://keystone.example:5000/v3');
     assert.deepEqual(diagnostics.map(formatDiagnostic), [
       "clouds.yaml:7:13: warning OPENSTACK_CONFIG: cloud 'tls': cacert is not read by Aare; start it with NODE_EXTRA_CA_CERTS=/etc/ssl/private-ca.pem",
       "clouds.yaml:8:13: warning OPENSTACK_CONFIG: cloud 'tls': verify: false is not supported; certificates are always checked",
     ]);
+    // started as the warning says (in the environment given, not this process's): no cacert warning
+    const started = openstack.parseCloudsYaml(text, 'clouds.yaml', 'tls', {
+      NODE_EXTRA_CA_CERTS: '/etc/ssl/private-ca.pem',
+    });
+    assert.deepEqual(
+      started.diagnostics.map((d) => d.summary),
+      ["cloud 'tls': verify: false is not supported; certificates are always checked"],
+    );
   });
 
   test('an unknown cloud names the ones there are', () => {
-    const { diagnostics } = openstack.parseCloudsYaml(yaml, 'clouds.yaml', 'nope');
+    const { diagnostics } = openstack.parseCloudsYaml(yaml, 'clouds.yaml', 'nope', {});
     assert.match(
       diagnostics[0]?.summary ?? '',
       /cloud 'nope' is not in clouds.yaml \(it has: lab, appcred, broken\)/,
@@ -91,7 +99,7 @@ describe('clouds.yaml', () => {
   });
 
   test('a YAML syntax error points at its place', () => {
-    const { diagnostics } = openstack.parseCloudsYaml('clouds:\n  a: [\n', 'c.yaml', 'a');
+    const { diagnostics } = openstack.parseCloudsYaml('clouds:\n  a: [\n', 'c.yaml', 'a', {});
     assert.equal(diagnostics[0]?.code, 'OPENSTACK_CONFIG');
     assert.equal(diagnostics[0]?.source?.file, 'c.yaml');
   });

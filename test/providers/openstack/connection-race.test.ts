@@ -10,7 +10,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { openstack } from '../../../src/providers/index.js';
+import {
+  ConnectionLostError,
+  createHttpTransport,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  openstack,
+} from '../../../src/providers/index.js';
+import type { HttpTransport, HttpTransportOptions } from '../../../src/providers/index.js';
 import { Cleanup, labClient, runPrefix, skipWithoutLab } from './lab-cloud.js';
 
 type Fault = 'close-before' | 'close-after';
@@ -105,9 +111,9 @@ async function faultProxy(upstream: URL) {
 type Proxy = Awaited<ReturnType<typeof faultProxy>>;
 
 /** The real transport, with requests for the upstreams sent to their proxies instead. */
-function throughProxies(proxies: Proxy[], opts: Parameters<typeof openstack.createHttpTransport>[0]) {
-  const inner = openstack.createHttpTransport(opts);
-  const transport: openstack.HttpTransport = {
+function throughProxies(proxies: Proxy[], opts: Omit<HttpTransportOptions, 'unavailableCode'>) {
+  const inner = createHttpTransport({ ...opts, unavailableCode: 'OPENSTACK_UNAVAILABLE' });
+  const transport: HttpTransport = {
     stats: inner.stats,
     request(req) {
       const p = proxies.find((x) => req.url.startsWith(x.upstream));
@@ -201,11 +207,11 @@ describe('a kept-alive connection closed before the answer (lab)', { skip: skipW
     assert.equal(ksIdle.keepAliveHeader, false, 'uWSGI announces no Keep-Alive timeout');
     assert.ok(ksIdle.ms >= 3_500 && ksIdle.ms < 6_000, `Keystone closed after ${ksIdle.ms} ms`);
     assert.ok(
-      openstack.DEFAULT_IDLE_TIMEOUT_MS <= ksIdle.ms - 1_500,
+      DEFAULT_IDLE_TIMEOUT_MS <= ksIdle.ms - 1_500,
       'the idle timeout leaves a margin for a busy event loop',
     );
     assert.ok(
-      clientClosed >= openstack.DEFAULT_IDLE_TIMEOUT_MS - 100 && clientClosed < ksIdle.ms,
+      clientClosed >= DEFAULT_IDLE_TIMEOUT_MS - 100 && clientClosed < ksIdle.ms,
       `the client closed its idle connection after ${clientClosed} ms, Keystone after ${ksIdle.ms} ms`,
     );
   });
@@ -276,7 +282,7 @@ describe('a kept-alive connection closed before the answer (lab)', { skip: skipW
     keystone.arm('POST', /^\/v3\/projects$/, 'close-before');
     await assert.rejects(
       openstack.createProject(c, { name, domainId, description: `${prefix}marker-3` }),
-      (err: unknown) => err instanceof openstack.ConnectionLostError === false && isConflict(err),
+      (err: unknown) => err instanceof ConnectionLostError === false && isConflict(err),
     );
     assert.deepEqual(
       (await projectsNamed(name)).map((p) => p.description),
@@ -311,7 +317,7 @@ describe('a kept-alive connection closed before the answer (lab)', { skip: skipW
     neutron.arm('POST', /^\/v2\.0\/networks$/, 'close-after');
     removeNetworksNamed(name);
     await assert.rejects(openstack.networks.create(c, { name }), (err: unknown) => {
-      assert.ok(err instanceof openstack.ConnectionLostError, String(err));
+      assert.ok(err instanceof ConnectionLostError, String(err));
       assert.equal(err.code, 'OPENSTACK_UNAVAILABLE');
       assert.equal(err.reusedConnection, true);
       return true;

@@ -12,7 +12,7 @@ export const skipWithoutLab: string | false =
 export function labClient(
   opts: Omit<openstack.OpenStackClientOptions, 'cloud'> = {},
 ): openstack.OpenStackClient {
-  return openstack.openStackClientFromEnv(opts);
+  return openstack.openStackClientFromEnv({ ...opts, env: process.env });
 }
 
 /** A unique prefix for the names of everything one test file creates: `aaret-<random>-`. */

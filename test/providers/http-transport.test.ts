@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { openstack } from '../../../src/providers/index.js';
+import {
+  ConnectionLostError,
+  createHttpTransport,
+  isConnectionLost,
+  openstack,
+  retryAfterMs,
+} from '../../src/providers/index.js';
 
 type Reply = {
   status: number;
@@ -63,7 +69,7 @@ async function allClosedByClient(): Promise<number[]> {
 describe('http transport', () => {
   test('GET is retried on 503 and 502, then succeeds', async () => {
     reset([{ status: 503 }, { status: 502 }, { status: 200, body: '{"a":1}' }]);
-    const t = openstack.createHttpTransport({ retry: fast });
+    const t = createHttpTransport({ unavailableCode: 'OPENSTACK_UNAVAILABLE', retry: fast });
     const res = await t.request({ method: 'GET', url: `${base}/x` });
     assert.equal(res.status, 200);
     assert.deepEqual(res.body, { a: 1 });
@@ -72,7 +78,7 @@ describe('http transport', () => {
 
   test('POST is not retried on 500: the server may have acted', async () => {
     reset([{ status: 500, body: '{"computeFault":{"message":"boom","code":500}}' }]);
-    const t = openstack.createHttpTransport({ retry: fast });
+    const t = createHttpTransport({ unavailableCode: 'OPENSTACK_UNAVAILABLE', retry: fast });
     const res = await t.request({ method: 'POST', url: `${base}/servers`, body: { server: {} } });
     assert.equal(res.status, 500);
     assert.equal(openstack.openstackMessage(res.body), 'boom');
@@ -84,7 +90,7 @@ describe('http transport', () => {
       { status: 429, headers: { 'retry-after': '1' } },
       { status: 201, body: '{}' },
     ]);
-    const t = openstack.createHttpTransport({ retry: fast });
+    const t = createHttpTransport({ unavailableCode: 'OPENSTACK_UNAVAILABLE', retry: fast });
     const t0 = Date.now();
     const res = await t.request({ method: 'POST', url: `${base}/servers`, body: {} });
     assert.equal(res.status, 201);
@@ -94,7 +100,10 @@ describe('http transport', () => {
 
   test('a Retry-After beyond the limit is not waited for', async () => {
     reset([{ status: 429, headers: { 'retry-after': '3600' } }]);
-    const t = openstack.createHttpTransport({ retry: { ...fast, maxRetryAfterMs: 10_000 } });
+    const t = createHttpTransport({
+      unavailableCode: 'OPENSTACK_UNAVAILABLE',
+      retry: { ...fast, maxRetryAfterMs: 10_000 },
+    });
     const res = await t.request({ method: 'GET', url: `${base}/x` });
     assert.equal(res.status, 429);
     assert.equal(t.stats.requests, 1);
@@ -102,18 +111,24 @@ describe('http transport', () => {
 
   test('gives up after the configured retries and returns the last answer', async () => {
     reset([{ status: 503 }, { status: 503 }, { status: 503 }]);
-    const t = openstack.createHttpTransport({ retry: { ...fast, retries: 2 } });
+    const t = createHttpTransport({
+      unavailableCode: 'OPENSTACK_UNAVAILABLE',
+      retry: { ...fast, retries: 2 },
+    });
     const res = await t.request({ method: 'DELETE', url: `${base}/x` });
     assert.equal(res.status, 503);
     assert.equal(t.stats.requests, 3);
   });
 
-  test('connection refused: retried, then OPENSTACK_UNAVAILABLE naming the request', async () => {
+  test("connection refused: retried, then the caller's unavailable code naming the request", async () => {
     const closed = createServer();
     await new Promise<void>((ok) => closed.listen(0, '127.0.0.1', ok));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((ok) => closed.close(() => ok()));
-    const t = openstack.createHttpTransport({ retry: { ...fast, retries: 2 } });
+    const t = createHttpTransport({
+      unavailableCode: 'OPENSTACK_UNAVAILABLE',
+      retry: { ...fast, retries: 2 },
+    });
     await assert.rejects(
       t.request({ method: 'POST', url: `http://127.0.0.1:${port}/v3/auth/tokens` }),
       (err: unknown) => {
@@ -127,11 +142,18 @@ describe('http transport', () => {
       },
     );
     assert.equal(t.stats.requests, 3);
+    const dns = createHttpTransport({ unavailableCode: 'DNS_UNAVAILABLE', retry: { ...fast, retries: 0 } });
+    await assert.rejects(dns.request({ method: 'GET', url: `http://127.0.0.1:${port}/api/v1/servers` }), {
+      code: 'DNS_UNAVAILABLE',
+    });
   });
 
   test('an aborted signal stops the retries', async () => {
     reset([{ status: 503 }, { status: 503 }, { status: 503 }, { status: 503 }]);
-    const t = openstack.createHttpTransport({ retry: { baseDelayMs: 200, maxDelayMs: 200 } });
+    const t = createHttpTransport({
+      unavailableCode: 'OPENSTACK_UNAVAILABLE',
+      retry: { baseDelayMs: 200, maxDelayMs: 200 },
+    });
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 100);
     await assert.rejects(t.request({ method: 'GET', url: `${base}/x`, signal: ac.signal }), {
@@ -142,14 +164,14 @@ describe('http transport', () => {
 
   test('a POST whose connection closed unanswered is not sent again: ConnectionLostError', async () => {
     reset([{ status: 200 }, { status: 0, hangUp: true }]);
-    const t = openstack.createHttpTransport({ retry: fast });
+    const t = createHttpTransport({ unavailableCode: 'OPENSTACK_UNAVAILABLE', retry: fast });
     await t.request({ method: 'GET', url: `${base}/warm-up` });
     await assert.rejects(t.request({ method: 'POST', url: `${base}/projects`, body: {} }), (err: unknown) => {
-      assert.ok(err instanceof openstack.ConnectionLostError);
+      assert.ok(err instanceof ConnectionLostError);
       assert.equal(err.code, 'OPENSTACK_UNAVAILABLE');
       assert.equal(err.answerStarted, false);
       assert.equal(err.reusedConnection, true);
-      assert.ok(openstack.isConnectionLost(err));
+      assert.ok(isConnectionLost(err));
       return true;
     });
     assert.deepEqual(seen, ['GET /warm-up', 'POST /projects']);
@@ -157,7 +179,11 @@ describe('http transport', () => {
 
   test('an idle connection is closed by the client after idleTimeoutMs; an answer slower than that still arrives', async () => {
     reset([{ status: 200, delayMs: 500, body: '{"slow":true}' }]);
-    const t = openstack.createHttpTransport({ retry: fast, idleTimeoutMs: 200 });
+    const t = createHttpTransport({
+      unavailableCode: 'OPENSTACK_UNAVAILABLE',
+      retry: fast,
+      idleTimeoutMs: 200,
+    });
     const res = await t.request({ method: 'GET', url: `${base}/slow` });
     assert.deepEqual(res.body, { slow: true });
     const [open] = await allClosedByClient();
@@ -168,16 +194,20 @@ describe('http transport', () => {
 
   test("a server's Keep-Alive: timeout= hint shortens the idle timeout (less one second)", async () => {
     reset([{ status: 200, headers: { 'keep-alive': 'timeout=2' } }]);
-    const t = openstack.createHttpTransport({ retry: fast, idleTimeoutMs: 30_000 });
+    const t = createHttpTransport({
+      unavailableCode: 'OPENSTACK_UNAVAILABLE',
+      retry: fast,
+      idleTimeoutMs: 30_000,
+    });
     await t.request({ method: 'GET', url: `${base}/hint` });
     const [open] = await allClosedByClient();
     assert.ok(open! >= 900 && open! < 10_000, `closed after ${open} ms: the hint said 2 s, ours 30 s`);
   });
 
   test('Retry-After as seconds or HTTP date', () => {
-    assert.equal(openstack.retryAfterMs('7'), 7000);
-    assert.equal(openstack.retryAfterMs(new Date(10_000).toUTCString(), 4_000), 6000);
-    assert.equal(openstack.retryAfterMs('soon'), undefined);
-    assert.equal(openstack.retryAfterMs(null), undefined);
+    assert.equal(retryAfterMs('7'), 7000);
+    assert.equal(retryAfterMs(new Date(10_000).toUTCString(), 4_000), 6000);
+    assert.equal(retryAfterMs('soon'), undefined);
+    assert.equal(retryAfterMs(null), undefined);
   });
 });

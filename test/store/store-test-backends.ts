@@ -1,4 +1,4 @@
-import type { StoreOptions } from './store.js';
+import type { StoreOptions } from '../../src/store/index.js';
 
 /**
  * The backends every store-backed test suite runs on: SQLite always, PostgreSQL when the test

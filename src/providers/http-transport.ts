@@ -1,7 +1,10 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { ProviderError } from '../provider-error.js';
+// The HTTP transport every HTTP provider (OpenStack, PowerDNS) talks through: retries, backoff,
+// kept-alive connections. It knows no provider: the caller names the error code for "no answer".
+import type { ErrorCode } from '../diag/index.js';
+import { ProviderError } from './provider-error.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -73,7 +76,7 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 2_000;
 /**
  * A request whose connection closed before its answer was complete: the server may or may not
  * have acted on it. Thrown for calls that are not idempotent (a create), which callers resolve by
- * looking the object up before trying again (`createOnce` in openstack-client.ts).
+ * looking the object up before trying again (`createOnce` in openstack/openstack-client.ts).
  */
 export class ConnectionLostError extends ProviderError {
   /** Part of the answer had arrived: the server received the request and acted on it. */
@@ -128,15 +131,21 @@ type Send = (
   signal: AbortSignal,
 ) => Promise<Sent>;
 
+export interface HttpTransportOptions {
+  /** The code of a request that got no answer after its retries, in the caller's family (OPENSTACK_UNAVAILABLE, DNS_UNAVAILABLE). */
+  unavailableCode: ErrorCode;
+  retry?: Partial<RetryPolicy>;
+  fetch?: typeof fetch;
+  idleTimeoutMs?: number;
+}
+
 /**
  * HTTP with retries and backoff for calls that are safe to repeat. Connections are kept alive and
  * reused, each for at most `idleTimeoutMs` idle; the retry after a lost connection goes out on a
  * new one. `fetch` replaces Node's http client (tests route calls through a proxy with it); it
  * then owns its connections, so `idleTimeoutMs` and fresh connections are its business.
  */
-export function createHttpTransport(
-  opts: { retry?: Partial<RetryPolicy>; fetch?: typeof fetch; idleTimeoutMs?: number } = {},
-): HttpTransport {
+export function createHttpTransport(opts: HttpTransportOptions): HttpTransport {
   const policy = { ...defaultRetryPolicy, ...opts.retry };
   const send: Send = opts.fetch
     ? fetchSender(opts.fetch)
@@ -182,7 +191,7 @@ export function createHttpTransport(
           ? `no answer within ${policy.attemptTimeoutMs} ms`
           : describeFetchError(err);
         const failure = {
-          code: 'OPENSTACK_UNAVAILABLE' as const,
+          code: opts.unavailableCode,
           message: `${req.method} ${req.url}: ${why} (after ${attempt + 1} attempt${attempt ? 's' : ''})`,
           systemMessage: why,
           request: `${req.method} ${req.url}`,

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openStore, storeBackendsForTests, nowIso } from './index.js';
+import { openStore, nowIso } from '../../src/store/index.js';
+import { storeBackendsForTests } from './store-test-backends.js';
 
 for (const backend of storeBackendsForTests()) {
   test(`store (${backend.name}): migrates and keeps transactions atomic`, async () => {
