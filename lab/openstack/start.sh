@@ -293,6 +293,11 @@ QCONF="--config-file $S/etc/neutron/neutron.conf --config-file $S/etc/neutron/pl
 GCONF="--config-file $S/etc/glance/glance-api.conf"
 PCONF="--config-file $S/etc/placement/placement.conf"
 UWSGI="uwsgi --plugin python3 --master --processes 1 --threads 4 --enable-threads --die-on-term --need-app --buffer-size 65535"
+# Keystone in worker processes, one request each: with threads, an application credential created
+# while service tokens were being validated in another thread was given a role of that other token
+# ("Could not find role assignment with role: service" for the admin, seen once in a full test
+# run while nova and neutron validated tokens at the same moment)
+UWSGI_KEYSTONE="uwsgi --plugin python3 --master --processes 3 --threads 1 --die-on-term --need-app --buffer-size 65535"
 fernet_keys() {  # DIR: what keystone-manage fernet_setup / credential_setup write
   mkdir -p "$1"; chmod 700 "$1"
   for k in 0 1; do head -c 32 /dev/urandom | base64 | tr '+/' '-_' > "$1/$k"; done
@@ -305,7 +310,7 @@ chain_keystone() {
     --bootstrap-admin-url "$KS_URL/v3/" --bootstrap-internal-url "$KS_URL/v3/" \
     --bootstrap-public-url "$KS_URL/v3/" --bootstrap-region-id RegionOne
   OS_KEYSTONE_CONFIG_FILES="$S/etc/keystone/keystone.conf" \
-    launch keystone $UWSGI --http11-socket "$H:$KEYSTONE_PORT" --wsgi-file /usr/bin/keystone-wsgi-public
+    launch keystone $UWSGI_KEYSTONE --http11-socket "$H:$KEYSTONE_PORT" --wsgi-file /usr/bin/keystone-wsgi-public
   wait_http keystone "$KS_URL/v3"
   ts "keystone up"
   # once per port layout (the endpoints in the catalog carry the ports); kept state skips it
