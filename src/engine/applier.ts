@@ -261,8 +261,15 @@ export function operationsOf(plan: Plan): Operation[] {
   return ops;
 }
 
-/** How long a create may still land after its caller died (its request was already sent). */
-export const CREATE_GRACE_MS = 20_000;
+/**
+ * How long a create may still land after its caller died (its request was already sent): as long
+ * as the caller itself would have waited for the answer (the HTTP transport's per-attempt timeout).
+ * A loaded Nova took 23 s to accept a server; with 20 s here the next apply created a second one.
+ */
+export const CREATE_GRACE_MS = 60_000;
+
+/** How often recovery looks again for a create that may still land. */
+const RECOVERY_POLL_MS = 2_000;
 
 export type RecoveryOutcome = 'adopted' | 'gone' | 'refreshed';
 
@@ -325,8 +332,11 @@ export async function recoverIntents(
       return undefined;
     };
     let found = await look();
-    const wait = Date.parse(intent.startedAt) + grace - Date.now();
-    if (found === undefined && intent.action === 'create' && wait > 0) {
+    // a create may still be landing: look again until the grace period ends, adopt it as soon as
+    // it shows up, and give up on it only once the dead process could no longer have been answered
+    const deadline = Date.parse(intent.startedAt) + grace;
+    while (found === undefined && intent.action === 'create' && Date.now() < deadline) {
+      const wait = Math.min(RECOVERY_POLL_MS, deadline - Date.now());
       await new Promise((r) => setTimeout(r, wait));
       signal.throwIfAborted();
       found = await look();
