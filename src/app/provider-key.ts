@@ -4,8 +4,10 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { DiagnosticsError, error } from '../diag/index.js';
+import type { SourceRange } from '../diag/index.js';
+import { readControlRepoFile } from '../model/index.js';
 import { openSigningKey, readPublicKeys, recordSigningKey, signingKeyFromArmored } from '../repo/index.js';
 import type { SigningKey } from '../repo/index.js';
 import type { Store } from '../store/index.js';
@@ -22,19 +24,9 @@ type PublicKeys = Awaited<ReturnType<typeof readPublicKeys>>;
  */
 export async function loadProviderKey(config: AppConfig, store: Store): Promise<SigningKey> {
   const root = config.controlRepoDir;
-  const aareYaml = join(root, 'aare.yaml');
-  let ref = 'file:.aare/signing-key.asc';
-  let where = { file: 'aare.yaml', start: { line: 1, col: 1 } };
-  if (existsSync(aareYaml)) {
-    const text = await readFile(aareYaml, 'utf8');
-    const node = parseDocument(text).getIn(['packageSigning', 'key'], true) as
-      { value?: unknown; range?: [number, number] } | undefined;
-    if (node && typeof node.value === 'string') {
-      ref = node.value;
-      const before = text.slice(0, node.range?.[0] ?? 0).split('\n');
-      where = { file: 'aare.yaml', start: { line: before.length, col: (before.at(-1)?.length ?? 0) + 1 } };
-    }
-  }
+  const setting = aareYamlScalar(root, ['packageSigning', 'key']);
+  const ref = typeof setting.value === 'string' ? setting.value : 'file:.aare/signing-key.asc';
+  const where = setting.source;
   let key: SigningKey;
   try {
     if (ref.startsWith('env:')) {
@@ -97,12 +89,27 @@ export async function trustedKeys(stateDir: string): Promise<PublicKeys> {
  * The base URL clients reach `aare serve` at: AARE_SERVE_URL, else aare.yaml's
  * `endpoints.repository.baseUrl`, else http://127.0.0.1:8080 (serve's default).
  */
-export async function repositoryBaseUrl(config: AppConfig): Promise<string> {
-  if (config.serveUrl) return config.serveUrl;
-  const aareYaml = join(config.controlRepoDir, 'aare.yaml');
-  if (existsSync(aareYaml)) {
-    const v = parseDocument(await readFile(aareYaml, 'utf8')).getIn(['endpoints', 'repository', 'baseUrl']);
-    if (typeof v === 'string' && /^https?:\/\//.test(v)) return v;
+export function repositoryBaseUrl(config: AppConfig): Promise<string> {
+  if (config.serveUrl) return Promise.resolve(config.serveUrl);
+  const v = aareYamlScalar(config.controlRepoDir, ['endpoints', 'repository', 'baseUrl']).value;
+  return Promise.resolve(typeof v === 'string' && /^https?:\/\//.test(v) ? v : 'http://127.0.0.1:8080');
+}
+
+/**
+ * One setting of aare.yaml and where it stands, without loading the whole model. The file is read
+ * under the control repository's rules (inside it, UTF-8); a missing aare.yaml is no setting.
+ */
+function aareYamlScalar(root: string, path: string[]): { value?: unknown; source: SourceRange } {
+  const source: SourceRange = { file: 'aare.yaml', start: { line: 1, col: 1 } };
+  const read = readControlRepoFile(root, 'aare.yaml');
+  if ('diagnostic' in read) {
+    if (read.missing) return { source };
+    throw new DiagnosticsError([read.diagnostic]);
   }
-  return 'http://127.0.0.1:8080';
+  const lineCounter = new LineCounter();
+  const node = parseDocument(read.text, { lineCounter }).getIn(path, true) as
+    { value?: unknown; range?: [number, number] } | undefined;
+  if (!node) return { source };
+  const at = lineCounter.linePos(node.range?.[0] ?? 0);
+  return { value: node.value, source: { file: 'aare.yaml', start: { line: at.line, col: at.col } } };
 }
