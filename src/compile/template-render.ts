@@ -6,7 +6,7 @@
 // `aare validate` renders it. Template files are read only inside the control repository.
 import { error } from '../diag/index.js';
 import type { Diagnostic } from '../diag/index.js';
-import { readContainedText, realRoot } from '../hiera/index.js';
+import { readContainedText, readFailureCode, realRoot } from '../hiera/index.js';
 import { compileTemplate, TemplateError } from './template-engine.js';
 import type { CompiledTemplate } from './template-engine.js';
 
@@ -88,12 +88,7 @@ export class TemplateCache {
         read.problem === 'outside'
           ? `${read.reason}: templates are read only inside the control repository`
           : read.reason;
-      const code =
-        read.problem === 'outside'
-          ? 'FILE_OUTSIDE_CONTROL_REPO'
-          : read.problem === 'encoding'
-            ? 'FILE_NOT_UTF8'
-            : 'TEMPLATE';
+      const code = readFailureCode(read.problem, 'TEMPLATE');
       const pos = read.pos ?? { line: 1, col: 1 };
       return {
         failure: error(code, `template ${displayPath} ${reason}`, {

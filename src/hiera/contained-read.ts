@@ -7,6 +7,8 @@ import { closeSync, fstatSync, openSync, readSync, realpathSync } from 'node:fs'
 import { resolve, sep } from 'node:path';
 
 /** Larger files are refused before they are read (data and templates are far smaller). */
+import type { ErrorCode } from '../diag/index.js';
+
 export const MAX_READ_BYTES = 16 * 1024 * 1024;
 
 export type ContainedRead =
@@ -19,6 +21,21 @@ export type ContainedRead =
       /** Where, for `encoding`. */
       pos?: { line: number; col: number };
     };
+
+/**
+ * The error code for a failed read: the shared codes for a file outside the tree and a file that
+ * is not UTF-8, else the caller's own code for its kind of file (a missing template, say).
+ */
+export function readFailureCode(
+  problem: Exclude<ContainedRead, { text: string }>['problem'],
+  otherwise: ErrorCode,
+): ErrorCode {
+  return problem === 'outside'
+    ? 'FILE_OUTSIDE_CONTROL_REPO'
+    : problem === 'encoding'
+      ? 'FILE_NOT_UTF8'
+      : otherwise;
+}
 
 /** The real path of a tree's root, for readContainedText (computed once per tree). */
 export function realRoot(root: string): string {

@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Node as YamlNode } from 'yaml';
 import { error, type Diagnostic, type SourcePos } from '../diag/index.js';
-import { readContainedText, realRoot } from './contained-read.js';
+import { readContainedText, readFailureCode, realRoot } from './contained-read.js';
 import { parseHieraYaml } from './hiera-yaml.js';
 import { type Hash, isHash } from './hiera-values.js';
 
@@ -60,12 +60,7 @@ export function loadHieraConfig(configFile: string): { value?: HieraConfig; diag
   const trustRoot = realRoot(dirname(file));
   const read = readContainedText(file, trustRoot);
   if (!('text' in read)) {
-    const code =
-      read.problem === 'outside'
-        ? 'FILE_OUTSIDE_CONTROL_REPO'
-        : read.problem === 'encoding'
-          ? 'FILE_NOT_UTF8'
-          : 'HIERA_CONFIG';
+    const code = readFailureCode(read.problem, 'HIERA_CONFIG');
     const where =
       read.problem === 'missing' ? {} : { source: { file, start: read.pos ?? { line: 1, col: 1 } } };
     return { diagnostics: [error(code, `${configFile}: Hiera configuration ${read.reason}`, where)] };

@@ -18,7 +18,7 @@ export type { MergeOption, MergeStrategyName } from './hiera-merge.js';
 export type { ExplainNode } from './hiera-explain.js';
 export { renderExplain } from './hiera-explain.js';
 export { parseHieraYaml } from './hiera-yaml.js';
-export { readContainedText, realRoot, MAX_READ_BYTES } from './contained-read.js';
+export { readContainedText, readFailureCode, realRoot, MAX_READ_BYTES } from './contained-read.js';
 export type { ContainedRead } from './contained-read.js';
 
 /** Reads hiera.yaml. `value` is undefined when the configuration has errors. */
