@@ -2,7 +2,7 @@
 // hint for a name that does not exist.
 import { error } from '../diag/index.js';
 import type { Diagnostic, ErrorCode, SourceRange } from '../diag/index.js';
-import { closest } from './name-rules.js';
+import { closest, puppetNameProblem } from './name-rules.js';
 
 /** Collects the diagnostics of one load; each finding points at the node it is about. */
 export class Findings {
@@ -17,3 +17,32 @@ export const didYouMean = (name: string, known: Iterable<string>): string => {
   const c = closest(name, known);
   return c ? `; did you mean '${c}'?` : '';
 };
+
+/**
+ * Claims the name a profile or role takes from its file name. A name Puppet refuses, or one
+ * declared twice, is reported and false returned: the caller skips the file. A name declared
+ * twice is ambiguous from then on (removed from `declared`, kept in `broken`), so references to
+ * it are not checked and the one mistake shows once.
+ */
+export function claimFileName(
+  f: Findings,
+  kind: 'profile' | 'role',
+  name: string,
+  source: SourceRange,
+  declared: Map<string, { source: SourceRange }>,
+  broken: Set<string>,
+): boolean {
+  const problem = puppetNameProblem(name);
+  if (problem) {
+    f.at('INVALID_NAME', `${kind} name '${name}' (from the file name) ${problem}`, source);
+    return false;
+  }
+  const other = declared.get(name);
+  if (other) {
+    f.at('DUPLICATE_NAME', `${kind} '${name}' is declared twice (also in ${other.source.file})`, source);
+    declared.delete(name);
+    broken.add(name);
+    return false;
+  }
+  return !broken.has(name);
+}

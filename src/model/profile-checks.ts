@@ -4,6 +4,7 @@
 import { join, posix } from 'node:path';
 import { checkValue } from '../puppet-types/index.js';
 import { parseCidr } from './cidr-net.js';
+import { claimFileName } from './check-findings.js';
 import type { Findings } from './check-findings.js';
 import type { ControlRepoFiles } from './control-repo-files.js';
 import { resolveControlRepoPath } from './control-repo-read.js';
@@ -17,20 +18,7 @@ export function buildProfiles(f: Findings, files: ControlRepoFiles, controlRepo:
   const classes = new Map<string, string>();
   for (const { name, yaml: y, data } of files.profiles) {
     const source = pos1(y.file);
-    const nameProblem = puppetNameProblem(name);
-    if (nameProblem) {
-      f.at('INVALID_NAME', `profile name '${name}' (from the file name) ${nameProblem}`, source);
-      continue;
-    }
-    const other = controlRepo.profiles.get(name);
-    if (other) {
-      // ambiguous from now on: references to it are not checked, so the one mistake shows once
-      f.at('DUPLICATE_NAME', `profile '${name}' is declared twice (also in ${other.source.file})`, source);
-      controlRepo.profiles.delete(name);
-      files.broken.profiles.add(name);
-      continue;
-    }
-    if (files.broken.profiles.has(name)) continue;
+    if (!claimFileName(f, 'profile', name, source, controlRepo.profiles, files.broken.profiles)) continue;
     const puppetClass = data.class ?? `profile::${name}`;
     const classOwner = classes.get(puppetClass);
     if (classOwner) {

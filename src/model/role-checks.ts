@@ -1,30 +1,17 @@
 // roles/<name>.yaml: names, the profiles a role is made of (and the customer they make it
 // belong to), and its defaults checked against those profiles' parameter types.
 import { checkValue, typeAliasNames } from '../puppet-types/index.js';
-import { didYouMean } from './check-findings.js';
+import { claimFileName, didYouMean } from './check-findings.js';
 import type { Findings } from './check-findings.js';
 import type { ControlRepoFiles } from './control-repo-files.js';
 import type { ControlRepo, Profile, Role } from './model-types.js';
-import { puppetNameProblem } from './name-rules.js';
 import { aliasesUnknown } from './puppet-type-checks.js';
 import { keyRange, pos1, valueRange } from './yaml-file.js';
 
 export function buildRoles(f: Findings, files: ControlRepoFiles, controlRepo: ControlRepo): void {
   for (const { name, yaml: y, data } of files.roles) {
     const source = pos1(y.file);
-    const problem = puppetNameProblem(name);
-    if (problem) {
-      f.at('INVALID_NAME', `role name '${name}' (from the file name) ${problem}`, source);
-      continue;
-    }
-    const other = controlRepo.roles.get(name);
-    if (other) {
-      f.at('DUPLICATE_NAME', `role '${name}' is declared twice (also in ${other.source.file})`, source);
-      controlRepo.roles.delete(name);
-      files.broken.roles.add(name);
-      continue;
-    }
-    if (files.broken.roles.has(name)) continue;
+    if (!claimFileName(f, 'role', name, source, controlRepo.roles, files.broken.roles)) continue;
     const customers = new Set([...files.customers.map((c) => c.name), ...files.broken.customers]);
     // an unknown owner is reported with the customers; it must not cause echoes here
     let owner = data.customer !== undefined && customers.has(data.customer) ? data.customer : undefined;
