@@ -56,6 +56,7 @@ export async function createServerApp(opts: ServerOptions): Promise<FastifyInsta
   const t = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
   const fast = repoDownloadHandler(routeOpts);
   let fastifyHandler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const firstHeaders = new WeakMap<Socket, NodeJS.Timeout>();
   const app = Fastify({
     logger: opts.logger ?? false,
     serverFactory: (handler) => {
@@ -68,7 +69,10 @@ export async function createServerApp(opts: ServerOptions): Promise<FastifyInsta
           connectionsCheckingInterval: Math.min(500, t.headers),
         },
         (req, res) => {
-          if (req.socket.timeout !== t.idle) req.socket.setTimeout(t.idle);
+          if (req.socket.timeout !== t.idle) {
+            req.socket.setTimeout(t.idle);
+            clearTimeout(firstHeaders.get(req.socket));
+          }
           if ((req.method === 'GET' || req.method === 'HEAD') && req.url && isDownload(req.url)) {
             fast(req, res).then(
               (handled) => {
@@ -88,7 +92,17 @@ export async function createServerApp(opts: ServerOptions): Promise<FastifyInsta
       server.setTimeout(t.idle);
       // headersTimeout starts with a request's first byte: a connection that sends nothing at
       // all is cut by inactivity instead, as early; its first request restores the idle timeout
-      server.on('connection', (socket: Socket) => socket.setTimeout(t.headers));
+      server.on('connection', (socket: Socket) => {
+        socket.setTimeout(t.headers);
+        // a backstop for the first request's headers: Node's own check (connectionsCheckingInterval)
+        // once left a dripping slow-header client connected for minutes in a loaded test run
+        const deadline = setTimeout(() => {
+          if (!socket.destroyed) socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n');
+          socket.destroySoon();
+        }, t.headers + 1_000).unref();
+        socket.once('close', () => clearTimeout(deadline));
+        firstHeaders.set(socket, deadline);
+      });
       return server;
     },
   });
