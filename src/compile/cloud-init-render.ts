@@ -48,6 +48,11 @@ export interface CloudConfigInput {
   packages: string[];
   files: CloudFile[];
   services: string[];
+  /**
+   * Services restarted after the files are written: daemons the image already runs at first boot
+   * (rsyslog, postfix) read their new configuration only on a restart.
+   */
+  restarts?: string[];
   puppet?: PuppetBootstrap;
 }
 
@@ -91,9 +96,11 @@ export function buildCloudConfig(input: CloudConfigInput): Record<string, unknow
       defer: true,
     }));
   }
-  if (input.services.length > 0) {
-    doc.runcmd = input.services.map((s) => ['systemctl', 'enable', '--now', s]);
-  }
+  const runcmd = [
+    ...input.services.map((s) => ['systemctl', 'enable', '--now', s]),
+    ...(input.restarts ?? []).map((s) => ['systemctl', 'restart', s]),
+  ];
+  if (runcmd.length > 0) doc.runcmd = runcmd;
   if (input.puppet) {
     const p = input.puppet;
     doc.puppet = {
