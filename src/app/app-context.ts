@@ -104,12 +104,17 @@ export function openAppContext(opts: AppContextOptions = {}): AppContext {
     return s;
   });
 
+  const secrets = once(async () =>
+    (await import('./generated-secrets.js')).loadGeneratedSecrets(await store()),
+  );
+
   const sessions = once(async () => {
     const repo = controlRepo();
     const opened: ProviderSession[] = [];
     for (const p of config.providers) {
       const s = await p.open({
         controlRepo: repo,
+        secrets: secrets,
         ...(opts.transport ? { transport: opts.transport } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
       });

@@ -35,6 +35,8 @@ export type {
   LogFile,
 } from './desired-state.js';
 export { BACKUP_PROFILE, BACKUP_DEFAULTS } from './backup-settings.js';
+export { SECRET_TOKENS } from './secret-tokens.js';
+export type { SecretName } from './secret-tokens.js';
 export { TemplateCache } from './template-render.js';
 export type { TemplateData } from './template-render.js';
 export { emitYaml } from './yaml-emit.js';

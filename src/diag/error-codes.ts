@@ -143,6 +143,11 @@ export const errorCodes = {
     exit: 1,
     doc: 'The provider signing key file is missing but the state already uses a key.',
   },
+  SECRETS_UNAVAILABLE: {
+    http: 500,
+    exit: 1,
+    doc: 'A resource needs a secret Aare generated (backup passwords), and no state holds them.',
+  },
   // state
   STATE_CORRUPT: {
     http: 500,

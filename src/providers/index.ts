@@ -13,6 +13,13 @@ export type {
   ProviderSession,
   DesiredRequest,
 } from './provider-types.js';
+export {
+  secretsFromMasterKey,
+  fillSecretTokens,
+  unfillSecretTokens,
+  hasSecretTokens,
+} from './provider-secrets.js';
+export type { ProviderSecrets } from './provider-secrets.js';
 export { diffFields } from './field-diff.js';
 export type { Fields, FieldRule } from './field-diff.js';
 export { ProviderError, isProviderError, isAbortError } from './provider-error.js';

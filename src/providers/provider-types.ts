@@ -3,6 +3,7 @@ import type { CompiledVm } from '../compile/index.js';
 import type { DesiredResource, EngineDriver, PlanFilter } from '../engine/index.js';
 import type { ControlRepo, Customer, Environment, Vm } from '../model/index.js';
 import type { HttpTransport } from './http-transport.js';
+import type { ProviderSecrets } from './provider-secrets.js';
 
 /**
  * What every provider implements (OpenStack and PowerDNS now; backup, logging and mail later). The
@@ -33,6 +34,11 @@ export interface ProviderOpenInput<S> {
   settings: S;
   /** A transport for HTTP calls (benches count requests, fault tests inject faults). */
   transport?: HttpTransport;
+  /**
+   * The secrets Aare generated (kept in the state store); asked for only by a call that needs
+   * one, so opening a provider touches no state. Absent: a call that needs a secret fails.
+   */
+  secrets?: () => Promise<ProviderSecrets>;
   signal?: AbortSignal;
 }
 

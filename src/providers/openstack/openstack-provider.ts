@@ -37,14 +37,14 @@ export const openstackProvider: ResourceProvider<OpenStackSettings> = {
       env,
     };
   },
-  open({ controlRepo, settings, transport }) {
+  open({ controlRepo, settings, transport, secrets }) {
     const client = openStackClientFromEnv({
       cloud: settings.cloud ?? controlRepo.provider.endpoints.openstack.cloud,
       env: settings.env as NodeJS.ProcessEnv,
       ...(transport ? { transport } : {}),
     });
     return Promise.resolve({
-      drivers: [...openstackDrivers({ client, prefix: settings.prefix }).values()],
+      drivers: [...openstackDrivers({ client, prefix: settings.prefix, ...(secrets ? { secrets } : {}) }).values()],
       limits: OPENSTACK_LIMITS,
       desired: (request) => desiredResources(controlRepo, client, settings, request),
     });

@@ -5,6 +5,7 @@ import { diffFields } from '../../field-diff.js';
 import type { FieldRule, Fields } from '../../field-diff.js';
 import type { CallCtx } from '../neutron-common.js';
 import type { OpenStackClient, Query } from '../openstack-client.js';
+import type { ProviderSecrets } from '../../provider-secrets.js';
 import { securityGroupSchema, securityGroups } from '../neutron-security-groups.js';
 
 /**
@@ -24,10 +25,13 @@ export interface OpenStackDriverOptions {
   client: OpenStackClient;
   /** Prepended to names and address markers: '' in production, a unique one per test run. */
   prefix?: string;
+  /** For the secret tokens in user-data (see provider-secrets.ts). */
+  secrets?: () => Promise<ProviderSecrets>;
 }
 
 export interface DriverEnv {
   client: OpenStackClient;
+  secrets?: () => Promise<ProviderSecrets>;
   /** The address marker a created object carries. */
   marker(address: string): string;
   /** The items whose marker is one of `addresses`, keyed by address (the first one wins). */
@@ -43,6 +47,7 @@ export function driverEnv(opts: OpenStackDriverOptions): DriverEnv {
   const marker = (address: string) => `${prefix}${address}`;
   return {
     client: opts.client,
+    ...(opts.secrets ? { secrets: opts.secrets } : {}),
     marker,
     byMarker(items, markOf, addresses) {
       const wanted = new Map(addresses.map((a) => [marker(a), a]));

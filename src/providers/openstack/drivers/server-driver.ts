@@ -20,8 +20,13 @@ import type { Flavor, Server } from '../nova-servers.js';
 import type { OpenStackClient } from '../openstack-client.js';
 import { goneError, MANAGED_TAG, mapValues, sha256 } from './driver-support.js';
 import type { DriverEnv } from './driver-support.js';
+import { fillSecretTokens, hasSecretTokens, unfillSecretTokens } from '../../provider-secrets.js';
+import type { ProviderSecrets } from '../../provider-secrets.js';
 
-const stateOf = (s: Server, prior?: Fields): Fields => {
+/** Takes the secrets a server's user-data was sent with back out, so its hash compares with the plan's. */
+type Unfill = (userData: string, metadata: Record<string, string> | undefined) => string;
+
+const stateOf = (s: Server, unfill: Unfill, prior?: Fields): Fields => {
   const ud = s['OS-EXT-SRV-ATTR:user_data'];
   return {
     id: s.id,
@@ -30,7 +35,7 @@ const stateOf = (s: Server, prior?: Fields): Fields => {
     flavor: s.flavor?.original_name ?? prior?.flavor ?? null,
     imageId: typeof s.image === 'object' ? s.image.id : null,
     userDataSha256: ud
-      ? sha256(Buffer.from(ud, 'base64').toString('utf8'))
+      ? sha256(unfill(Buffer.from(ud, 'base64').toString('utf8'), s.metadata))
       : ud === undefined
         ? (prior?.userDataSha256 ?? null)
         : null,
@@ -45,8 +50,42 @@ function withoutMarker(metadata: unknown): Record<string, string> {
   return rest;
 }
 
+/** `customer` and `environment` of a VM address `customer/environment/vm`. */
+function scopeOf(vmAddress: unknown): { customer: string; environment: string } | undefined {
+  const parts = typeof vmAddress === 'string' ? vmAddress.split('/') : [];
+  return parts.length === 3 ? { customer: parts[0]!, environment: parts[1]! } : undefined;
+}
+
 export function serverDriver(env: DriverEnv): EngineDriver<Fields, Fields> {
   const c = env.client;
+  // the secrets are read once per run, and only when a server's user-data needs them
+  let secrets: Promise<ProviderSecrets> | undefined;
+  const secretsOnce = () => {
+    if (!env.secrets) return undefined;
+    secrets ??= env.secrets();
+    return secrets;
+  };
+  const unfillWith = async (): Promise<Unfill> => {
+    const s = await secretsOnce();
+    if (!s) return (text) => text;
+    return (text, metadata) => {
+      const scope = scopeOf(metadata?.aare_vm);
+      return scope ? unfillSecretTokens(text, s, scope.customer, scope.environment) : text;
+    };
+  };
+  const fill = async (userData: string, metadata: unknown, address: string): Promise<string> => {
+    if (!hasSecretTokens(userData)) return userData;
+    const s = await secretsOnce();
+    const scope = scopeOf((metadata as Record<string, unknown> | undefined)?.aare_vm);
+    if (!s || !scope)
+      throw new ProviderError({
+        code: 'SECRETS_UNAVAILABLE',
+        status: 500,
+        message: `server ${address}: its user-data needs Aare's generated secrets, and none were given`,
+        address,
+      });
+    return fillSecretTokens(userData, s, scope.customer, scope.environment);
+  };
   // a project-scoped client per project (servers are created in the customer's project), and
   // the flavor list, each fetched once per run; a failed fetch is forgotten so the next call retries
   const scoped = new Map<string, Promise<OpenStackClient>>();
@@ -80,14 +119,15 @@ export function serverDriver(env: DriverEnv): EngineDriver<Fields, Fields> {
     endpoint: 'nova',
     async list({ addresses, signal }) {
       const all = await listServers(c, { allTenants: true }, { signal });
+      const unfill = await unfillWith();
       return mapValues(
         env.byMarker(all, (s) => s.metadata.aare_address, addresses),
-        (s) => stateOf(s),
+        (s) => stateOf(s, unfill),
       );
     },
     async read({ prior, signal, address }) {
       const s = await getServer(c, String(prior?.id), { signal, address });
-      return s && stateOf(s, prior);
+      return s && stateOf(s, await unfillWith(), prior);
     },
     async findByAddress({ address, signal }) {
       return (await this.list!({ addresses: [address], signal })).get(address);
@@ -102,18 +142,19 @@ export function serverDriver(env: DriverEnv): EngineDriver<Fields, Fields> {
           imageRef: String(d.imageId),
           flavorRef: await flavorId(String(d.flavor), signal, address),
           networks: [{ port: String(d.portId) }],
-          userData: String(d.userData ?? ''),
+          userData: await fill(String(d.userData ?? ''), d.metadata, address),
           metadata: { ...(d.metadata as Record<string, string>), aare_address: env.marker(address) },
           tags: [MANAGED_TAG],
         },
         ctx,
       );
+      const unfill = await unfillWith();
       try {
         const s = await waitForServer(c, id, 'ACTIVE', { ...ctx, timeoutMs: 120_000 });
-        return { ...stateOf(s), portId: d.portId };
+        return { ...stateOf(s, unfill), portId: d.portId };
       } catch (err) {
         if (err instanceof ProviderError && err.partialState) {
-          err.partialState = { ...stateOf(err.partialState as Server), portId: d.portId };
+          err.partialState = { ...stateOf(err.partialState as Server, unfill), portId: d.portId };
         }
         throw err;
       }
@@ -130,7 +171,7 @@ export function serverDriver(env: DriverEnv): EngineDriver<Fields, Fields> {
       );
       const s = await getServer(c, id, ctx);
       if (!s) throw goneError(`server ${id} is gone`, address);
-      return stateOf(s, prior);
+      return stateOf(s, await unfillWith(), prior);
     },
     async delete({ address, prior, signal }) {
       const ctx = { signal, address };
