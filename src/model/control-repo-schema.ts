@@ -113,10 +113,23 @@ export const aareFileSchema = z
             description: 'Where `aare serve` publishes repositories: <baseUrl>/repos/<customer>/<env>/.',
           }),
         }),
-        backup: z.strictObject({
-          repository: z.string().min(1).meta({ description: 'restic repository (path or URL).' }),
-          password: secretRef,
-        }),
+        backup: z
+          .strictObject({
+            url: httpUrl.meta({
+              description:
+                'restic REST server (rest-server or rclone serve restic) with full access: Aare makes, lists and prunes the repositories <url>/<customer>/<environment>/.',
+            }),
+            vmUrl: httpUrl.optional().meta({
+              description:
+                'The same server as VMs reach it, append-only so a VM cannot delete its backups; default: url.',
+            }),
+            htpasswd: z.string().min(1).optional().meta({
+              description:
+                'The server’s htpasswd file (absolute path, or env:VAR naming one) in which Aare keeps one login per customer; without it the logins are the operator’s to install (`aare backup server-config`).',
+            }),
+          })
+          .optional()
+          .meta({ description: 'restic backups; without it Aare keeps no backups.' }),
         logging: z.strictObject({
           target: hostPort,
           protocol: z.enum(['tcp', 'udp']).default('tcp'),

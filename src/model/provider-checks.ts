@@ -22,7 +22,6 @@ export function emptyProvider(): Provider {
       openstack: { cloud: none },
       dns: { api: none, apiKey: none, server: 'localhost' },
       repository: { baseUrl: none },
-      backup: { repository: none, password: none },
       logging: { target: none, protocol: 'tcp' },
       mail: { relay: none },
     },
