@@ -96,7 +96,10 @@ export function buildCloudConfig(input: CloudConfigInput): Record<string, unknow
       defer: true,
     }));
   }
+  // systemd reads unit files written after boot only on a reload
+  const unitsWritten = input.files.some((f) => f.path.startsWith('/etc/systemd/system/'));
   const runcmd = [
+    ...(unitsWritten ? [['systemctl', 'daemon-reload']] : []),
     ...input.services.map((s) => ['systemctl', 'enable', '--now', s]),
     ...(input.restarts ?? []).map((s) => ['systemctl', 'restart', s]),
   ];

@@ -36,6 +36,15 @@ export type {
 } from './desired-state.js';
 export { BACKUP_PROFILE, BACKUP_DEFAULTS } from './backup-settings.js';
 export { SECRET_TOKENS } from './secret-tokens.js';
+export {
+  backupRepositoryUrl,
+  backupCloudConfig,
+  BACKUP_TAG,
+  BACKUP_ENV_FILE,
+  BACKUP_PATHS_FILE,
+  BACKUP_SERVICE,
+  BACKUP_TIMER,
+} from './vm-backup.js';
 export type { SecretName } from './secret-tokens.js';
 export { TemplateCache } from './template-render.js';
 export type { TemplateData } from './template-render.js';

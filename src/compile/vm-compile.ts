@@ -8,6 +8,7 @@ import type { Hiera } from '../hiera/index.js';
 import { distributionPath, PROVIDER_KEY_PATH, vmFacts } from '../model/index.js';
 import type { ControlRepo, Vm } from '../model/index.js';
 import { backupSettings } from './backup-settings.js';
+import { backupCloudConfig } from './vm-backup.js';
 import { renderUserData } from './cloud-init-render.js';
 import type { CloudFile, CloudUser, PuppetBootstrap } from './cloud-init-render.js';
 import { buildDesired } from './desired-state.js';
@@ -118,35 +119,6 @@ function compileInContext(ctx: CompileContext, vm: Vm, diagnostics: Diagnostic[]
     profiles: vm.profiles,
   };
 
-  const userData = renderUserData({
-    hostname: vm.name,
-    fqdn: vm.fqdn,
-    users: ctx.users,
-    yumRepos: [distributionRepo(controlRepo, vm)],
-    packages: unique(profiles.flatMap((p) => p.profile.packages)),
-    files: renderFiles(ctx, vm, vmInfo, facts, profiles, diagnostics),
-    services: unique(profiles.flatMap((p) => p.profile.services)),
-    puppet: puppetBootstrap(controlRepo, vm),
-  });
-
-  checkUserDataSize(vm, userData, diagnostics);
-
-  const enc: EncDocument = {
-    classes: Object.fromEntries(
-      profiles.map((p) => [
-        p.profile.puppetClass,
-        Object.fromEntries([...p.parameters].map(([name, r]) => [name, r.value])),
-      ]),
-    ),
-    environment: provider.puppet?.environment ?? 'production',
-    parameters: {
-      reseller: vm.reseller,
-      customer: vm.customer,
-      role: vm.role,
-      aare_environment: vm.environment,
-    },
-  };
-
   const desired = buildDesired({
     address: vm.address,
     vm: vmInfo,
@@ -163,8 +135,53 @@ function compileInContext(ctx: CompileContext, vm: Vm, diagnostics: Diagnostic[]
       sendsMail: p.sendsMail,
     })),
     backupSettings: backupSettings(controlRepo, hiera, vm, facts, profiles, diagnostics),
-    userDataSha256: createHash('sha256').update(userData).digest('hex'),
+    userDataSha256: '',
   });
+
+  const backupEndpoint = provider.endpoints.backup;
+  const backup =
+    desired.backup && backupEndpoint
+      ? backupCloudConfig({
+          vmName: vm.name,
+          fqdn: vm.fqdn,
+          customer: vm.customer,
+          environment: vm.environment,
+          serverUrl: backupEndpoint.vmUrl ?? backupEndpoint.url,
+          timezone: provider.maintenance.timezone,
+          job: desired.backup,
+        })
+      : undefined;
+
+  const userData = renderUserData({
+    hostname: vm.name,
+    fqdn: vm.fqdn,
+    users: ctx.users,
+    yumRepos: [distributionRepo(controlRepo, vm)],
+    packages: unique([...profiles.flatMap((p) => p.profile.packages), ...(backup?.packages ?? [])]),
+    files: [...renderFiles(ctx, vm, vmInfo, facts, profiles, diagnostics), ...(backup?.files ?? [])],
+    services: unique([...profiles.flatMap((p) => p.profile.services), ...(backup?.services ?? [])]),
+    puppet: puppetBootstrap(controlRepo, vm),
+  });
+
+  checkUserDataSize(vm, userData, diagnostics);
+
+  desired.server.userDataSha256 = createHash('sha256').update(userData).digest('hex');
+
+  const enc: EncDocument = {
+    classes: Object.fromEntries(
+      profiles.map((p) => [
+        p.profile.puppetClass,
+        Object.fromEntries([...p.parameters].map(([name, r]) => [name, r.value])),
+      ]),
+    ),
+    environment: provider.puppet?.environment ?? 'production',
+    parameters: {
+      reseller: vm.reseller,
+      customer: vm.customer,
+      role: vm.role,
+      aare_environment: vm.environment,
+    },
+  };
 
   return { address: vm.address, userData, enc, desired };
 }

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -80,7 +81,8 @@ test('user-data: name, users, the customer distribution, packages, rendered file
     gpgcheck: true,
     gpgkey: 'https://repo.acme.test/keys/RPM-GPG-KEY-aare',
   });
-  assert.deepEqual(doc.packages, ['chrony', 'nginx', 'puppet-agent']);
+  // restic: web2 has backup paths, so it gets the backup job
+  assert.deepEqual(doc.packages, ['chrony', 'nginx', 'restic', 'puppet-agent']);
   const files = Object.fromEntries(doc.write_files.map((f: { path: string }) => [f.path, f]));
   assert.equal(
     files['/etc/chrony.conf'].content,
@@ -91,8 +93,10 @@ test('user-data: name, users, the customer distribution, packages, rendered file
   assert.equal(files['/etc/nginx/conf.d/aare.conf'].permissions, '0640');
   assert.equal(files['/etc/motd'].content, 'Web 2 of muster\n');
   assert.deepEqual(doc.runcmd, [
+    ['systemctl', 'daemon-reload'],
     ['systemctl', 'enable', '--now', 'chronyd'],
     ['systemctl', 'enable', '--now', 'nginx'],
+    ['systemctl', 'enable', '--now', 'aare-backup.timer'],
   ]);
   assert.equal(doc.puppet.conf.agent.server, 'puppet.acme.test');
   assert.equal(doc.puppet.conf.agent.certname, 'web2.test.muster.cloud.acme.test');
@@ -102,6 +106,37 @@ test('user-data: name, users, the customer distribution, packages, rendered file
     '1.3.6.1.4.1.34380.1.2.1': 'alpine',
     '1.3.6.1.4.1.34380.1.2.2': 'muster',
   });
+});
+
+test('user-data: the backup job with its paths, a daily timer in the maintenance zone, credentials as tokens, 0600', (t) => {
+  const vm = compileSmall().get('muster/production/web1')!;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const doc = parse(vm.userData, { version: '1.1' }) as Record<string, any>;
+  const files = Object.fromEntries(doc.write_files.map((f: { path: string }) => [f.path, f]));
+  const env = files['/etc/aare/backup.env'];
+  assert.equal(env.permissions, '0600');
+  assert.equal(env.owner, 'root:root');
+  // the VM gets the append-only address, its customer environment's repository, and tokens
+  // (filled by the server driver) where the secrets go
+  assert.match(
+    env.content,
+    /^RESTIC_REPOSITORY=rest:http:\/\/muster:@@AARE_SECRET_BACKUP_LOGIN_PASSWORD@@@127\.0\.0\.1:18281\/muster\/production\/$/m,
+  );
+  assert.match(env.content, /^RESTIC_PASSWORD=@@AARE_SECRET_BACKUP_REPOSITORY_PASSWORD@@$/m);
+  assert.equal(files['/etc/aare/backup.paths'].content, vm.desired.backup!.paths.join('\n') + '\n');
+  assert.match(
+    files['/etc/systemd/system/aare-backup.service'].content,
+    /^ExecStart=\/usr\/bin\/restic backup --host web1 --tag aare --files-from \/etc\/aare\/backup.paths$/m,
+  );
+  assert.match(
+    files['/etc/systemd/system/aare-backup.timer'].content,
+    new RegExp(`^OnCalendar=\\*-\\*-\\* ${vm.desired.backup!.schedule}:00 Europe/Zurich$`, 'm'),
+  );
+  // systemd itself reads the calendar expression, where it is installed
+  const onCalendar = /^OnCalendar=(.*)$/m.exec(files['/etc/systemd/system/aare-backup.timer'].content)![1]!;
+  const check = spawnSync('systemd-analyze', ['calendar', onCalendar], { encoding: 'utf8' });
+  if (check.error) t.diagnostic('systemd-analyze not installed: calendar expression not checked by systemd');
+  else assert.equal(check.status, 0, check.stderr);
 });
 
 test('the real cloud-init accepts every user-data of the fixture', { skip: cloudInitAvailable() }, () => {
