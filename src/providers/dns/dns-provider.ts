@@ -11,6 +11,9 @@ import type { DesiredRequest, ProviderEnv, ResourceProvider } from '../provider-
 import { DNS_ENDPOINT, dnsDrivers } from './dns-drivers.js';
 import { dnsResources } from './dns-mapping.js';
 import { PdnsClient } from './pdns-client.js';
+import { absolute, reverseZoneOf } from './dns-names.js';
+import { ownerOf } from './drivers/rrset-driver.js';
+import type { HttpTransport } from '../http-transport.js';
 
 export interface DnsSettings {
   /** AARE_DNS_API_KEY; when unset, aare.yaml's `endpoints.dns.apiKey` reference is followed. */
@@ -45,6 +48,60 @@ export const dnsProvider: ResourceProvider<DnsSettings> = {
     };
   },
 };
+
+/** The PowerDNS client of the control repository's DNS endpoint; undefined when it names none. */
+export async function openDnsClient(input: {
+  controlRepo: ControlRepo;
+  settings: DnsSettings;
+  transport?: HttpTransport;
+}): Promise<PdnsClient | undefined> {
+  const endpoint = input.controlRepo.provider.endpoints.dns;
+  if (!endpoint) return undefined;
+  return new PdnsClient({
+    api: endpoint.api,
+    apiKey: await apiKeyOf(input.controlRepo, endpoint.apiKey, input.settings),
+    server: endpoint.server,
+    ...(input.transport ? { transport: input.transport } : {}),
+  });
+}
+
+/** An RRset as PowerDNS holds it, with the Aare address that owns it. */
+export interface OwnedRRset {
+  zone: string;
+  name: string;
+  type: string;
+  ttl: number;
+  records: string[];
+  /** The owner's Aare address (the comment `aare:<address>`). */
+  owner: string;
+}
+
+/**
+ * The RRsets Aare owns in the provider's zones (the forward zone and each environment's reverse
+ * zone), read from PowerDNS itself; `customer` keeps those of one customer's VMs and names.
+ */
+export async function ownedRRsets(
+  controlRepo: ControlRepo,
+  client: PdnsClient,
+  opts: { customer?: string; signal?: AbortSignal } = {},
+): Promise<OwnedRRset[]> {
+  const zones = new Set([absolute(controlRepo.provider.dnsDomain)]);
+  for (const c of controlRepo.customers.values())
+    for (const e of c.environments.values()) zones.add(reverseZoneOf(e.network.cidr));
+  const suffix = opts.customer ? `.${opts.customer}.${absolute(controlRepo.provider.dnsDomain)}` : undefined;
+  const out: OwnedRRset[] = [];
+  for (const zone of zones) {
+    const z = await client.getZone(zone, opts.signal);
+    for (const r of z?.rrsets ?? []) {
+      const owner = ownerOf(r);
+      if (owner === undefined) continue;
+      const records = r.records.map((x) => x.content);
+      if (suffix && !r.name.endsWith(suffix) && !records.some((c) => c.endsWith(suffix))) continue;
+      out.push({ zone, name: r.name, type: r.type, ttl: r.ttl, records, owner });
+    }
+  }
+  return out.sort((a, b) => (a.zone + a.name + a.type < b.zone + b.name + b.type ? -1 : 1));
+}
 
 function desiredResources(controlRepo: ControlRepo, request: DesiredRequest): Result<DesiredResource[]> {
   // the VMs' addresses as their OpenStack ports get them (the port's own diagnostics are OpenStack's)

@@ -13,5 +13,5 @@ export { dnsDrivers, DNS_ENDPOINT } from './dns-drivers.js';
 export { ownerOf } from './drivers/rrset-driver.js';
 export type { DnsRRsetState } from './drivers/rrset-driver.js';
 export type { DnsZoneState } from './drivers/zone-driver.js';
-export { dnsProvider, DNS_LIMITS } from './dns-provider.js';
-export type { DnsSettings } from './dns-provider.js';
+export { dnsProvider, DNS_LIMITS, openDnsClient, ownedRRsets } from './dns-provider.js';
+export type { DnsSettings, OwnedRRset } from './dns-provider.js';
