@@ -38,3 +38,12 @@ export { BACKUP_PROFILE, BACKUP_DEFAULTS } from './backup-settings.js';
 export { TemplateCache } from './template-render.js';
 export type { TemplateData } from './template-render.js';
 export { emitYaml } from './yaml-emit.js';
+export {
+  vmLogging,
+  forwardConf,
+  splitTarget,
+  quote as rsyslogString,
+  FORWARD_CONF_PATH,
+  SYSLOG_WRITTEN_FILES,
+} from './vm-logging.js';
+export type { LoggingEndpoint, VmLogging } from './vm-logging.js';

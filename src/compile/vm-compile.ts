@@ -15,6 +15,7 @@ import { controlRepoRelative } from './hiera-origin.js';
 import type { DesiredState } from './desired-state.js';
 import type { EncDocument } from './enc-render.js';
 import { resolveParameters } from './parameter-resolve.js';
+import { vmLogging } from './vm-logging.js';
 import type { ResolvedProfile } from './parameter-resolve.js';
 import { TemplateCache } from './template-render.js';
 import type { TemplateData } from './template-render.js';
@@ -118,14 +119,19 @@ function compileInContext(ctx: CompileContext, vm: Vm, diagnostics: Diagnostic[]
     profiles: vm.profiles,
   };
 
+  const logging = vmLogging(
+    profiles.flatMap((p) => p.profile.logs),
+    provider.endpoints.logging,
+  );
   const userData = renderUserData({
     hostname: vm.name,
     fqdn: vm.fqdn,
     users: ctx.users,
     yumRepos: [distributionRepo(controlRepo, vm)],
-    packages: unique(profiles.flatMap((p) => p.profile.packages)),
-    files: renderFiles(ctx, vm, vmInfo, facts, profiles, diagnostics),
+    packages: unique([...profiles.flatMap((p) => p.profile.packages), ...logging.packages]),
+    files: [...renderFiles(ctx, vm, vmInfo, facts, profiles, diagnostics), ...logging.files],
     services: unique(profiles.flatMap((p) => p.profile.services)),
+    restarts: logging.restarts,
     puppet: puppetBootstrap(controlRepo, vm),
   });
 

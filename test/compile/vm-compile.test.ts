@@ -80,7 +80,7 @@ test('user-data: name, users, the customer distribution, packages, rendered file
     gpgcheck: true,
     gpgkey: 'https://repo.acme.test/keys/RPM-GPG-KEY-aare',
   });
-  assert.deepEqual(doc.packages, ['chrony', 'nginx', 'puppet-agent']);
+  assert.deepEqual(doc.packages, ['chrony', 'nginx', 'rsyslog', 'puppet-agent']);
   const files = Object.fromEntries(doc.write_files.map((f: { path: string }) => [f.path, f]));
   assert.equal(
     files['/etc/chrony.conf'].content,
@@ -93,7 +93,9 @@ test('user-data: name, users, the customer distribution, packages, rendered file
   assert.deepEqual(doc.runcmd, [
     ['systemctl', 'enable', '--now', 'chronyd'],
     ['systemctl', 'enable', '--now', 'nginx'],
+    ['systemctl', 'restart', 'rsyslog'],
   ]);
+  assert.match(files['/etc/rsyslog.d/90-aare-forward.conf'].content, /Target="127\.0\.0\.1"\s+Port="10514"/);
   assert.equal(doc.puppet.conf.agent.server, 'puppet.acme.test');
   assert.equal(doc.puppet.conf.agent.certname, 'web2.test.muster.cloud.acme.test');
   assert.deepEqual(doc.puppet.csr_attributes.extension_requests, {
