@@ -25,6 +25,8 @@ export interface ReceiverOptions {
   logDir: string;
   /** The port to listen on; default the port of `endpoint.target`. */
   port?: number;
+  /** The local address to listen on; default every address. */
+  address?: string;
   /** Files on the receiver host for TLS; required when `endpoint.tls` is set. */
   tls?: { caFile: string; certFile: string; keyFile: string };
 }
@@ -92,6 +94,7 @@ export function receiverConfig(
   if (diagnostics.length > 0) return { value: undefined, diagnostics };
 
   const port = options.port ?? splitTarget(endpoint.target).port;
+  const listen = `${options.address ? `address=${quote(options.address)} ` : ''}port=${quote(String(port))}`;
   const dir = options.logDir.replace(/\/+$/, '');
   const sorted = [...byIp.values()].sort((a, b) =>
     a.customer !== b.customer
@@ -129,19 +132,19 @@ export function receiverConfig(
     '',
   );
   if (endpoint.protocol === 'udp') {
-    out.push('module(load="imudp")', `input(type="imudp" port=${quote(String(port))} ruleset="aareReceive")`);
+    out.push('module(load="imudp")', `input(type="imudp" ${listen} ruleset="aareReceive")`);
   } else if (endpoint.tls && options.tls) {
     out.push(
       `global(DefaultNetstreamDriverCAFile=${quote(options.tls.caFile)}`,
       `       DefaultNetstreamDriverCertFile=${quote(options.tls.certFile)}`,
       `       DefaultNetstreamDriverKeyFile=${quote(options.tls.keyFile)})`,
       'module(load="imtcp")',
-      `input(type="imtcp" port=${quote(String(port))} ruleset="aareReceive"`,
+      `input(type="imtcp" ${listen} ruleset="aareReceive"`,
       // VMs authenticate by address; with client certificates add authMode x509/certvalid
       '      streamDriver.name="gtls" streamDriver.mode="1" streamDriver.authMode="anon")',
     );
   } else {
-    out.push('module(load="imtcp")', `input(type="imtcp" port=${quote(String(port))} ruleset="aareReceive")`);
+    out.push('module(load="imtcp")', `input(type="imtcp" ${listen} ruleset="aareReceive")`);
   }
   out.push('');
   return { value: out.join('\n'), diagnostics: [] };
