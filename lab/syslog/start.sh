@@ -39,7 +39,7 @@ EOT
 fi
 /usr/sbin/rsyslogd -N1 -f "$S/etc/rsyslog.conf" > "$S/log/validate.log" 2>&1 || die_log validate "the receiver configuration in $S/etc is not valid"
 # -n: in the foreground (launch backgrounds it); -i: our own pid file, never /run/rsyslogd.pid
-launch rsyslogd /usr/sbin/rsyslogd -n -f "$S/etc/rsyslog.conf" -i "$S/run/rsyslogd.own.pid"
+launch rsyslogd /usr/sbin/rsyslogd -n -f "$S/etc/rsyslog.conf" -i "$S/work/rsyslogd.pid"
 wait_tcp rsyslogd "$PORT" 30
 cat > "$S/env" <<EOT
 AARE_LAB_SYSLOG=$LAB_H:$PORT
