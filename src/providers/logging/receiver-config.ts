@@ -49,6 +49,8 @@ export function receiverConfig(
   options: ReceiverOptions,
 ): Result<string | undefined> {
   const diagnostics: Diagnostic[] = [];
+  // a quote, backslash or % would end the template string or start a property in it
+  // eslint-disable-next-line no-control-regex
   if (!options.logDir.startsWith('/') || /[\x00-\x1f"\\%]/.test(options.logDir))
     diagnostics.push(
       error('LOGGING_CONFIG', `the log directory must be an absolute path without quotes, % or \\`, {
