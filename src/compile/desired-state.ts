@@ -185,7 +185,8 @@ function compareRules(a: SecurityGroupRule, b: SecurityGroupRule): number {
   return a.remoteCidr < b.remoteCidr ? -1 : a.remoteCidr > b.remoteCidr ? 1 : 0;
 }
 
-function logTag(path: string): string {
+/** The program name a log file's lines are tagged with (LogFile.tag). */
+export function logTag(path: string): string {
   const base = path.slice(path.lastIndexOf('/') + 1);
   const dot = base.indexOf('.');
   return (dot > 0 ? base.slice(0, dot) : base) || 'log';

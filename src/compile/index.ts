@@ -49,3 +49,12 @@ export type { SecretName } from './secret-tokens.js';
 export { TemplateCache } from './template-render.js';
 export type { TemplateData } from './template-render.js';
 export { emitYaml } from './yaml-emit.js';
+export {
+  vmLogging,
+  forwardConf,
+  splitTarget,
+  quote as rsyslogString,
+  FORWARD_CONF_PATH,
+  SYSLOG_WRITTEN_FILES,
+} from './vm-logging.js';
+export type { LoggingEndpoint, VmLogging } from './vm-logging.js';

@@ -16,6 +16,7 @@ import { controlRepoRelative } from './hiera-origin.js';
 import type { DesiredState } from './desired-state.js';
 import type { EncDocument } from './enc-render.js';
 import { resolveParameters } from './parameter-resolve.js';
+import { vmLogging } from './vm-logging.js';
 import type { ResolvedProfile } from './parameter-resolve.js';
 import { TemplateCache } from './template-render.js';
 import type { TemplateData } from './template-render.js';
@@ -152,14 +153,27 @@ function compileInContext(ctx: CompileContext, vm: Vm, diagnostics: Diagnostic[]
         })
       : undefined;
 
+  const logging = vmLogging(
+    profiles.flatMap((p) => p.profile.logs),
+    provider.endpoints.logging,
+  );
   const userData = renderUserData({
     hostname: vm.name,
     fqdn: vm.fqdn,
     users: ctx.users,
     yumRepos: [distributionRepo(controlRepo, vm)],
-    packages: unique([...profiles.flatMap((p) => p.profile.packages), ...(backup?.packages ?? [])]),
-    files: [...renderFiles(ctx, vm, vmInfo, facts, profiles, diagnostics), ...(backup?.files ?? [])],
+    packages: unique([
+      ...profiles.flatMap((p) => p.profile.packages),
+      ...(backup?.packages ?? []),
+      ...logging.packages,
+    ]),
+    files: [
+      ...renderFiles(ctx, vm, vmInfo, facts, profiles, diagnostics),
+      ...(backup?.files ?? []),
+      ...logging.files,
+    ],
     services: unique([...profiles.flatMap((p) => p.profile.services), ...(backup?.services ?? [])]),
+    restarts: logging.restarts,
     puppet: puppetBootstrap(controlRepo, vm),
   });
 

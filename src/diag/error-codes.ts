@@ -107,6 +107,11 @@ export const errorCodes = {
     exit: 1,
     doc: 'The DNS endpoint of aare.yaml or its API key (AARE_DNS_API_KEY) is missing or invalid.',
   },
+  LOGGING_CONFIG: {
+    http: 400,
+    exit: 1,
+    doc: 'The central log receiver cannot be configured: two VMs share an address, a name or path is unsafe, or TLS files are missing.',
+  },
   DNS_AUTH: { http: 502, exit: 1, doc: 'PowerDNS refused the API key (401/403).' },
   DNS_NOT_FOUND: { http: 404, exit: 1, doc: 'The PowerDNS server or zone does not exist.' },
   DNS_CONFLICT: {

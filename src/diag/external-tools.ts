@@ -30,6 +30,12 @@ export const externalTools = {
   gpg: { debianPackage: 'gnupg', labArea: 'repo', usedBy: 'tests: signatures cross-checked with gpg' },
   'cloud-init': { debianPackage: 'cloud-init', labArea: 'compile', usedBy: 'tests: user-data schema' },
   puppet: { debianPackage: 'puppet', labArea: 'compile', usedBy: 'tests: ENC, puppet lookup, types' },
+  rsyslogd: {
+    debianPackage: 'rsyslog',
+    labArea: 'syslog',
+    usedBy: 'the lab receiver and tests: receiver and VM forwarding configurations',
+  },
+  logger: { debianPackage: 'bsdutils', labArea: 'syslog', usedBy: 'tests: log lines sent as a VM would' },
 } as const satisfies Record<string, ExternalTool>;
 
 export type ExternalToolName = keyof typeof externalTools;

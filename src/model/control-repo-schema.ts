@@ -130,10 +130,34 @@ export const aareFileSchema = z
           })
           .optional()
           .meta({ description: 'restic backups; without it Aare keeps no backups.' }),
-        logging: z.strictObject({
-          target: hostPort,
-          protocol: z.enum(['tcp', 'udp']).default('tcp'),
-        }),
+        logging: z
+          .strictObject({
+            target: hostPort.meta({ description: 'The central rsyslog receiver the VMs forward to.' }),
+            protocol: z.enum(['tcp', 'udp']).default('tcp'),
+            tls: z
+              .strictObject({
+                caFile: absPath.meta({
+                  description: 'On the VM: the CA certificate that signed the receiver’s certificate.',
+                }),
+                certFile: absPath.optional().meta({ description: 'On the VM: its client certificate.' }),
+                keyFile: absPath.optional().meta({ description: 'On the VM: its client key.' }),
+                permittedPeer: z.string().min(1).optional().meta({
+                  description: 'Name the receiver’s certificate must carry; default the target’s host.',
+                }),
+              })
+              .optional()
+              .meta({ description: 'Forward over TLS (rsyslog gtls); TCP only. See docs/logging.md.' }),
+          })
+          .superRefine((l, ctx) => {
+            if (l.tls && l.protocol !== 'tcp')
+              ctx.addIssue({ code: 'custom', path: ['tls'], message: 'TLS needs protocol tcp' });
+            if (l.tls && (l.tls.certFile === undefined) !== (l.tls.keyFile === undefined))
+              ctx.addIssue({
+                code: 'custom',
+                path: ['tls', l.tls.certFile === undefined ? 'keyFile' : 'certFile'],
+                message: 'give certFile and keyFile together',
+              });
+          }),
         mail: z.strictObject({
           relay: hostPort,
         }),

@@ -82,7 +82,7 @@ test('user-data: name, users, the customer distribution, packages, rendered file
     gpgkey: 'https://repo.acme.test/keys/RPM-GPG-KEY-aare',
   });
   // restic: web2 has backup paths, so it gets the backup job
-  assert.deepEqual(doc.packages, ['chrony', 'nginx', 'restic', 'puppet-agent']);
+  assert.deepEqual(doc.packages, ['chrony', 'nginx', 'restic', 'rsyslog', 'puppet-agent']);
   const files = Object.fromEntries(doc.write_files.map((f: { path: string }) => [f.path, f]));
   assert.equal(
     files['/etc/chrony.conf'].content,
@@ -97,7 +97,9 @@ test('user-data: name, users, the customer distribution, packages, rendered file
     ['systemctl', 'enable', '--now', 'chronyd'],
     ['systemctl', 'enable', '--now', 'nginx'],
     ['systemctl', 'enable', '--now', 'aare-backup.timer'],
+    ['systemctl', 'restart', 'rsyslog'],
   ]);
+  assert.match(files['/etc/rsyslog.d/90-aare-forward.conf'].content, /Target="127\.0\.0\.1"\s+Port="10514"/);
   assert.equal(doc.puppet.conf.agent.server, 'puppet.acme.test');
   assert.equal(doc.puppet.conf.agent.certname, 'web2.test.muster.cloud.acme.test');
   assert.deepEqual(doc.puppet.csr_attributes.extension_requests, {

@@ -15,6 +15,7 @@ import { register as destroy } from './destroy.js';
 import { register as compile } from './compile.js';
 import { register as enc } from './enc.js';
 import { register as dnsCommand } from './dns.js';
+import { register as logging } from './logging.js';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -34,4 +35,5 @@ export const commands: RegisterCommand[] = [
   compile,
   enc,
   dnsCommand,
+  logging,
 ];
