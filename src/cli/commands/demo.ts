@@ -74,6 +74,12 @@ export function register(program: Command): void {
           { title: 'Plan the infrastructure', args: ['plan', '-C', controlRepo], needs: 'plan', lab: true },
           { title: 'Apply the plan', args: ['apply', '-C', controlRepo, '--yes'], needs: 'apply', lab: true },
           {
+            title: "muster-ag's DNS records, as PowerDNS answers them",
+            args: ['dns', 'records', '--customer', 'muster-ag', '-C', controlRepo],
+            needs: 'dns',
+            lab: true,
+          },
+          {
             title: 'Plan again: nothing left to do',
             args: ['plan', '-C', controlRepo],
             needs: 'plan',
