@@ -38,3 +38,5 @@ export { BACKUP_PROFILE, BACKUP_DEFAULTS } from './backup-settings.js';
 export { TemplateCache } from './template-render.js';
 export type { TemplateData } from './template-render.js';
 export { emitYaml } from './yaml-emit.js';
+export { vmMail, satelliteMainCf, relayhostOf, SATELLITE_MAIN_CF } from './vm-mail.js';
+export type { VmMail } from './vm-mail.js';

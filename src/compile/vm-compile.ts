@@ -18,6 +18,7 @@ import { resolveParameters } from './parameter-resolve.js';
 import type { ResolvedProfile } from './parameter-resolve.js';
 import { TemplateCache } from './template-render.js';
 import type { TemplateData } from './template-render.js';
+import { vmMail, withMailFiles } from './vm-mail.js';
 
 export interface CompiledVm {
   address: string;
@@ -118,14 +119,17 @@ function compileInContext(ctx: CompileContext, vm: Vm, diagnostics: Diagnostic[]
     profiles: vm.profiles,
   };
 
+  const mail = vmMail(vm, provider.endpoints.mail.relay, profiles);
+  const files = renderFiles(ctx, vm, vmInfo, facts, profiles, diagnostics);
   const userData = renderUserData({
     hostname: vm.name,
     fqdn: vm.fqdn,
     users: ctx.users,
     yumRepos: [distributionRepo(controlRepo, vm)],
-    packages: unique(profiles.flatMap((p) => p.profile.packages)),
-    files: renderFiles(ctx, vm, vmInfo, facts, profiles, diagnostics),
-    services: unique(profiles.flatMap((p) => p.profile.services)),
+    packages: unique([...profiles.flatMap((p) => p.profile.packages), ...(mail?.packages ?? [])]),
+    files: withMailFiles(vm, files, mail, profiles, diagnostics),
+    services: unique([...profiles.flatMap((p) => p.profile.services), ...(mail?.services ?? [])]),
+    restarts: mail?.restarts,
     puppet: puppetBootstrap(controlRepo, vm),
   });
 

@@ -80,7 +80,8 @@ test('user-data: name, users, the customer distribution, packages, rendered file
     gpgcheck: true,
     gpgkey: 'https://repo.acme.test/keys/RPM-GPG-KEY-aare',
   });
-  assert.deepEqual(doc.packages, ['chrony', 'nginx', 'puppet-agent']);
+  // the web profile sends mail: Aare adds Postfix as a null client (docs/mail.md)
+  assert.deepEqual(doc.packages, ['chrony', 'nginx', 'postfix', 'puppet-agent']);
   const files = Object.fromEntries(doc.write_files.map((f: { path: string }) => [f.path, f]));
   assert.equal(
     files['/etc/chrony.conf'].content,
@@ -90,9 +91,16 @@ test('user-data: name, users, the customer distribution, packages, rendered file
   assert.equal(files['/etc/nginx/conf.d/aare.conf'].owner, 'nginx:nginx');
   assert.equal(files['/etc/nginx/conf.d/aare.conf'].permissions, '0640');
   assert.equal(files['/etc/motd'].content, 'Web 2 of muster\n');
+  assert.match(files['/etc/postfix/main.cf'].content, /^relayhost = \[127\.0\.0\.1\]:10025$/m);
+  assert.match(
+    files['/etc/postfix/main.cf'].content,
+    /^myhostname = web2\.test\.muster\.cloud\.acme\.test$/m,
+  );
   assert.deepEqual(doc.runcmd, [
     ['systemctl', 'enable', '--now', 'chronyd'],
     ['systemctl', 'enable', '--now', 'nginx'],
+    ['systemctl', 'enable', '--now', 'postfix'],
+    ['systemctl', 'restart', 'postfix'],
   ]);
   assert.equal(doc.puppet.conf.agent.server, 'puppet.acme.test');
   assert.equal(doc.puppet.conf.agent.certname, 'web2.test.muster.cloud.acme.test');
