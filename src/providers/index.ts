@@ -36,3 +36,4 @@ export type {
 } from './http-transport.js';
 export * as openstack from './openstack/index.js';
 export * as dns from './dns/index.js';
+export * as mail from './mail/index.js';
