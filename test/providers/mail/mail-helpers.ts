@@ -3,6 +3,7 @@
 // the lab relay's client map (replaced for a test and restored), and the sink's Maildir.
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
+  chmodSync,
   cpSync,
   existsSync,
   mkdirSync,
@@ -59,6 +60,8 @@ export interface CheckResult {
  */
 export function privateInstance(dir: string, mainCf: string, extra: string[] = []): CheckResult {
   const etc = join(dir, 'etc');
+  // Postfix's own processes run as its user: mkdtemp's 0700 would shut them out
+  chmodSync(dir, 0o755);
   for (const d of [etc, join(dir, 'spool'), join(dir, 'data')]) mkdirSync(d, { recursive: true });
   writeFileSync(
     join(etc, 'main.cf'),
@@ -131,6 +134,7 @@ export function smtpSend(opts: {
   return new Promise((done, fail) => {
     let buffer = '';
     let lines: string[] = [];
+    let ended = false;
     socket.on('data', (chunk: Buffer) => {
       buffer += chunk.toString('utf8');
       let nl: number;
@@ -142,8 +146,10 @@ export function smtpSend(opts: {
         const reply = { code: Number(line.slice(0, 3)), text: lines.join('\n') };
         lines = [];
         replies.push(reply);
+        if (ended) continue;
         const step = steps.shift();
         if (step === undefined || reply.code >= 400) {
+          ended = true;
           if (step !== undefined && step !== 'QUIT') socket.write('QUIT\r\n');
           socket.end();
           return;
