@@ -30,6 +30,12 @@ export const externalTools = {
   gpg: { debianPackage: 'gnupg', labArea: 'repo', usedBy: 'tests: signatures cross-checked with gpg' },
   'cloud-init': { debianPackage: 'cloud-init', labArea: 'compile', usedBy: 'tests: user-data schema' },
   puppet: { debianPackage: 'puppet', labArea: 'compile', usedBy: 'tests: ENC, puppet lookup, types' },
+  postfix: {
+    debianPackage: 'postfix',
+    labArea: 'mail',
+    usedBy: 'lab/mail (the relay) and tests: postfix check of the relay map and the satellite main.cf',
+  },
+  postmap: { debianPackage: 'postfix', labArea: 'mail', usedBy: 'tests: the relay map as Postfix reads it' },
 } as const satisfies Record<string, ExternalTool>;
 
 export type ExternalToolName = keyof typeof externalTools;
