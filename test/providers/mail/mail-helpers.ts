@@ -61,6 +61,7 @@ export interface CheckResult {
 export function privateInstance(dir: string, mainCf: string, extra: string[] = []): CheckResult {
   const etc = join(dir, 'etc');
   // Postfix's own processes run as its user: mkdtemp's 0700 would shut them out
+  mkdirSync(dir, { recursive: true });
   chmodSync(dir, 0o755);
   for (const d of [etc, join(dir, 'spool'), join(dir, 'data')]) mkdirSync(d, { recursive: true });
   writeFileSync(
