@@ -58,3 +58,5 @@ export {
   SYSLOG_WRITTEN_FILES,
 } from './vm-logging.js';
 export type { LoggingEndpoint, VmLogging } from './vm-logging.js';
+export { vmMail, satelliteMainCf, relayhostOf, SATELLITE_MAIN_CF } from './vm-mail.js';
+export type { VmMail } from './vm-mail.js';

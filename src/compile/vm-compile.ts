@@ -20,6 +20,7 @@ import { vmLogging } from './vm-logging.js';
 import type { ResolvedProfile } from './parameter-resolve.js';
 import { TemplateCache } from './template-render.js';
 import type { TemplateData } from './template-render.js';
+import { vmMail, withMailFiles } from './vm-mail.js';
 
 export interface CompiledVm {
   address: string;
@@ -157,6 +158,8 @@ function compileInContext(ctx: CompileContext, vm: Vm, diagnostics: Diagnostic[]
     profiles.flatMap((p) => p.profile.logs),
     provider.endpoints.logging,
   );
+  const mail = vmMail(vm, provider.endpoints.mail.relay, profiles);
+  const profileFiles = renderFiles(ctx, vm, vmInfo, facts, profiles, diagnostics);
   const userData = renderUserData({
     hostname: vm.name,
     fqdn: vm.fqdn,
@@ -164,16 +167,21 @@ function compileInContext(ctx: CompileContext, vm: Vm, diagnostics: Diagnostic[]
     yumRepos: [distributionRepo(controlRepo, vm)],
     packages: unique([
       ...profiles.flatMap((p) => p.profile.packages),
+      ...(mail?.packages ?? []),
       ...(backup?.packages ?? []),
       ...logging.packages,
     ]),
     files: [
-      ...renderFiles(ctx, vm, vmInfo, facts, profiles, diagnostics),
+      ...withMailFiles(vm, profileFiles, mail, profiles, diagnostics),
       ...(backup?.files ?? []),
       ...logging.files,
     ],
-    services: unique([...profiles.flatMap((p) => p.profile.services), ...(backup?.services ?? [])]),
-    restarts: logging.restarts,
+    services: unique([
+      ...profiles.flatMap((p) => p.profile.services),
+      ...(mail?.services ?? []),
+      ...(backup?.services ?? []),
+    ]),
+    restarts: unique([...(mail?.restarts ?? []), ...logging.restarts]),
     puppet: puppetBootstrap(controlRepo, vm),
   });
 

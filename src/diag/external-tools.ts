@@ -36,6 +36,12 @@ export const externalTools = {
     usedBy: 'the lab receiver and tests: receiver and VM forwarding configurations',
   },
   logger: { debianPackage: 'bsdutils', labArea: 'syslog', usedBy: 'tests: log lines sent as a VM would' },
+  postfix: {
+    debianPackage: 'postfix',
+    labArea: 'mail',
+    usedBy: 'lab/mail (the relay) and tests: postfix check of the relay map and the satellite main.cf',
+  },
+  postmap: { debianPackage: 'postfix', labArea: 'mail', usedBy: 'tests: the relay map as Postfix reads it' },
 } as const satisfies Record<string, ExternalTool>;
 
 export type ExternalToolName = keyof typeof externalTools;

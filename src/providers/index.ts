@@ -44,3 +44,4 @@ export type {
 export * as openstack from './openstack/index.js';
 export * as dns from './dns/index.js';
 export * as logging from './logging/index.js';
+export * as mail from './mail/index.js';

@@ -81,8 +81,9 @@ test('user-data: name, users, the customer distribution, packages, rendered file
     gpgcheck: true,
     gpgkey: 'https://repo.acme.test/keys/RPM-GPG-KEY-aare',
   });
-  // restic: web2 has backup paths, so it gets the backup job
-  assert.deepEqual(doc.packages, ['chrony', 'nginx', 'restic', 'rsyslog', 'puppet-agent']);
+  // the web profile sends mail: Aare adds Postfix as a null client (docs/mail.md); web2 has
+  // backup paths, so it gets the backup job (restic); every VM forwards its logs (rsyslog)
+  assert.deepEqual(doc.packages, ['chrony', 'nginx', 'postfix', 'restic', 'rsyslog', 'puppet-agent']);
   const files = Object.fromEntries(doc.write_files.map((f: { path: string }) => [f.path, f]));
   assert.equal(
     files['/etc/chrony.conf'].content,
@@ -92,11 +93,18 @@ test('user-data: name, users, the customer distribution, packages, rendered file
   assert.equal(files['/etc/nginx/conf.d/aare.conf'].owner, 'nginx:nginx');
   assert.equal(files['/etc/nginx/conf.d/aare.conf'].permissions, '0640');
   assert.equal(files['/etc/motd'].content, 'Web 2 of muster\n');
+  assert.match(files['/etc/postfix/main.cf'].content, /^relayhost = \[127\.0\.0\.1\]:10025$/m);
+  assert.match(
+    files['/etc/postfix/main.cf'].content,
+    /^myhostname = web2\.test\.muster\.cloud\.acme\.test$/m,
+  );
   assert.deepEqual(doc.runcmd, [
     ['systemctl', 'daemon-reload'],
     ['systemctl', 'enable', '--now', 'chronyd'],
     ['systemctl', 'enable', '--now', 'nginx'],
+    ['systemctl', 'enable', '--now', 'postfix'],
     ['systemctl', 'enable', '--now', 'aare-backup.timer'],
+    ['systemctl', 'restart', 'postfix'],
     ['systemctl', 'restart', 'rsyslog'],
   ]);
   assert.match(files['/etc/rsyslog.d/90-aare-forward.conf'].content, /Target="127\.0\.0\.1"\s+Port="10514"/);
