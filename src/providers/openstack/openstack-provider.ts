@@ -44,7 +44,9 @@ export const openstackProvider: ResourceProvider<OpenStackSettings> = {
       ...(transport ? { transport } : {}),
     });
     return Promise.resolve({
-      drivers: [...openstackDrivers({ client, prefix: settings.prefix, ...(secrets ? { secrets } : {}) }).values()],
+      drivers: [
+        ...openstackDrivers({ client, prefix: settings.prefix, ...(secrets ? { secrets } : {}) }).values(),
+      ],
       limits: OPENSTACK_LIMITS,
       desired: (request) => desiredResources(controlRepo, client, settings, request),
     });
