@@ -30,6 +30,11 @@ export const externalTools = {
   gpg: { debianPackage: 'gnupg', labArea: 'repo', usedBy: 'tests: signatures cross-checked with gpg' },
   'cloud-init': { debianPackage: 'cloud-init', labArea: 'compile', usedBy: 'tests: user-data schema' },
   puppet: { debianPackage: 'puppet', labArea: 'compile', usedBy: 'tests: ENC, puppet lookup, types' },
+  restic: {
+    debianPackage: 'restic',
+    labArea: 'backup',
+    usedBy: 'aare apply, plan and backup (the backup repositories)',
+  },
 } as const satisfies Record<string, ExternalTool>;
 
 export type ExternalToolName = keyof typeof externalTools;
