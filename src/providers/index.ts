@@ -43,3 +43,4 @@ export type {
 } from './http-transport.js';
 export * as openstack from './openstack/index.js';
 export * as dns from './dns/index.js';
+export * as backup from './backup/index.js';

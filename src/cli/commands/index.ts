@@ -14,6 +14,7 @@ import { register as apply } from './apply.js';
 import { register as destroy } from './destroy.js';
 import { register as compile } from './compile.js';
 import { register as enc } from './enc.js';
+import { register as backup } from './backup.js';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -32,4 +33,5 @@ export const commands: RegisterCommand[] = [
   destroy,
   compile,
   enc,
+  backup,
 ];
