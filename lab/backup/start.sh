@@ -7,7 +7,9 @@
 # only use /C/...) and one htpasswd file, $S/htpasswd. The file starts empty; Aare writes the
 # customers' logins into it (endpoints.backup.htpasswd in aare.yaml). rclone re-reads the file
 # whenever its modification time changes (checked on each request), so a new or removed login
-# takes effect at once, without a restart (docs/backup.md).
+# takes effect at once, without a restart (docs/backup.md). --cache-objects=false: otherwise rclone
+# answers from its listing cache, and a repository deleted by hand still "exists" (HEAD 200, init
+# refused, GET reset) until the cache expires.
 # Idempotent: starts what is not running, waits until both ports answer.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 lab_init backup
@@ -29,7 +31,7 @@ touch "$S/home/rclone.conf"
 serve() {  # NAME PORT EXTRA-ARGS...
   local name="$1" port="$2"; shift 2
   launch "$name" env HOME="$S/home" RCLONE_CONFIG="$S/home/rclone.conf" \
-    rclone serve restic "$S/repos" --addr "$LAB_H:$port" --htpasswd "$S/htpasswd" --private-repos "$@"
+    rclone serve restic "$S/repos" --addr "$LAB_H:$port" --htpasswd "$S/htpasswd" --private-repos --cache-objects=false "$@"
 }
 serve rest "$PORT"
 serve rest-appendonly "$AO_PORT" --append-only

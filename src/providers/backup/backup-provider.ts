@@ -1,7 +1,8 @@
 // The backup provider: restic repositories on a REST server (rest-server or `rclone serve
 // restic`), one per customer environment, and the customers' logins in the server's htpasswd
 // file (docs/backup.md).
-import type { DesiredResource } from '../../engine/index.js';
+import type { DesiredResource, EngineDriver } from '../../engine/index.js';
+import type { BackupServer } from './backup-server.js';
 import type { ProviderEnv, ResourceProvider } from '../provider-types.js';
 import { backupResources } from './backup-mapping.js';
 import { openBackupServer } from './backup-server.js';
@@ -38,10 +39,7 @@ export const backupProvider: ResourceProvider<BackupSettings> = {
         desired: () => Promise.resolve({ value: [], diagnostics: [] }),
       });
     }
-    const drivers = [
-      loginDriver(() => server.secrets(), BACKUP_ENDPOINT, server.htpasswd),
-      repositoryDriver({ server, deleteBackups: deleteBackups === true, endpoint: BACKUP_ENDPOINT }),
-    ];
+    const drivers = backupDrivers(server, { deleteBackups: deleteBackups === true });
     return Promise.resolve({
       drivers,
       limits: BACKUP_LIMITS,
@@ -59,3 +57,15 @@ export const backupProvider: ResourceProvider<BackupSettings> = {
     });
   },
 };
+
+/** The drivers of both kinds on one server (tests wire them into an engine of their own). */
+export function backupDrivers(server: BackupServer, opts: { deleteBackups: boolean }): EngineDriver[] {
+  return [
+    loginDriver(() => server.secrets(), BACKUP_ENDPOINT, server.htpasswd) as EngineDriver,
+    repositoryDriver({
+      server,
+      deleteBackups: opts.deleteBackups,
+      endpoint: BACKUP_ENDPOINT,
+    }) as EngineDriver,
+  ];
+}

@@ -5,7 +5,7 @@
  * clean environment and gets every secret through its environment, never its command line. No
  * password or hash is ever in a desired resource, a state record, a plan or a message.
  */
-export { backupProvider, BACKUP_ENDPOINT, BACKUP_LIMITS } from './backup-provider.js';
+export { backupProvider, backupDrivers, BACKUP_ENDPOINT, BACKUP_LIMITS } from './backup-provider.js';
 export type { BackupSettings } from './backup-provider.js';
 export { backupResources, PASSWORD_GENERATED, PASSWORD_CHANGED } from './backup-mapping.js';
 export type { BackupInput, BackupLoginDesired, BackupRepositoryDesired } from './backup-mapping.js';

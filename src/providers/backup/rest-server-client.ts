@@ -1,5 +1,7 @@
 // restic's REST protocol (v2), spoken directly for what restic's CLI has no command for: whether
-// a repository exists (HEAD of its config, which needs no repository password) and removing one
+// a repository exists (GET of its config, which needs no repository password; not HEAD, which
+// `rclone serve restic` answers from its directory cache for minutes after the files are gone)
+// and removing one
 // (DELETE of each object: only the full-access endpoint allows it, and the protocol has no
 // "delete repository"; the server keeps the then empty directories).
 import { z } from 'zod';
@@ -26,7 +28,7 @@ export class RestServerClient {
 
   /** Whether the repository at `repoUrl` (ending in `/`) has a config, i.e. exists. */
   async exists(repoUrl: string, login: RestLogin, signal?: AbortSignal): Promise<boolean> {
-    const res = await this.call('HEAD', `${repoUrl}config`, login, signal, [404]);
+    const res = await this.call('GET', `${repoUrl}config`, login, signal, [404]);
     return res.status !== 404;
   }
 

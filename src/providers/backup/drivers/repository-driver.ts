@@ -21,7 +21,7 @@ export interface RepositoryDriverOptions {
 }
 
 /**
- * Refresh asks the server whether the repository's config exists (one HEAD, no key derivation),
+ * Refresh asks the server whether the repository's config exists (one GET, no key derivation),
  * so a repository deleted by hand is drift. Create adopts an existing repository (made by a crashed
  * apply or by hand) when it opens with Aare's password and runs `restic init` otherwise, so a
  * retry never makes a second one. Delete keeps the data unless `deleteBackups`: backups outlive
