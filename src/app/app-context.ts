@@ -8,7 +8,7 @@ import type { Hiera } from '../hiera/index.js';
 import { loadControlRepo } from '../model/index.js';
 import type { ControlRepo, Vm } from '../model/index.js';
 import type { PackagingContext } from '../packaging/index.js';
-import type { DesiredRequest, HttpTransport, ProviderSession } from '../providers/index.js';
+import type { DesiredRequest, HttpTransport, ProviderSecrets, ProviderSession } from '../providers/index.js';
 import type { RepoService, SigningKey } from '../repo/index.js';
 import type { Store } from '../store/index.js';
 import { readAppConfig, STATE_FILE } from './app-config.js';
@@ -25,6 +25,8 @@ export interface AppContextOptions {
   signal?: AbortSignal;
   /** A transport for HTTP providers (benches count requests, fault tests inject faults). */
   transport?: HttpTransport;
+  /** `aare destroy --delete-backups`: deleting a backup repository removes its data. */
+  deleteBackups?: boolean;
 }
 
 /**
@@ -42,6 +44,8 @@ export interface AppContext {
   loadHiera(): Result<Hiera>;
   /** The control repository's Hiera; throws DiagnosticsError when its hiera.yaml is broken. */
   hiera(): Hiera;
+  /** The secrets Aare generates (backup passwords), from the master key in the store. */
+  secrets(): Promise<ProviderSecrets>;
   /** The one store: `<stateDir>/state.db`, or PostgreSQL at AARE_DATABASE_URL. */
   store(): Promise<Store>;
   /** The engine's context: the store, every provider's drivers and limits, events, the signal. */
@@ -115,6 +119,7 @@ export function openAppContext(opts: AppContextOptions = {}): AppContext {
       const s = await p.open({
         controlRepo: repo,
         secrets: secrets,
+        ...(opts.deleteBackups ? { deleteBackups: true } : {}),
         ...(opts.transport ? { transport: opts.transport } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
@@ -166,6 +171,7 @@ export function openAppContext(opts: AppContextOptions = {}): AppContext {
     loadHiera: loadedHiera,
     hiera,
     store,
+    secrets,
     engine,
     async desired(filter) {
       const scope = scopeOf(controlRepo(), filter);

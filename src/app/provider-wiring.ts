@@ -1,6 +1,6 @@
 // Which providers exist: one line each in `providers`. A provider is a folder under src/providers
 // implementing ResourceProvider; wiring it here is all the engine and the commands need.
-import { dns, openstack } from '../providers/index.js';
+import { backup, dns, openstack } from '../providers/index.js';
 import type {
   ProviderEnv,
   ProviderOpenInput,
@@ -27,4 +27,5 @@ function wire<S>(provider: ResourceProvider<S>): ProviderWiring {
 export const providers: readonly ProviderWiring[] = [
   wire(openstack.openstackProvider),
   wire(dns.dnsProvider),
+  wire(backup.backupProvider),
 ];

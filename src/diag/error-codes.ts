@@ -122,6 +122,28 @@ export const errorCodes = {
   DNS_BAD_REQUEST: { http: 502, exit: 1, doc: 'PowerDNS rejected the request as invalid (400/422).' },
   DNS_UNAVAILABLE: { http: 503, exit: 1, doc: 'PowerDNS failed or was unreachable after retries.' },
   DNS_BAD_RESPONSE: { http: 502, exit: 1, doc: 'PowerDNS answered with a body Aare does not understand.' },
+  // providers/backup
+  BACKUP_CONFIG: {
+    http: 400,
+    exit: 1,
+    doc: 'The backup endpoint of aare.yaml or its htpasswd file is missing or unusable.',
+  },
+  BACKUP_AUTH: {
+    http: 502,
+    exit: 1,
+    doc: 'The backup server refused a customer login (401/403): its htpasswd line is missing or different.',
+  },
+  BACKUP_CONFLICT: {
+    http: 409,
+    exit: 1,
+    doc: "A backup login or repository Aare wants exists already and is not Aare's (another password).",
+  },
+  BACKUP_FAILED: { http: 502, exit: 1, doc: 'restic or the backup server refused or failed an operation.' },
+  BACKUP_UNAVAILABLE: {
+    http: 503,
+    exit: 1,
+    doc: 'The backup server failed or was unreachable after retries.',
+  },
   // packaging and repositories
   PACKAGE_BUILD: { http: 400, exit: 1, doc: 'A package could not be built.' },
   BUILD_SANDBOX: {

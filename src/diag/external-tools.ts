@@ -42,6 +42,11 @@ export const externalTools = {
     usedBy: 'lab/mail (the relay) and tests: postfix check of the relay map and the satellite main.cf',
   },
   postmap: { debianPackage: 'postfix', labArea: 'mail', usedBy: 'tests: the relay map as Postfix reads it' },
+  restic: {
+    debianPackage: 'restic',
+    labArea: 'backup',
+    usedBy: 'aare apply, plan and backup (the backup repositories)',
+  },
 } as const satisfies Record<string, ExternalTool>;
 
 export type ExternalToolName = keyof typeof externalTools;

@@ -45,3 +45,4 @@ export * as openstack from './openstack/index.js';
 export * as dns from './dns/index.js';
 export * as logging from './logging/index.js';
 export * as mail from './mail/index.js';
+export * as backup from './backup/index.js';

@@ -39,6 +39,11 @@ export interface ProviderOpenInput<S> {
    * one, so opening a provider touches no state. Absent: a call that needs a secret fails.
    */
   secrets?: () => Promise<ProviderSecrets>;
+  /**
+   * `aare destroy --delete-backups`: a deleted backup repository loses its data. Without it,
+   * deleting a repository only forgets it, and the backups stay on the server.
+   */
+  deleteBackups?: boolean;
   signal?: AbortSignal;
 }
 

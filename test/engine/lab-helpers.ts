@@ -90,13 +90,16 @@ export async function listByPrefix(client: openstack.OpenStackClient, prefix: st
 }
 
 /**
- * Drops `endpoints.dns` from a copy of the demo: the OpenStack crash and fault tests run side by
- * side, and the demo's records (same names, same reverse zones) would be shared between them in
- * the lab's one PowerDNS. DNS crash recovery is tested in its own zones (test/providers/dns).
+ * Drops `endpoints.dns` and `endpoints.backup` from a copy of the demo: the OpenStack crash and
+ * fault tests run side by side, and the demo's records (same names, same reverse zones) and
+ * backup logins (same customers, each state with its own passwords) would be shared between them
+ * in the lab's one PowerDNS and backup server. DNS and backup crash recovery are tested on their
+ * own (test/providers/dns, test/providers/backup).
  */
 export function withoutDns(controlRepoDir: string): void {
   const file = join(controlRepoDir, 'aare.yaml');
   const doc = parseDocument(readFileSync(file, 'utf8'));
   doc.deleteIn(['endpoints', 'dns']);
+  doc.deleteIn(['endpoints', 'backup']);
   writeFileSync(file, doc.toString());
 }

@@ -1,5 +1,6 @@
 // `aare destroy --customer C [--env E]`: deletes everything Aare made for a customer (or one of
-// its environments) in OpenStack and DNS, after showing the plan.
+// its environments) in OpenStack, DNS and the backup server, after showing the plan. Backups are
+// kept (the repositories are only forgotten) unless --delete-backups.
 import type { Command } from 'commander';
 import { action, UsageError } from '../cli-run.js';
 import { controlRepoFlag, repoAliasFlag, withApp } from '../cli-app.js';
@@ -15,10 +16,11 @@ export function register(program: Command): void {
     .addOption(repoAliasFlag())
     .requiredOption('--customer <name>', 'the customer')
     .option('--env <name>', 'only this environment of the customer')
+    .option('--delete-backups', "also delete the backup repositories' data (default: keep the backups)")
     .option('--yes', 'do not ask for confirmation')
     .option('--json', 'NDJSON: engine events')
     .action(
-      action(async (opts: PlanFlags & { yes?: boolean }) => {
+      action(async (opts: PlanFlags & { yes?: boolean; deleteBackups?: boolean }) => {
         if (!opts.customer) throw new UsageError('destroy needs --customer');
         const filter = filterOf(opts);
         const ac = interruptible();
@@ -30,10 +32,16 @@ export function register(program: Command): void {
             planConfirmApply(app, out, {
               filter,
               mode: 'destroy',
-              question: `Delete every resource of ${what}?`,
+              question: opts.deleteBackups
+                ? `Delete every resource of ${what}, and its backups?`
+                : `Delete every resource of ${what}? (backups are kept; --delete-backups deletes them)`,
               yes: opts.yes,
             }),
-          { onEvent: out.onEvent, signal: ac.signal },
+          {
+            onEvent: out.onEvent,
+            signal: ac.signal,
+            ...(opts.deleteBackups ? { deleteBackups: true } : {}),
+          },
         );
       }),
     );

@@ -17,6 +17,7 @@ import { register as enc } from './enc.js';
 import { register as dnsCommand } from './dns.js';
 import { register as logging } from './logging.js';
 import { register as mail } from './mail.js';
+import { register as backup } from './backup.js';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -38,4 +39,5 @@ export const commands: RegisterCommand[] = [
   dnsCommand,
   logging,
   mail,
+  backup,
 ];
