@@ -9,7 +9,7 @@ import { dirname, resolve } from 'node:path';
 import type { Diagnostic, Result } from '../diag/index.js';
 import { loadHieraConfig } from './hiera-config.js';
 import { HieraEngine, type Hiera } from './hiera-lookup.js';
-export { puppetLookupVariables } from './hiera-lookup.js';
+export { puppetLookupVariables, SENSITIVE_TEXT } from './hiera-lookup.js';
 import { checkDataFiles as checkEngineDataFiles } from './hiera-check.js';
 
 export type { HieraConfig, HieraLevel } from './hiera-config.js';

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { action, EXIT, oneOf, printDiagnostics, UsageError } from '../cli-run.js';
 import { DiagnosticsError, exitCodeOf, hasErrors } from '../../diag/index.js';
 import type { Hiera, MergeOption, MergeStrategyName } from '../../hiera/index.js';
+import { SENSITIVE_TEXT } from '../../hiera/index.js';
 import { controlRepoFlag, repoAliasFlag, withApp } from '../cli-app.js';
 import type { ControlRepoFlags } from '../cli-app.js';
 
@@ -75,7 +76,9 @@ async function runLookup(key: string, opts: LookupCliOptions): Promise<number> {
     process.stderr.write(`aare: error HIERA_NOT_FOUND: no value found for the key '${key}'\n`);
     return exitCodeOf('HIERA_NOT_FOUND');
   }
-  if (!opts.explain) process.stdout.write(JSON.stringify(result.value) + '\n');
+  // a value lookup_options convert to Sensitive is rendered as `puppet lookup` renders it
+  const shown = result.sensitive === 'Sensitive' ? SENSITIVE_TEXT : result.value;
+  if (!opts.explain) process.stdout.write(JSON.stringify(shown) + '\n');
   return EXIT.ok;
 }
 
