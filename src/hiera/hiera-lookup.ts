@@ -775,6 +775,18 @@ export class HieraEngine implements Hiera {
     }
   }
 
+  /**
+   * The key files of the eyaml level `levelName` for these facts (`aare secret --key-level`);
+   * undefined when there is no such eyaml level.
+   */
+  eyamlKeysOf(levelName: string, facts: Record<string, unknown>): EyamlKeys | undefined {
+    const level = this.config.levels.find((l) => l.name === levelName);
+    if (!level?.eyaml) return undefined;
+    const resolved = this.resolve(facts, undefined);
+    const inv = new Invocation(this, resolved, resolved.scope, new InterpolationWork(), undefined, undefined);
+    return this.eyamlKeys(level.eyaml.options, inv);
+  }
+
   /** A level's eyaml options, interpolated (variables only, as Puppet does) and made absolute. */
   private eyamlKeys(options: Hash, inv: Invocation): EyamlKeys {
     const path = (name: string, fallback?: string): string | undefined => {
