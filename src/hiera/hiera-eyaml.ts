@@ -48,8 +48,9 @@ export class EyamlError extends Error {
     message: string,
     /** The block concerned (ciphertext only). */
     readonly block: string,
-    /** The gpg program is not installed. */
-    readonly toolMissing = false,
+    /** `key`: the level's key files cannot be used (every block of the level fails alike);
+     *  `tool`: the gpg program is not installed; `block`: this block does not decrypt. */
+    readonly kind: 'block' | 'key' | 'tool' = 'block',
   ) {
     super(message);
     this.name = 'EyamlError';
@@ -170,10 +171,16 @@ export class EyamlKeyring {
     let text: string;
     try {
       if (scheme === 'PKCS7') {
-        if (!keys.publicKey) throw new Error('pkcs7_public_key is not defined');
-        if (!keys.privateKey) throw new Error('pkcs7_private_key is not defined');
-        const key = this.privateKey(keys.privateKey);
-        const cert = this.certificate(keys.publicKey);
+        let key: KeyObject;
+        let cert: CertIdentity;
+        try {
+          if (!keys.publicKey) throw new Error('pkcs7_public_key is not defined');
+          if (!keys.privateKey) throw new Error('pkcs7_private_key is not defined');
+          key = this.privateKey(keys.privateKey);
+          cert = this.certificate(keys.publicKey);
+        } catch (e) {
+          throw new EyamlError((e as Error).message, block, 'key');
+        }
         text = pkcs7Decrypt(Buffer.from(cipher, 'base64'), key, cert).toString('utf8');
       } else if (scheme === 'GPG') {
         text = gpgDecrypt(Buffer.from(cipher, 'base64'), keys.gnupghome, block);
@@ -324,7 +331,7 @@ function gpgDecrypt(message: Buffer, gnupghome: string | undefined, block: strin
   const r = spawnSync('gpg', args, { input: message, maxBuffer: 16 << 20, timeout: 60_000 });
   if (r.error) {
     if ((r.error as { code?: string }).code === 'ENOENT')
-      throw new EyamlError('gpg is not installed', block, true);
+      throw new EyamlError('gpg is not installed', block, 'tool');
     throw new EyamlError(`gpg could not run (${r.error.message})`, block);
   }
   if (r.status !== 0) {

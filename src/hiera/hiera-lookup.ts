@@ -645,7 +645,7 @@ export class HieraEngine implements Hiera {
             `hiera-eyaml backend error decrypting ${block} when looking up ${key} in ${file}. Error was ${e.message}`,
             file,
             pos,
-            e.toolMissing ? 'tool' : 'decrypt',
+            e.kind === 'tool' ? 'tool' : 'decrypt',
           );
         }
       }

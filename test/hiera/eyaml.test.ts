@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { loadHiera } from '../../src/hiera/index.js';
+import { checkDataFiles, loadHiera } from '../../src/hiera/index.js';
 import { createKeys, encryptToEnc } from '../../src/hiera/hiera-eyaml.js';
 
 function tree(files: Record<string, string>): string {
@@ -143,4 +143,37 @@ hierarchy:
   assert.ok('found' in r && r.found, JSON.stringify(r));
   assert.equal(r.value, 'user:gpg-secret');
   assert.equal(r.sensitive, 'decrypted');
+});
+
+test('checkDataFiles (aare validate): a value the level key cannot decrypt, at file:line:col, no plaintext', (t) => {
+  const dir = tree({
+    'hiera.yaml': PER_CUSTOMER,
+    'keys/acme/private_key.pkcs7.pem': acme.privateKeyPem,
+    'keys/acme/public_key.pkcs7.pem': acme.publicKeyPem,
+    'keys/globex/private_key.pkcs7.pem': globex.privateKeyPem,
+    'keys/globex/public_key.pkcs7.pem': globex.publicKeyPem,
+    'data/secrets/acme.eyaml': `db_password: ${encryptToEnc('acme-pw', acme.publicKeyPem)}\n`,
+    'data/secrets/globex.eyaml': `ok: ${encryptToEnc('globex-pw', globex.publicKeyPem)}\nusers:\n  - name: x\n    pw: ${encryptToEnc('acme-leak', acme.publicKeyPem)}\n`,
+    // no key pair for initech: one diagnostic for the file, not one per value
+    'data/secrets/initech.eyaml': `a: ${encryptToEnc('initech-one', acme.publicKeyPem)}\nb: ${encryptToEnc('initech-two', acme.publicKeyPem)}\n`,
+    'data/common.yaml': 'x: 1\n',
+  });
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const { value: hiera } = loadHiera(join(dir, 'hiera.yaml'));
+  const found = checkDataFiles(hiera);
+  const shown = found.map(
+    (d) => `${d.source?.file}:${d.source?.start.line}:${d.source?.start.col} ${d.code}`,
+  );
+  assert.deepEqual(shown.sort(), [
+    'data/secrets/globex.eyaml:4:9 HIERA_DECRYPT',
+    'data/secrets/initech.eyaml:1:4 HIERA_DECRYPT',
+  ]);
+  const text = JSON.stringify(found);
+  assert.match(
+    text,
+    /value of 'pw' cannot be decrypted with keys\/globex\/private_key\.pkcs7\.pem: bad decrypt/,
+  );
+  assert.match(text, /No such file or directory/);
+  for (const p of ['acme-pw', 'globex-pw', 'acme-leak', 'initech-one', 'initech-two'])
+    assert.ok(!text.includes(p), p);
 });
