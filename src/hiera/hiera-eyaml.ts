@@ -100,6 +100,18 @@ export function decryptString(s: string, decrypt: (scheme: string, cipher: strin
   return chomp(out + s.slice(last));
 }
 
+/**
+ * How a secret is shown outside the VM: `[sensitive] sha256:<12 hex>`. The digest is stable, so
+ * a changed secret still shows as a change; it is a digest of the JSON text, so a guessable secret
+ * can be confirmed by whoever sees it (it is shown only where the plaintext's owner looks).
+ */
+export function redactedSecret(value: unknown): string {
+  const digest = createHash('sha256')
+    .update(JSON.stringify(value) ?? 'undefined')
+    .digest('hex');
+  return `[sensitive] sha256:${digest.slice(0, 12)}`;
+}
+
 // ---------------------------------------------------------------- PKCS7
 
 const OID_ENVELOPED = '1.2.840.113549.1.7.3';

@@ -52,6 +52,7 @@ export {
   encBlocks,
   encryptToEnc,
   isEncrypted,
+  redactedSecret,
   type EyamlKeys,
 } from './hiera-eyaml.js';
 

@@ -56,7 +56,13 @@ test(
       }
     }
     assert.ok(homes.length >= 2, 'the corpus has its GPG cases');
-    const out = run(['--cases', copy]);
+    // Puppet prints decrypted values; aare lookup does so only when asked
+    const r = spawnSync('bash', [runner, '--cases', copy, `${cli} --show-secrets`], {
+      encoding: 'utf8',
+      timeout: 600_000,
+      cwd: repoRoot,
+    });
+    const out = `${r.stdout}${r.stderr}`;
     const summary = /^(\d+) passed, (\d+) failed$/m.exec(out);
     assert.ok(summary, `no summary line in:\n${out}`);
     assert.equal(summary[2], '0', out);
