@@ -97,6 +97,8 @@ interface DataFile {
   needsInterp: Map<string, boolean>;
   /** eyaml levels: whether a key's value holds an ENC[...] block eyaml_lookup_key decrypts. */
   hasEnc?: Map<string, boolean>;
+  /** eyaml levels: decrypted values by key and key files (plaintext, kept in memory only). */
+  decrypted?: Map<string, unknown>;
 }
 
 interface ResolvedLocation {
@@ -595,7 +597,17 @@ export class HieraEngine implements Hiera {
     let interp = df.needsInterp.get(key.root);
     let decrypted = false;
     if (loc.eyaml && this.hasEnc(df, key.root)) {
-      value = this.decryptData(value, loc.eyaml, loc.file, df.keyPositions.get(key.root), key.root);
+      // decrypted once per value and key pair; interpolation still runs per lookup
+      const id = `${key.root}\0${loc.eyaml.privateKey}\0${loc.eyaml.publicKey}\0${loc.eyaml.gnupghome ?? ''}`;
+      const cache = (df.decrypted ??= new Map());
+      let plain = cache.get(id);
+      if (plain === undefined) {
+        plain = deepFreeze(
+          this.decryptData(value, loc.eyaml, loc.file, df.keyPositions.get(key.root), key.root),
+        );
+        cache.set(id, plain);
+      }
+      value = plain;
       inv.work.decrypted = decrypted = true;
       interp = needsInterpolation(value);
     } else if (interp === undefined) df.needsInterp.set(key.root, (interp = needsInterpolation(value)));
