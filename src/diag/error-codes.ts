@@ -47,6 +47,16 @@ export const errorCodes = {
   HIERA_INTERPOLATION: { http: 400, exit: 1, doc: 'An interpolation cannot be resolved.' },
   HIERA_RECURSION: { http: 400, exit: 1, doc: 'Interpolation or lookup loops back on itself.' },
   HIERA_MERGE: { http: 400, exit: 1, doc: 'Values cannot be merged.' },
+  SECRET_KEYS: {
+    http: 400,
+    exit: 1,
+    doc: 'An eyaml key file is missing, unreadable, not a key, or would be overwritten (aare secret).',
+  },
+  HIERA_DECRYPT: {
+    http: 400,
+    exit: 1,
+    doc: "An eyaml ENC[...] block cannot be decrypted with the level's keys (wrong key, corrupt block, missing key file).",
+  },
   HIERA_LIMIT: {
     http: 400,
     exit: 1,

@@ -27,7 +27,16 @@ export const externalTools = {
   rpmsign: { debianPackage: 'rpm', labArea: 'repo', usedBy: 'tests: signatures cross-checked with rpm' },
   createrepo_c: { debianPackage: 'createrepo-c', labArea: 'repo', usedBy: 'tests and bench/repo' },
   dnf: { debianPackage: 'dnf', labArea: 'repo', usedBy: 'tests: the real client of the repositories' },
-  gpg: { debianPackage: 'gnupg', labArea: 'repo', usedBy: 'tests: signatures cross-checked with gpg' },
+  gpg: {
+    debianPackage: 'gnupg',
+    labArea: 'repo',
+    usedBy: 'Hiera eyaml ENC[GPG,...] blocks (gpg_gnupghome), and tests: signatures cross-checked with gpg',
+  },
+  eyaml: {
+    debianPackage: 'hiera-eyaml',
+    labArea: 'hiera',
+    usedBy: 'tests: aare secret round trips with the eyaml tool',
+  },
   'cloud-init': { debianPackage: 'cloud-init', labArea: 'compile', usedBy: 'tests: user-data schema' },
   puppet: { debianPackage: 'puppet', labArea: 'compile', usedBy: 'tests: ENC, puppet lookup, types' },
   rsyslogd: {

@@ -1,12 +1,14 @@
 // Static checks of every data file a hierarchy can reach, whatever the facts: each `%{...}` in a
 // path becomes a wildcard. Used by `aare validate`; lookups do not need it.
 import { readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Node as YamlNode } from 'yaml';
 import { error, warning, type Diagnostic } from '../diag/index.js';
 import { KIND_CODES, type HieraEngine } from './hiera-lookup.js';
 import { splitKey } from './hiera-keys.js';
+import { EyamlError, EyamlKeyring, encBlocks, isEncrypted, type EyamlKeys } from './hiera-eyaml.js';
+import type { Hash } from './hiera-values.js';
 
 const METHOD = /^(\w+)\((?:"([^"]+)"|'([^']+)')\)$/;
 const KNOWN_METHODS = new Set(['lookup', 'hiera', 'alias', 'literal', 'scope']);
@@ -74,6 +76,7 @@ export function checkDataFiles(engine: HieraEngine): Diagnostic[] {
   const config = engine.config;
   const diagnostics: Diagnostic[] = [];
   const seen = new Set<string>();
+  const keyring = new EyamlKeyring();
   for (const level of config.levels) {
     const templates = level.locationKind === 'mapped_paths' ? [level.locations[2]!] : level.locations;
     if (level.locationKind === 'uri' || level.locationKind === 'uris') continue;
@@ -126,6 +129,10 @@ export function checkDataFiles(engine: HieraEngine): Diagnostic[] {
           );
         }
         if (level.dataHash === 'yaml_data') checkInterpolations(engine, file, shown, diagnostics);
+        if (level.eyaml) {
+          const keys = keysForFile(join(level.datadir, template), file, level.eyaml.options, config.root);
+          if (keys) checkEncrypted(engine, keyring, keys, file, shown, diagnostics, config.root);
+        }
       }
     }
   }
@@ -186,4 +193,94 @@ function checkInterpolations(
     }
   };
   visit(doc.contents);
+}
+
+const INTERPOLATION = /%\{([^}]*)\}/g;
+
+/**
+ * The key files an eyaml level uses for one of its files. Their paths may interpolate facts
+ * (per-customer keys); a fact is known here when the level's path template has it too, and the
+ * file's path shows its value (`secrets/%{facts.customer}.eyaml` + `secrets/acme.eyaml`).
+ * Undefined when a key path needs a fact the file's path does not show.
+ */
+function keysForFile(template: string, file: string, options: Hash, root: string): EyamlKeys | undefined {
+  const names: string[] = [];
+  const source = template
+    .split(INTERPOLATION)
+    .map((part, i) => {
+      if (i % 2 === 0) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      names.push(part.trim());
+      return '([^/]*)';
+    })
+    .join('');
+  const m = new RegExp(`^${source}$`).exec(file);
+  const bound = new Map<string, string>();
+  if (m) names.forEach((n, i) => bound.set(n, m[i + 1]!));
+  let unknown = false;
+  const path = (name: string, fallback?: string): string | undefined => {
+    const v = options[name];
+    if (typeof v !== 'string') return fallback === undefined ? undefined : resolve(root, fallback);
+    const text = v.replace(INTERPOLATION, (_, expr: string) => {
+      const got = bound.get(expr.trim());
+      if (got === undefined) unknown = true;
+      return got ?? '';
+    });
+    return resolve(root, text);
+  };
+  const gnupghome = path('gpg_gnupghome');
+  const keys: EyamlKeys = {
+    privateKey: path('pkcs7_private_key', 'keys/private_key.pkcs7.pem')!,
+    publicKey: path('pkcs7_public_key', 'keys/public_key.pkcs7.pem')!,
+    ...(gnupghome ? { gnupghome } : {}),
+  };
+  return unknown ? undefined : keys;
+}
+
+/** Every ENC[...] block of an eyaml file decrypts with the level's keys; the plaintext is dropped. */
+function checkEncrypted(
+  engine: HieraEngine,
+  keyring: EyamlKeyring,
+  keys: EyamlKeys,
+  file: string,
+  shown: string,
+  diagnostics: Diagnostic[],
+  root: string,
+): void {
+  const read = engine.readText(file);
+  if (!('text' in read) || !read.text.includes('ENC[')) return;
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(read.text, { version: '1.1', uniqueKeys: false, lineCounter });
+  let keyFailed = false;
+  const visit = (node: unknown, key: string): void => {
+    if (keyFailed) return;
+    if (isPair(node)) {
+      visit(node.value, isScalar(node.key) ? String(node.key.value) : key);
+    } else if (isMap(node) || isSeq(node)) {
+      for (const item of node.items) visit(item, key);
+    } else if (isScalar(node) && typeof node.value === 'string' && isEncrypted(node.value)) {
+      for (const b of encBlocks(node.value)) {
+        try {
+          keyring.decrypt(b.scheme, b.cipher, keys);
+        } catch (e) {
+          if (!(e instanceof EyamlError)) throw e;
+          const p = lineCounter.linePos((node as YamlNode).range?.[0] ?? 0);
+          const with_ =
+            b.scheme === 'GPG'
+              ? `gpg_gnupghome ${keys.gnupghome ? relative(root, keys.gnupghome) : "(gpg's default)"}`
+              : `${relative(root, keys.privateKey!)}`;
+          diagnostics.push(
+            error(
+              e.kind === 'tool' ? 'TOOL_MISSING' : 'HIERA_DECRYPT',
+              `the ENC[${b.scheme},...] value of '${key}' cannot be decrypted with ${with_}: ${e.message}`,
+              { source: { file: shown, start: { line: p.line, col: p.col } } },
+            ),
+          );
+          // a key that cannot be read fails every block alike: say it once per file
+          if (e.kind !== 'block') keyFailed = true;
+          return;
+        }
+      }
+    }
+  };
+  visit(doc.contents, '');
 }

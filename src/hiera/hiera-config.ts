@@ -24,6 +24,8 @@ export interface HieraLevel {
   /** path/paths/glob/globs/uri/uris templates, or the 3 elements of mapped_paths. */
   locations: string[];
   source: SourcePos;
+  /** `lookup_key: eyaml_lookup_key`: the level's options (or the defaults'), not yet interpolated. */
+  eyaml?: { options: Hash };
 }
 
 export interface HieraConfig {
@@ -53,6 +55,12 @@ const DEFAULTS_KEYS = new Set(['data_hash', 'lookup_key', 'data_dig', 'datadir',
 const TOP_KEYS = new Set(['version', 'defaults', 'hierarchy', 'plan_hierarchy', 'default_hierarchy']);
 const OPTION_NAME = /^[A-Za-z](:?[0-9A-Za-z_-]*[0-9A-Za-z])?$/;
 const SUPPORTED_DATA_HASH = new Set(['yaml_data', 'json_data']);
+/** The one lookup_key function Aare has (docs/hiera-eyaml.md). */
+export const EYAML_LOOKUP_KEY = 'eyaml_lookup_key';
+
+function levelOptions(v: unknown): Hash {
+  return isHash(v) ? v : {};
+}
 
 /** Reads and checks hiera.yaml. `value` is undefined when it has errors. */
 export function loadHieraConfig(configFile: string): { value?: HieraConfig; diagnostics: Diagnostic[] } {
@@ -280,8 +288,13 @@ export function parseHieraConfig(
       const locations = Array.isArray(raw) ? raw.map(String) : raw !== undefined ? [String(raw)] : [];
       const datadir = resolve(root, typeof he['datadir'] === 'string' ? he['datadir'] : defaultDatadir);
       let functionError: string | undefined;
-      if (functionKind !== 'data_hash') {
-        functionError = `Unable to find '${functionKind}' function named '${functionName}' (Aare reads data_hash: yaml_data and json_data)`;
+      const eyaml = functionKind === 'lookup_key' && functionName === EYAML_LOOKUP_KEY;
+      if (eyaml) {
+        if (!locationKind || locationKind === 'uri' || locationKind === 'uris') {
+          functionError = `'${EYAML_LOOKUP_KEY}': one of 'path', 'paths' 'glob', 'globs' or 'mapped_paths' must be declared in hiera.yaml when using this lookup_key function`;
+        }
+      } else if (functionKind !== 'data_hash') {
+        functionError = `Unable to find '${functionKind}' function named '${functionName}' (Aare reads data_hash: yaml_data and json_data, and lookup_key: eyaml_lookup_key)`;
       } else if (!SUPPORTED_DATA_HASH.has(functionName)) {
         functionError = `Unable to find 'data_hash' function named '${functionName}'`;
       } else if (!locationKind) {
@@ -298,6 +311,7 @@ export function parseHieraConfig(
           ...(locationKind ? { locationKind } : {}),
           locations,
           source: pos,
+          ...(eyaml ? { eyaml: { options: levelOptions(he['options'] ?? defaults?.['options']) } } : {}),
         });
       }
     });

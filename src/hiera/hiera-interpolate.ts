@@ -18,6 +18,10 @@ export class InterpolationWork {
   expansions = 0;
   chars = 0;
   values = 0;
+  /** A value decrypted from an eyaml ENC[...] block was used: the answer is a secret. */
+  decrypted = false;
+  /** lookup_options converted the answer to Sensitive. */
+  sensitiveType = false;
 }
 
 /** `%{...}` expressions one lookup may evaluate, nested lookups included. */

@@ -19,7 +19,9 @@ export class HieraFailure extends Error {
       | 'type'
       | 'outside'
       | 'encoding'
-      | 'limit' = 'data',
+      | 'limit'
+      | 'decrypt'
+      | 'tool' = 'data',
   ) {
     super(message);
     this.name = 'HieraFailure';

@@ -33,6 +33,7 @@ import {
   type MergeStrategy,
 } from './hiera-merge.js';
 import { parseHieraYaml, type TextPos } from './hiera-yaml.js';
+import { EyamlError, EyamlKeyring, decryptString, isEncrypted, type EyamlKeys } from './hiera-eyaml.js';
 import { type Hash, isHash, hasOwn, deepFreeze, copyIntegerKeys, markIntegerKey } from './hiera-values.js';
 
 /** Where a found value came from. */
@@ -62,7 +63,16 @@ export interface LookupOptions {
 }
 
 export type LookupResult =
-  | { found: true; value: unknown; sources: ValueSource[]; defaulted?: boolean; explain?: ExplainNode }
+  | {
+      found: true;
+      value: unknown;
+      sources: ValueSource[];
+      defaulted?: boolean;
+      /** A secret: `Sensitive` when lookup_options convert it to Sensitive, `decrypted` when it
+       *  holds (or was interpolated from) plaintext of an eyaml ENC[...] block. */
+      sensitive?: 'Sensitive' | 'decrypted';
+      explain?: ExplainNode;
+    }
   | { found: false; explain?: ExplainNode }
   | { error: Diagnostic; explain?: ExplainNode };
 
@@ -85,6 +95,10 @@ interface DataFile {
   warning?: string;
   duplicates: { key: string; pos: TextPos }[];
   needsInterp: Map<string, boolean>;
+  /** eyaml levels: whether a key's value holds an ENC[...] block eyaml_lookup_key decrypts. */
+  hasEnc?: Map<string, boolean>;
+  /** eyaml levels: decrypted values by key and key files (plaintext, kept in memory only). */
+  decrypted?: Map<string, unknown>;
 }
 
 interface ResolvedLocation {
@@ -93,6 +107,8 @@ interface ResolvedLocation {
   exists: boolean;
   /** The parsed file, once read (saves the cache lookup by path). */
   df?: DataFile;
+  /** eyaml levels: the key files, from the level's options interpolated for these facts. */
+  eyaml?: EyamlKeys;
 }
 
 interface ResolvedLevel {
@@ -173,6 +189,8 @@ export const puppetLookupVariables: Readonly<Record<string, unknown>> = Object.f
 });
 
 const LOOKUP_OPTIONS = 'lookup_options';
+/** What Puppet renders for a Sensitive value (`puppet lookup --render-as json`, interpolation). */
+export const SENSITIVE_TEXT = 'Sensitive [value redacted]';
 const HASH_STRATEGY = strategyOf('hash');
 
 function rubyRegExp(source: string): RegExp {
@@ -244,6 +262,8 @@ export const KIND_CODES: Record<HieraFailure['kind'], ErrorCode> = {
   outside: 'FILE_OUTSIDE_CONTROL_REPO',
   encoding: 'FILE_NOT_UTF8',
   limit: 'HIERA_LIMIT',
+  decrypt: 'HIERA_DECRYPT',
+  tool: 'TOOL_MISSING',
 };
 
 /** A failure with the data file and position it concerns, when there is one. */
@@ -302,7 +322,16 @@ export class HieraEngine implements Hiera {
           `Value from ${sink.map((s) => `${s.path}${s.line ? `:${s.line}:${s.col}` : ''} (level '${s.level}')`).join(', ')}`,
         );
       }
-      return withExplain({ found: true, value: v, sources: dedupeSources(sink) });
+      return withExplain({
+        found: true,
+        value: v,
+        sources: dedupeSources(sink),
+        ...(inv.work.sensitiveType
+          ? { sensitive: 'Sensitive' as const }
+          : inv.work.decrypted
+            ? { sensitive: 'decrypted' as const }
+            : {}),
+      });
     } catch (e) {
       if (!(e instanceof HieraFailure)) throw e;
       explainer?.line(`Error: ${e.message}`);
@@ -365,7 +394,22 @@ export class HieraEngine implements Hiera {
       };
       return ex ? ex.with(`Sub key: "${key.segments.join('.')}"`, run) : run();
     };
-    return ex ? ex.with(`Searching for "${keyText}"`, body) : body();
+    const found = ex ? ex.with(`Searching for "${keyText}"`, body) : body();
+    if (found === NOT_FOUND || !isHash(options) || options['convert_to'] === undefined) return found;
+    return this.convertTo(options['convert_to'], found, inv);
+  }
+
+  /**
+   * lookup_options `convert_to`. Only `Sensitive` changes what Aare returns: the top-level answer
+   * keeps its value and is marked sensitive; interpolated into a string it becomes the text
+   * Puppet gives a Sensitive there. Other types are left to the type checks of the caller.
+   */
+  private convertTo(convertTo: unknown, value: unknown, inv: Invocation): unknown {
+    const type = Array.isArray(convertTo) ? convertTo[0] : convertTo;
+    if (type !== 'Sensitive') return value;
+    if (!inv.sink) return SENSITIVE_TEXT;
+    inv.work.sensitiveType = true;
+    return value;
   }
 
   /** lookup_options for a root key: exact key first, then the first matching regexp. */
@@ -551,7 +595,22 @@ export class HieraEngine implements Hiera {
     }
     let value = df.data[key.root];
     let interp = df.needsInterp.get(key.root);
-    if (interp === undefined) df.needsInterp.set(key.root, (interp = needsInterpolation(value)));
+    let decrypted = false;
+    if (loc.eyaml && this.hasEnc(df, key.root)) {
+      // decrypted once per value and key pair; interpolation still runs per lookup
+      const id = `${key.root}\0${loc.eyaml.privateKey}\0${loc.eyaml.publicKey}\0${loc.eyaml.gnupghome ?? ''}`;
+      const cache = (df.decrypted ??= new Map());
+      let plain = cache.get(id);
+      if (plain === undefined) {
+        plain = deepFreeze(
+          this.decryptData(value, loc.eyaml, loc.file, df.keyPositions.get(key.root), key.root),
+        );
+        cache.set(id, plain);
+      }
+      value = plain;
+      inv.work.decrypted = decrypted = true;
+      interp = needsInterpolation(value);
+    } else if (interp === undefined) df.needsInterp.set(key.root, (interp = needsInterpolation(value)));
     if (interp) value = this.interpolateData(value, inv, loc.file, df.keyPositions.get(key.root), key.root);
     if (inv.sink) {
       const pos = df.keyPositions.get(key.root);
@@ -562,8 +621,56 @@ export class HieraEngine implements Hiera {
         ...(pos ? { line: pos.line, col: pos.col } : {}),
       });
     }
-    ex?.line(`Found key: "${key.root}" value: ${formatExplainValue(value)}`);
+    ex?.line(
+      `Found key: "${key.root}" value: ${decrypted ? '[sensitive] (decrypted from ENC[...])' : formatExplainValue(value)}`,
+    );
     return value;
+  }
+
+  private readonly keyring = new EyamlKeyring();
+
+  /** Whether a key's value in an eyaml file has a string eyaml_lookup_key would decrypt. */
+  private hasEnc(df: DataFile, root: string): boolean {
+    const cache = (df.hasEnc ??= new Map());
+    let v = cache.get(root);
+    if (v === undefined) cache.set(root, (v = holdsEnc(df.data[root])));
+    return v;
+  }
+
+  /** eyaml_lookup_key's decrypt_value: every encrypted string in the value, decrypted. */
+  private decryptData(
+    value: unknown,
+    keys: EyamlKeys,
+    file: string,
+    pos: TextPos | undefined,
+    key: string,
+  ): unknown {
+    const walk = (v: unknown): unknown => {
+      if (typeof v === 'string') {
+        if (!isEncrypted(v)) return v;
+        try {
+          return decryptString(v, (scheme, cipher) => this.keyring.decrypt(scheme, cipher, keys));
+        } catch (e) {
+          if (!(e instanceof EyamlError)) throw e;
+          const block = e.block.length > 60 ? `${e.block.slice(0, 50)}...]` : e.block;
+          throw new HieraDataFailure(
+            `hiera-eyaml backend error decrypting ${block} when looking up ${key} in ${file}. Error was ${e.message}`,
+            file,
+            pos,
+            e.kind === 'tool' ? 'tool' : 'decrypt',
+          );
+        }
+      }
+      if (Array.isArray(v)) return v.map(walk);
+      if (isHash(v)) {
+        const out: Hash = {};
+        for (const k of Object.keys(v)) out[k] = walk(v[k]);
+        copyIntegerKeys(v, out);
+        return out;
+      }
+      return v;
+    };
+    return walk(value);
   }
 
   private interpolateData(
@@ -622,10 +729,14 @@ export class HieraEngine implements Hiera {
     const resolved: Resolved = { scope };
     const inv = new Invocation(this, resolved, scope, new InterpolationWork(), undefined, undefined);
     try {
-      resolved.levels = this.config.levels.map((level) => ({
-        level,
-        locations: this.resolveLevel(level, inv),
-      }));
+      resolved.levels = this.config.levels.map((level) => {
+        const locations = this.resolveLevel(level, inv);
+        if (level.eyaml) {
+          const keys = this.eyamlKeys(level.eyaml.options, inv);
+          for (const loc of locations) if (loc) loc.eyaml = keys;
+        }
+        return { level, locations };
+      });
     } catch (e) {
       if (!(e instanceof HieraFailure)) throw e;
       resolved.failure = e;
@@ -674,6 +785,34 @@ export class HieraEngine implements Hiera {
       case 'uris':
         return level.locations.map((original) => ({ file: interp(original), original, exists: true }));
     }
+  }
+
+  /**
+   * The key files of the eyaml level `levelName` for these facts (`aare secret --key-level`);
+   * undefined when there is no such eyaml level.
+   */
+  eyamlKeysOf(levelName: string, facts: Record<string, unknown>): EyamlKeys | undefined {
+    const level = this.config.levels.find((l) => l.name === levelName);
+    if (!level?.eyaml) return undefined;
+    const resolved = this.resolve(facts, undefined);
+    const inv = new Invocation(this, resolved, resolved.scope, new InterpolationWork(), undefined, undefined);
+    return this.eyamlKeys(level.eyaml.options, inv);
+  }
+
+  /** A level's eyaml options, interpolated (variables only, as Puppet does) and made absolute. */
+  private eyamlKeys(options: Hash, inv: Invocation): EyamlKeys {
+    const path = (name: string, fallback?: string): string | undefined => {
+      const v = options[name];
+      const text = typeof v === 'string' ? interpolatePath(v, inv) : fallback;
+      // relative key paths start at hiera.yaml's directory (puppet's would start at its cwd)
+      return text === undefined ? undefined : resolve(this.config.root, text);
+    };
+    const gnupghome = path('gpg_gnupghome');
+    return {
+      privateKey: path('pkcs7_private_key', 'keys/private_key.pkcs7.pem')!,
+      publicKey: path('pkcs7_public_key', 'keys/public_key.pkcs7.pem')!,
+      ...(gnupghome ? { gnupghome } : {}),
+    };
   }
 
   private fileExists(file: string): boolean {
@@ -789,6 +928,13 @@ function joinPath(dir: string, p: string): string {
     return resolve(dir, p);
   }
   return dir.endsWith(sep) ? dir + p : dir + sep + p;
+}
+
+function holdsEnc(v: unknown): boolean {
+  if (typeof v === 'string') return isEncrypted(v);
+  if (Array.isArray(v)) return v.some(holdsEnc);
+  if (isHash(v)) return Object.keys(v).some((k) => holdsEnc(v[k]));
+  return false;
 }
 
 function dedupeSources(sources: ValueSource[]): ValueSource[] {

@@ -9,8 +9,9 @@ import { dirname, resolve } from 'node:path';
 import type { Diagnostic, Result } from '../diag/index.js';
 import { loadHieraConfig } from './hiera-config.js';
 import { HieraEngine, type Hiera } from './hiera-lookup.js';
-export { puppetLookupVariables } from './hiera-lookup.js';
+export { puppetLookupVariables, SENSITIVE_TEXT } from './hiera-lookup.js';
 import { checkDataFiles as checkEngineDataFiles } from './hiera-check.js';
+import type { EyamlKeys } from './hiera-eyaml.js';
 
 export type { HieraConfig, HieraLevel } from './hiera-config.js';
 export type { Hiera, LookupOptions, LookupResult, ValueSource } from './hiera-lookup.js';
@@ -42,4 +43,24 @@ function brokenHiera(configFile: string, diagnostics: Diagnostic[]): Hiera {
 export function checkDataFiles(hiera: Hiera): Diagnostic[] {
   if (!(hiera instanceof HieraEngine)) return [];
   return checkEngineDataFiles(hiera);
+}
+
+export {
+  EyamlError,
+  EyamlKeyring,
+  createKeys,
+  encBlocks,
+  encryptToEnc,
+  isEncrypted,
+  redactedSecret,
+  type EyamlKeys,
+} from './hiera-eyaml.js';
+
+/** The key files of an eyaml level of `hiera` for these facts; undefined: no such eyaml level. */
+export function eyamlKeysOf(
+  hiera: Hiera,
+  level: string,
+  facts: Record<string, unknown>,
+): EyamlKeys | undefined {
+  return hiera instanceof HieraEngine ? hiera.eyamlKeysOf(level, facts) : undefined;
 }

@@ -18,6 +18,7 @@ import { register as dnsCommand } from './dns.js';
 import { register as logging } from './logging.js';
 import { register as mail } from './mail.js';
 import { register as backup } from './backup.js';
+import { register as secret } from './secret.js';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -40,4 +41,5 @@ export const commands: RegisterCommand[] = [
   logging,
   mail,
   backup,
+  secret,
 ];

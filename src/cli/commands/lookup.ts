@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { action, EXIT, oneOf, printDiagnostics, UsageError } from '../cli-run.js';
 import { DiagnosticsError, exitCodeOf, hasErrors } from '../../diag/index.js';
 import type { Hiera, MergeOption, MergeStrategyName } from '../../hiera/index.js';
+import { SENSITIVE_TEXT, redactedSecret } from '../../hiera/index.js';
 import { controlRepoFlag, repoAliasFlag, withApp } from '../cli-app.js';
 import type { ControlRepoFlags } from '../cli-app.js';
 
@@ -20,6 +21,7 @@ interface LookupCliOptions extends ControlRepoFlags {
   mergeHashArrays?: boolean;
   default?: string;
   explain?: boolean;
+  showSecrets?: boolean;
 }
 
 const strategies = ['first', 'unique', 'hash', 'deep'] as const;
@@ -43,6 +45,7 @@ export function register(program: Command): void {
     .option('--merge-hash-arrays', 'deep merge: merge hashes inside arrays by position')
     .option('--default <json>', 'JSON value returned when the key is not found')
     .option('--explain', 'explain every level and file tried, like `puppet lookup --explain`')
+    .option('--show-secrets', 'print a value decrypted from eyaml as it is (default: [sensitive] + digest)')
     .action(action(async (key: string, opts: LookupCliOptions) => runLookup(key, opts)));
 }
 
@@ -75,7 +78,15 @@ async function runLookup(key: string, opts: LookupCliOptions): Promise<number> {
     process.stderr.write(`aare: error HIERA_NOT_FOUND: no value found for the key '${key}'\n`);
     return exitCodeOf('HIERA_NOT_FOUND');
   }
-  if (!opts.explain) process.stdout.write(JSON.stringify(result.value) + '\n');
+  // a value lookup_options convert to Sensitive is rendered as `puppet lookup` renders it; a
+  // decrypted one only on request (docs/hiera-eyaml.md)
+  const shown =
+    result.sensitive === 'Sensitive'
+      ? SENSITIVE_TEXT
+      : result.sensitive === 'decrypted' && !opts.showSecrets
+        ? redactedSecret(result.value)
+        : result.value;
+  if (!opts.explain) process.stdout.write(JSON.stringify(shown) + '\n');
   return EXIT.ok;
 }
 
