@@ -21,6 +21,8 @@ interface Step {
   lab?: boolean;
   /** external programs the step runs */
   tools?: ExternalToolName[];
+  /** exit codes besides 0 that are an answer, not a failure (e.g. 3: backups are late) */
+  answers?: number[];
 }
 
 export function register(program: Command): void {
@@ -80,6 +82,14 @@ export function register(program: Command): void {
             lab: true,
           },
           {
+            // the lab's VMs never boot (Nova's fake driver), so every job is reported late (exit 3)
+            title: "muster-ag's backup repositories and each VM's last backup",
+            args: ['backup', 'status', '--customer', 'muster-ag', '-C', controlRepo],
+            needs: 'backup',
+            lab: true,
+            answers: [3],
+          },
+          {
             title: 'Plan again: nothing left to do',
             args: ['plan', '-C', controlRepo],
             needs: 'plan',
@@ -103,7 +113,7 @@ export function register(program: Command): void {
           }
           const env = step.lab ? labEnv(self) : process.env;
           const result = spawnSync(process.execPath, [self, ...step.args], { stdio: 'inherit', env });
-          if (result.status !== 0) {
+          if (result.status !== 0 && !(step.answers ?? []).includes(result.status ?? -1)) {
             process.stderr.write(
               `aare demo: step ${i + 1} (${step.title}) failed with exit ${result.status ?? 'signal'}\n`,
             );
