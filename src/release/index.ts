@@ -1,0 +1,24 @@
+/**
+ * Releases and maintenance windows (docs/maintenance.md): the calendar of freezes and test and
+ * production windows in the policy's time zone, the monthly freeze (a snapshot of every package
+ * repository plus the control repository's commit) and the append-only, hash-chained audit log.
+ * It never reads the real clock (callers pass `now`, from AARE_NOW or the time) and never prints.
+ */
+export {
+  customerProductionWindow,
+  customerWindows,
+  freezeOf,
+  iso,
+  maintenanceCalendar,
+  monthOf,
+  releaseCycle,
+  windowFrom,
+} from './maintenance-calendar.js';
+export type {
+  CalendarEntry,
+  CalendarKind,
+  CalendarRequest,
+  CustomerWindow,
+  Interval,
+  ReleaseCycle,
+} from './maintenance-calendar.js';
