@@ -8,6 +8,7 @@ export {
   customerProductionWindow,
   customerWindows,
   freezeOf,
+  calendarRange,
   iso,
   maintenanceCalendar,
   monthOf,

@@ -5,6 +5,7 @@
 import { Temporal } from 'temporal-polyfill';
 import type { ControlRepo, Maintenance, MaintenanceWindow, Weekday } from '../model/index.js';
 import { weekdays } from '../model/index.js';
+import { DiagnosticsError, error } from '../diag/index.js';
 
 export type CalendarKind = 'freeze' | 'test' | 'production';
 
@@ -222,4 +223,53 @@ export function iso(t: Temporal.ZonedDateTime): string {
 /** The month (`2027-03`) of an instant in the policy's time zone: how releases are named. */
 export function monthOf(m: Maintenance, t: Temporal.Instant): string {
   return t.toZonedDateTimeISO(m.timezone).toPlainDate().toPlainYearMonth().toString();
+}
+
+/**
+ * The instants `--from DATE --to DATE` mean: a date is a day in the policy's time zone (`--from`
+ * its start, `--to` through its end), an ISO time with an offset is that instant. Without them:
+ * from the start of the current month for three months.
+ */
+export function calendarRange(
+  m: Maintenance,
+  now: Date,
+  given: { from?: string; to?: string },
+): { from: Temporal.Instant; to: Temporal.Instant } {
+  const today = Temporal.Instant.fromEpochMilliseconds(now.getTime())
+    .toZonedDateTimeISO(m.timezone)
+    .toPlainDate();
+  const from =
+    given.from !== undefined
+      ? parseWhen(m, given.from, '--from', 0)
+      : localTime(m, today.with({ day: 1 }), '00:00').toInstant();
+  const to =
+    given.to !== undefined
+      ? parseWhen(m, given.to, '--to', 1)
+      : from.toZonedDateTimeISO(m.timezone).toPlainDate().with({ day: 1 }).add({ months: 3 });
+  const toInstant = to instanceof Temporal.Instant ? to : localTime(m, to, '00:00').toInstant();
+  if (Temporal.Instant.compare(from, toInstant) >= 0)
+    throw new DiagnosticsError([error('USAGE', `--to must be later than --from`, { field: '--to' })]);
+  return { from, to: toInstant };
+}
+
+function parseWhen(m: Maintenance, text: string, flag: string, addDays: number): Temporal.Instant {
+  try {
+    if (/^\d{4}-\d{2}-\d{2}$/.test(text))
+      return localTime(
+        m,
+        Temporal.PlainDate.from(text, { overflow: 'reject' }).add({ days: addDays }),
+        '00:00',
+      ).toInstant();
+    return Temporal.Instant.from(text);
+  } catch {
+    throw new DiagnosticsError([
+      error(
+        'USAGE',
+        `${flag} ${text}: expected a date (2027-03-01) or an ISO time with an offset (2027-03-01T08:00:00+01:00)`,
+        {
+          field: flag,
+        },
+      ),
+    ]);
+  }
 }

@@ -16,6 +16,7 @@ import { register as compile } from './compile.js';
 import { register as enc } from './enc.js';
 import { register as dnsCommand } from './dns.js';
 import { register as logging } from './logging.js';
+import { register as windowCommand } from './window.js';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -36,4 +37,5 @@ export const commands: RegisterCommand[] = [
   enc,
   dnsCommand,
   logging,
+  windowCommand,
 ];
