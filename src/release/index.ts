@@ -23,3 +23,5 @@ export type {
   Interval,
   ReleaseCycle,
 } from './maintenance-calendar.js';
+export { appendAudit, entryHash, listAudit, verifyAudit } from './audit-log.js';
+export type { AuditEntry, AuditInput, AuditResult, AuditVerification } from './audit-log.js';
