@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Temporal } from 'temporal-polyfill';
 import { DiagnosticsError, error } from '../diag/index.js';
@@ -35,6 +36,8 @@ export interface AppConfig {
    * it from here (docs/maintenance.md), so nothing else reads the real clock.
    */
   now: () => Date;
+  /** Who the audit log names for this command: the OS user (later the API principal). */
+  actor: string;
 }
 
 /** The SQLite file of the one store, when there is no AARE_DATABASE_URL. */
@@ -80,7 +83,17 @@ export function readAppConfig(opts: { controlRepoDir: string; env: ProviderEnv }
     providers: providers.map((configure) => configure(env)),
     env,
     now: readClock(env),
+    actor: osUser(env),
   };
+}
+
+/** The OS user running the command; USER when the account has no passwd entry (containers). */
+function osUser(env: ProviderEnv): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return read(env, 'USER') ?? `uid:${process.getuid?.() ?? '?'}`;
+  }
 }
 
 /** AARE_NOW freezes the clock at that instant; the real clock is read here and nowhere else. */

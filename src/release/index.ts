@@ -12,6 +12,7 @@ export {
   iso,
   maintenanceCalendar,
   monthOf,
+  parseWhen,
   releaseCycle,
   windowFrom,
 } from './maintenance-calendar.js';

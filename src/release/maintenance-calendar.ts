@@ -252,7 +252,8 @@ export function calendarRange(
   return { from, to: toInstant };
 }
 
-function parseWhen(m: Maintenance, text: string, flag: string, addDays: number): Temporal.Instant {
+/** A day (YYYY-MM-DD, its start in the policy's time zone, plus `addDays`) or an ISO time with an offset. */
+export function parseWhen(m: Maintenance, text: string, flag: string, addDays: number): Temporal.Instant {
   try {
     if (/^\d{4}-\d{2}-\d{2}$/.test(text))
       return localTime(

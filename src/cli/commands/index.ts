@@ -17,6 +17,7 @@ import { register as enc } from './enc.js';
 import { register as dnsCommand } from './dns.js';
 import { register as logging } from './logging.js';
 import { register as windowCommand } from './window.js';
+import { register as audit } from './audit.js';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -38,4 +39,5 @@ export const commands: RegisterCommand[] = [
   dnsCommand,
   logging,
   windowCommand,
+  audit,
 ];
