@@ -26,3 +26,11 @@ export type {
 } from './maintenance-calendar.js';
 export { appendAudit, entryHash, listAudit, verifyAudit } from './audit-log.js';
 export type { AuditEntry, AuditInput, AuditResult, AuditVerification } from './audit-log.js';
+export {
+  controlRepoCommit,
+  freezeRelease,
+  listReleases,
+  snapshotNameOf,
+  valueOrThrow,
+} from './release-freeze.js';
+export type { FreezeContext, ReleaseInfo } from './release-freeze.js';

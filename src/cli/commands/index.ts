@@ -18,6 +18,7 @@ import { register as dnsCommand } from './dns.js';
 import { register as logging } from './logging.js';
 import { register as windowCommand } from './window.js';
 import { register as audit } from './audit.js';
+import { register as release } from './release.js';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -40,4 +41,5 @@ export const commands: RegisterCommand[] = [
   logging,
   windowCommand,
   audit,
+  release,
 ];
