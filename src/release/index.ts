@@ -34,3 +34,5 @@ export {
   valueOrThrow,
 } from './release-freeze.js';
 export type { FreezeContext, ReleaseInfo } from './release-freeze.js';
+export { freezeIfDue, startFreezeSchedule } from './freeze-schedule.js';
+export type { ScheduleContext, ScheduleOutcome } from './freeze-schedule.js';

@@ -40,6 +40,13 @@ export interface ReleaseTable {
   frozen_by: string;
 }
 
+/** release: which process made a month's scheduled freeze (one row per month, never two). */
+export interface ReleaseFreezeClaimTable {
+  month: string;
+  claimed_by: string;
+  claimed_at: string;
+}
+
 /** engine: one row per resource Aare created and recorded (JSON in text columns). */
 export interface EngineResourceTable {
   address: string;
@@ -170,6 +177,7 @@ export interface Database {
   kv: KvTable;
   audit_log: AuditTable;
   releases: ReleaseTable;
+  release_freeze_claims: ReleaseFreezeClaimTable;
   engine_resources: EngineResourceTable;
   engine_intents: EngineIntentTable;
   engine_serials: EngineSerialTable;

@@ -29,4 +29,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('snapshot', 'text', (c) => c.notNull().unique())
     .addColumn('frozen_by', 'text', (c) => c.notNull())
     .execute();
+  // `aare serve` freezes by itself: of several processes on one database, the one whose insert of
+  // the month's row succeeds makes that month's freeze
+  await db.schema
+    .createTable('release_freeze_claims')
+    .addColumn('month', 'text', (c) => c.primaryKey())
+    .addColumn('claimed_by', 'text', (c) => c.notNull())
+    .addColumn('claimed_at', 'text', (c) => c.notNull())
+    .execute();
 }
