@@ -133,6 +133,37 @@ for (const backend of storeBackendsForTests()) {
       );
       assert.match(ok(aare('2027-04-02T00:00:00+02:00', 'audit', 'verify')), /audit log intact: 4 entries/);
 
+      // an apply is recorded with its scope and result, also when it fails (here: no clouds.yaml)
+      const apply = spawnSync(
+        'node',
+        [join(root, 'bin/aare.mjs'), 'apply', '--customer', 'muster-ag', '--yes'],
+        {
+          cwd: repo,
+          encoding: 'utf8',
+          env: {
+            ...process.env,
+            AARE_NOW: '2027-04-02T10:00:00+02:00',
+            AARE_STATE_DIR: state,
+            AARE_DATABASE_URL: opts.databaseUrl ?? '',
+            OS_CLIENT_CONFIG_FILE: join(dir, 'no-clouds.yaml'),
+          },
+        },
+      );
+      assert.equal(apply.status, 1, apply.stderr);
+      const applied = JSON.parse(
+        ok(aare('2027-04-02T10:00:00+02:00', 'audit', '--customer', 'muster-ag', '--json')),
+      ) as {
+        at: string;
+        action: string;
+        scope: string;
+        result: string;
+        detail: { errors: string[] };
+      }[];
+      assert.deepEqual(
+        applied.map((e) => [e.at, e.action, e.scope, e.result, e.detail.errors]),
+        [['2027-04-02T08:00:00.000Z', 'apply', 'alpine-it/muster-ag', 'failed', ['OPENSTACK_CONFIG']]],
+      );
+
       // someone with database access turns the refusal into a success
       const edit = "update audit_log set result = 'ok' where id = 2";
       if (opts.databaseUrl) {
