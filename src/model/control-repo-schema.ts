@@ -79,11 +79,9 @@ export const maintenanceSchema = z
     test: z
       .strictObject({
         afterFreeze: isoDuration.default('P0D'),
-        window: timeWindow
-          .optional()
-          .meta({
-            description: 'The test rollout window; without it, any time from afterFreeze to the next freeze.',
-          }),
+        window: timeWindow.optional().meta({
+          description: 'The test rollout window; without it, any time from afterFreeze to the next freeze.',
+        }),
       })
       .default({ afterFreeze: 'P0D' })
       .meta({ description: 'When the release goes to the test environments, counted from the freeze.' }),
