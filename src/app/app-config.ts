@@ -1,4 +1,6 @@
+import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Temporal } from 'temporal-polyfill';
 import { DiagnosticsError, error } from '../diag/index.js';
 import type { BuildSandbox } from '../packaging/index.js';
 import type { ProviderEnv } from '../providers/index.js';
@@ -28,6 +30,14 @@ export interface AppConfig {
   providers: readonly ConfiguredProvider[];
   /** The environment as read at start, for secrets aare.yaml names by reference (`env:VAR`). */
   env: ProviderEnv;
+  /**
+   * The one clock: AARE_NOW (an ISO time with an offset, e.g. `2027-03-08T22:30:00+01:00`) when set,
+   * for demos and tests walking a month, else the real time. Everything that needs the time takes
+   * it from here (docs/maintenance.md), so nothing else reads the real clock.
+   */
+  now: () => Date;
+  /** Who the audit log names for this command: the OS user (later the API principal). */
+  actor: string;
 }
 
 /** The SQLite file of the one store, when there is no AARE_DATABASE_URL. */
@@ -72,7 +82,43 @@ export function readAppConfig(opts: { controlRepoDir: string; env: ProviderEnv }
     ...(threads ? { compileThreads: Number(threads) } : {}),
     providers: providers.map((configure) => configure(env)),
     env,
+    now: readClock(env),
+    actor: osUser(env),
   };
+}
+
+/** The OS user running the command; USER when the account has no passwd entry (containers). */
+function osUser(env: ProviderEnv): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return read(env, 'USER') ?? `uid:${process.getuid?.() ?? '?'}`;
+  }
+}
+
+/** AARE_NOW freezes the clock at that instant; the real clock is read here and nowhere else. */
+function readClock(env: ProviderEnv): () => Date {
+  const name = 'AARE_NOW';
+  const v = read(env, name);
+  if (v === undefined) return () => new Date();
+  // Temporal requires the offset: a bare local time would be another instant on another machine
+  let ms = NaN;
+  try {
+    ms = Temporal.Instant.from(v).epochMilliseconds;
+  } catch {
+    // not an ISO instant: reported below
+  }
+  if (Number.isNaN(ms))
+    throw new DiagnosticsError([
+      error(
+        'USAGE',
+        `${name} must be an ISO time with an offset such as 2027-03-01T00:00:00+01:00, got '${v}'`,
+        {
+          field: name,
+        },
+      ),
+    ]);
+  return () => new Date(ms);
 }
 
 /**

@@ -9,6 +9,7 @@ import { loadControlRepo } from '../model/index.js';
 import type { ControlRepo, Vm } from '../model/index.js';
 import type { PackagingContext } from '../packaging/index.js';
 import type { DesiredRequest, HttpTransport, ProviderSecrets, ProviderSession } from '../providers/index.js';
+import type { AuditEntry, AuditInput } from '../release/index.js';
 import type { RepoService, SigningKey } from '../repo/index.js';
 import type { Store } from '../store/index.js';
 import { readAppConfig, STATE_FILE } from './app-config.js';
@@ -60,6 +61,8 @@ export interface AppContext {
   packaging(): Promise<PackagingContext>;
   /** The base URL clients reach `aare serve` at. */
   repositoryBaseUrl(): Promise<string>;
+  /** Appends to the audit log, as the command's actor at the command's clock (docs/maintenance.md). */
+  audit(entry: Omit<AuditInput, 'actor' | 'at'>): Promise<AuditEntry>;
   close(): Promise<void>;
 }
 
@@ -215,6 +218,10 @@ export function openAppContext(opts: AppContextOptions = {}): AppContext {
       };
     },
     repositoryBaseUrl: async () => (await import('./provider-key.js')).repositoryBaseUrl(config),
+    async audit(entry) {
+      const { appendAudit } = await import('../release/index.js');
+      return appendAudit(await store(), { ...entry, actor: config.actor, at: config.now() });
+    },
     async close() {
       // a half-opened service may still be settling; wait for it so close() releases everything
       await Promise.allSettled([...repoServices.values()]);

@@ -191,6 +191,22 @@ export const errorCodes = {
     exit: 1,
     doc: 'The state database is empty or not a database while other state exists.',
   },
+  // maintenance windows, releases, audit (docs/maintenance.md)
+  WINDOW_IMPOSSIBLE: {
+    http: 400,
+    exit: 1,
+    doc: 'A maintenance window cannot close before the next freeze in every month.',
+  },
+  CONTROL_REPO_DIRTY: {
+    http: 409,
+    exit: 1,
+    doc: 'The control repository is not a git repository with everything committed, so no commit describes it.',
+  },
+  AUDIT_TAMPERED: {
+    http: 500,
+    exit: 1,
+    doc: 'The audit log was changed outside Aare: an entry was edited, deleted or inserted.',
+  },
   // lab
   LAB: { http: 500, exit: 1, doc: 'A lab service could not be installed or started.' },
 } as const satisfies Record<string, { http: number; exit: number; doc: string }>;

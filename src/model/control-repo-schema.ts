@@ -44,12 +44,22 @@ const contact = z
   })
   .meta({ description: 'Who to call: a person or team, with e-mail and optional phone.' });
 
+export const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+
 const timeWindow = z
   .strictObject({
     start: clock.meta({ description: 'Local start time (in the maintenance time zone).' }),
-    duration: isoDuration,
+    duration: isoDuration.meta({ description: 'How long the window stays open, e.g. PT4H.' }),
+    days: z
+      .array(z.enum(weekdays))
+      .min(1)
+      .optional()
+      .meta({ description: 'Weekdays on which the window may open (mon..sun); default every day.' }),
   })
-  .meta({ description: 'A maintenance window: a start time of day and a duration.' });
+  .meta({
+    description:
+      'A maintenance window: once per release, on the first allowed day at the start time, from the earliest time the policy allows; then open for the duration.',
+  });
 
 // ---------------------------------------------------------------------------------------------
 // aare.yaml
@@ -67,14 +77,25 @@ export const maintenanceSchema = z
       })
       .meta({ description: 'When every repository is frozen into the month’s release.' }),
     test: z
-      .strictObject({ afterFreeze: isoDuration.default('P0D') })
+      .strictObject({
+        afterFreeze: isoDuration.default('P0D'),
+        window: timeWindow.optional().meta({
+          description: 'The test rollout window; without it, any time from afterFreeze to the next freeze.',
+        }),
+      })
       .default({ afterFreeze: 'P0D' })
       .meta({ description: 'When the release goes to the test environments, counted from the freeze.' }),
     production: z
       .strictObject({
         afterFreeze: isoDuration.default('P7D'),
+        minimumGapAfterTest: isoDuration
+          .default('P7D')
+          .meta({ description: 'How long a release stays on test before it may reach production.' }),
         requiresAcceptance: z.boolean().default(true),
-        window: timeWindow.optional(),
+        window: timeWindow.optional().meta({
+          description:
+            'The default production window (a customer environment may have its own); without it, any time from the earliest allowed to the next freeze.',
+        }),
       })
       .meta({
         description: 'When the release goes to production, counted from the freeze; only after acceptance.',
@@ -459,6 +480,8 @@ export type ResellerFile = z.infer<typeof resellerFileSchema>;
 export type CustomerFile = z.infer<typeof customerFileSchema>;
 export type PackageFile = z.infer<typeof packageFileSchema>;
 export type Maintenance = z.infer<typeof maintenanceSchema>;
+export type MaintenanceWindow = z.infer<typeof timeWindow>;
+export type Weekday = (typeof weekdays)[number];
 
 /** Every file kind, by the name its JSON Schema file gets (`<kind>.schema.json`). */
 export const fileKinds = {

@@ -26,7 +26,11 @@ export type {
   ResellerFile,
   RoleFile,
   Maintenance,
+  MaintenanceWindow,
+  Weekday,
 } from './control-repo-schema.js';
+export { weekdays } from './control-repo-schema.js';
+export { durationMinutes } from './maintenance-checks.js';
 export type {
   ControlRepo,
   Customer,

@@ -2,7 +2,13 @@
 // are in control-repo-schema.ts; these types add names, positions and the flattened VM list.
 import type { SourceRange } from '../diag/index.js';
 import type { PType } from '../puppet-types/index.js';
-import type { AareFile, CustomerFile, PackageFile, ResellerFile } from './control-repo-schema.js';
+import type {
+  AareFile,
+  CustomerFile,
+  MaintenanceWindow,
+  PackageFile,
+  ResellerFile,
+} from './control-repo-schema.js';
 
 /** aare.yaml as written, with defaults applied. Secrets stay references (`env:VAR`, `file:path`). */
 export type Provider = AareFile & { source: SourceRange };
@@ -85,7 +91,7 @@ export interface Reseller {
 export interface Environment {
   name: string;
   network: { cidr: string };
-  productionWindow?: { start: string; duration: string };
+  productionWindow?: MaintenanceWindow;
   source: SourceRange;
 }
 

@@ -4,6 +4,7 @@
 import type { PType } from '../puppet-types/index.js';
 import type { Findings } from './check-findings.js';
 import type { ControlRepo, Provider } from './model-types.js';
+import { checkMaintenance } from './maintenance-checks.js';
 import { dnsLabelProblem } from './name-rules.js';
 import { checkAliasRefs, parseTypeAt } from './puppet-type-checks.js';
 import { keyRange, pos1, valueRange } from './yaml-file.js';
@@ -31,7 +32,7 @@ export function emptyProvider(): Provider {
       timezone: 'Europe/Zurich',
       freeze: { dayOfMonth: 1, time: '00:00' },
       test: { afterFreeze: 'P0D' },
-      production: { afterFreeze: 'P7D', requiresAcceptance: true },
+      production: { afterFreeze: 'P7D', minimumGapAfterTest: 'P7D', requiresAcceptance: true },
     },
     flavors: {},
     images: {},
@@ -72,6 +73,7 @@ export function checkProvider(f: Findings, y: YamlFile, p: Provider, controlRepo
       `unknown time zone '${p.maintenance.timezone}' (expected an IANA name such as Europe/Zurich)`,
       valueRange(y, ['maintenance', 'timezone']),
     );
+  checkMaintenance(f, y, p.maintenance);
   const shared = new Set<string>();
   p.sharedRepositories.forEach((r, i) => {
     const problem = dnsLabelProblem(r);

@@ -7,6 +7,7 @@ import { didYouMean } from './check-findings.js';
 import type { Findings } from './check-findings.js';
 import type { ControlRepoFiles } from './control-repo-files.js';
 import type { ControlRepo, Customer, Environment, Reseller, Vm } from './model-types.js';
+import { checkProductionWindow } from './maintenance-checks.js';
 import { dnsLabelProblem } from './name-rules.js';
 import { keyRange, pos1, valueRange } from './yaml-file.js';
 import type { NodePath, YamlFile } from './yaml-file.js';
@@ -85,7 +86,11 @@ export function buildTenants(f: Findings, files: ControlRepoFiles, controlRepo: 
         networks.push({ env, cidr: r.cidr });
       }
       const environment: Environment = { name: env, network: e.network, source: keyRange(y, at) };
-      if (e.productionWindow) environment.productionWindow = e.productionWindow;
+      if (e.productionWindow) {
+        environment.productionWindow = e.productionWindow;
+        const m = controlRepo.provider.maintenance;
+        checkProductionWindow(f, y, [...at, 'productionWindow'], env, e.productionWindow, m);
+      }
       environments.set(env, environment);
     }
     if (!environments.has('test'))

@@ -17,6 +17,34 @@ export interface AuditTable {
   /** Tenant scope of the entry: `reseller/customer`, or '' for provider-wide. */
   scope: string;
   detail: string;
+  /** The customer the entry is about, when it is about one (for `aare audit --customer`). */
+  customer: string | null;
+  /** `ok`, `refused`, `failed`. */
+  result: Generated<string>;
+  /** The previous entry's hash ('' for the first); unique, so the chain cannot fork. */
+  prev_hash: Generated<string>;
+  /** sha256 over this entry's content and prev_hash (src/release/audit-log.ts). */
+  hash: Generated<string>;
+}
+
+/** release: one row per release (the monthly freeze), never changed once written. */
+export interface ReleaseTable {
+  name: string;
+  /** The month the release belongs to, `2027-03`, in the maintenance time zone. */
+  month: string;
+  frozen_at: string;
+  /** The control repository's git commit at the freeze. */
+  commit: string;
+  /** The repository snapshot with every repository's version at the freeze. */
+  snapshot: string;
+  frozen_by: string;
+}
+
+/** release: which process made a month's scheduled freeze (one row per month, never two). */
+export interface ReleaseFreezeClaimTable {
+  month: string;
+  claimed_by: string;
+  claimed_at: string;
 }
 
 /** engine: one row per resource Aare created and recorded (JSON in text columns). */
@@ -148,6 +176,8 @@ export interface Database {
   package_builds: PackageBuildTable;
   kv: KvTable;
   audit_log: AuditTable;
+  releases: ReleaseTable;
+  release_freeze_claims: ReleaseFreezeClaimTable;
   engine_resources: EngineResourceTable;
   engine_intents: EngineIntentTable;
   engine_serials: EngineSerialTable;

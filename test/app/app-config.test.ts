@@ -45,3 +45,23 @@ test('AARE_UPLOAD_TOKEN: read once, trimmed; empty is unset', () => {
   assert.equal(config({ AARE_UPLOAD_TOKEN: '' }).uploadToken, undefined);
   assert.equal(config({ AARE_UPLOAD_TOKEN: ' 0123456789abcdef\n' }).uploadToken, '0123456789abcdef');
 });
+
+test('AARE_NOW: an ISO time with an offset fixes the clock; without an offset or invalid, a usage error', () => {
+  const fixed = config({ AARE_NOW: '2027-03-08T22:30:00+01:00' });
+  assert.equal(fixed.now().toISOString(), '2027-03-08T21:30:00.000Z');
+  assert.equal(fixed.now().getTime(), fixed.now().getTime());
+  assert.equal(config({ AARE_NOW: '2027-03-08T21:30:00Z' }).now().toISOString(), '2027-03-08T21:30:00.000Z');
+  // unset or empty: the real clock, so two readings may differ but are near each other
+  const real = config({ AARE_NOW: '' }).now().getTime();
+  assert.ok(Math.abs(real - Date.now()) < 60_000);
+  for (const bad of ['2027-03-08T22:30:00', '2027-02-30T00:00:00+01:00', 'tomorrow']) {
+    assert.throws(
+      () => config({ AARE_NOW: bad }),
+      (err: unknown) =>
+        err instanceof DiagnosticsError &&
+        err.diagnostics[0]?.code === 'USAGE' &&
+        err.diagnostics[0].field === 'AARE_NOW',
+      bad,
+    );
+  }
+});

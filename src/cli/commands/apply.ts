@@ -5,6 +5,7 @@ import { controlRepoFlag, repoAliasFlag, withApp } from '../cli-app.js';
 import { planOutput } from '../plan-output.js';
 import { applyAndReport, filterOf, interruptible, planConfirmApply } from '../plan-run.js';
 import type { PlanFlags } from '../plan-run.js';
+import { audited } from '../cli-audit.js';
 
 export function register(program: Command): void {
   program
@@ -24,18 +25,19 @@ export function register(program: Command): void {
         const out = planOutput(!!opts.json);
         return withApp(
           opts,
-          async (app) => {
-            if (planfile) {
-              const { readPlanFile } = await import('../../engine/index.js');
-              return applyAndReport(app, readPlanFile(planfile), out);
-            }
-            return planConfirmApply(app, out, {
-              filter,
-              mode: 'apply',
-              question: 'Apply these changes?',
-              yes: opts.yes,
-            });
-          },
+          (app) =>
+            audited(app, { ...filter, ...(planfile ? { planfile } : {}) }, async () => {
+              if (planfile) {
+                const { readPlanFile } = await import('../../engine/index.js');
+                return applyAndReport(app, readPlanFile(planfile), out);
+              }
+              return planConfirmApply(app, out, {
+                filter,
+                mode: 'apply',
+                question: 'Apply these changes?',
+                yes: opts.yes,
+              });
+            }),
           { onEvent: out.onEvent, signal: ac.signal },
         );
       }),

@@ -19,6 +19,9 @@ import { register as logging } from './logging.js';
 import { register as mail } from './mail.js';
 import { register as backup } from './backup.js';
 import { register as secret } from './secret.js';
+import { register as windowCommand } from './window.js';
+import { register as audit } from './audit.js';
+import { register as release } from './release.js';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -42,4 +45,7 @@ export const commands: RegisterCommand[] = [
   mail,
   backup,
   secret,
+  windowCommand,
+  audit,
+  release,
 ];

@@ -167,6 +167,7 @@ async function serve(
     logger: o.log ? true : false,
   });
   const address = await app.listen({ host: o.host, port: Number(o.port) });
+  const freezes = await (await import('../serve-freeze.js')).scheduleFreezes(ctx);
   if (!quiet) {
     process.stderr.write(`aare serve: listening on ${address} (public URL ${publicUrl})\n`);
     if (upload) process.stderr.write('aare serve: uploads over HTTP are on (bearer token)\n');
@@ -176,6 +177,7 @@ async function serve(
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  await freezes.stop();
   await app.close();
 }
 

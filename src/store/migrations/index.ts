@@ -3,9 +3,11 @@ import type { Migration } from 'kysely';
 import * as base from './0001-base.js';
 import * as repo from './0200-repo.js';
 import * as engine from './0100-engine.js';
+import * as release from './0500-release.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-base': base,
   '0100-engine': engine,
   '0200-repo': repo,
+  '0500-release': release,
 };

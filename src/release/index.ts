@@ -1,0 +1,38 @@
+/**
+ * Releases and maintenance windows (docs/maintenance.md): the calendar of freezes and test and
+ * production windows in the policy's time zone, the monthly freeze (a snapshot of every package
+ * repository plus the control repository's commit) and the append-only, hash-chained audit log.
+ * It never reads the real clock (callers pass `now`, from AARE_NOW or the time) and never prints.
+ */
+export {
+  customerProductionWindow,
+  customerWindows,
+  freezeOf,
+  calendarRange,
+  iso,
+  maintenanceCalendar,
+  monthOf,
+  parseWhen,
+  releaseCycle,
+  windowFrom,
+} from './maintenance-calendar.js';
+export type {
+  CalendarEntry,
+  CalendarKind,
+  CalendarRequest,
+  CustomerWindow,
+  Interval,
+  ReleaseCycle,
+} from './maintenance-calendar.js';
+export { appendAudit, entryHash, listAudit, verifyAudit } from './audit-log.js';
+export type { AuditEntry, AuditInput, AuditResult, AuditVerification } from './audit-log.js';
+export {
+  controlRepoCommit,
+  freezeRelease,
+  listReleases,
+  snapshotNameOf,
+  valueOrThrow,
+} from './release-freeze.js';
+export type { FreezeContext, ReleaseInfo } from './release-freeze.js';
+export { freezeIfDue, startFreezeSchedule } from './freeze-schedule.js';
+export type { ScheduleContext, ScheduleOutcome } from './freeze-schedule.js';
