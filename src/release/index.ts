@@ -36,3 +36,11 @@ export {
 export type { FreezeContext, ReleaseInfo } from './release-freeze.js';
 export { freezeIfDue, startFreezeSchedule } from './freeze-schedule.js';
 export type { ScheduleContext, ScheduleOutcome } from './freeze-schedule.js';
+export {
+  cycleAt,
+  productionOpenFrom,
+  productionWindowAt,
+  windowRefusalDiagnostics,
+  windowRefusals,
+} from './production-gate.js';
+export type { GatedChange, WindowRefusal } from './production-gate.js';
