@@ -137,10 +137,14 @@ test('aare apply PLANFILE outside the window: refused and audited; --emergency -
   const audit = JSON.parse(aare('audit', '--json').stdout) as {
     action: string;
     result: string;
+    customer?: string;
     detail: Record<string, unknown>;
   }[];
   assert.equal(audit.length, 2);
-  assert.deepEqual([audit[0]!.action, audit[0]!.result], ['apply', 'refused']);
+  assert.deepEqual(
+    [audit[0]!.action, audit[0]!.result, audit[0]!.customer],
+    ['apply', 'refused', 'muster-ag'],
+  );
   assert.deepEqual(audit[0]!.detail.outsideWindow, [
     {
       environment: 'muster-ag/production',

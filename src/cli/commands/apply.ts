@@ -46,6 +46,8 @@ export function register(program: Command): void {
               if (planfile) {
                 const { readPlanFile } = await import('../../engine/index.js');
                 plan = readPlanFile(planfile);
+                // the audit entry's scope is the plan's, when the plan covers one customer
+                if (plan.filter.customer !== undefined) detail.customer ??= plan.filter.customer;
               } else {
                 const { recoverInterrupted, hasChanges } = await import('../../engine/index.js');
                 await recoverInterrupted(await app.engine());
