@@ -3,6 +3,8 @@
 import { DiagnosticsError } from '../diag/index.js';
 import type { AppContext } from '../app/index.js';
 
+const REFUSALS = new Set<string>(['OUTSIDE_WINDOW', 'RELEASE_NOT_ACCEPTED']);
+
 /**
  * Runs a command's work and records `action` with its result: `ok` for exit 0, `failed` with the
  * exit code or the diagnostics' codes otherwise. A failure to record never hides the command's
@@ -14,14 +16,16 @@ export async function audited(
   work: () => Promise<number>,
   action = 'apply',
 ): Promise<number> {
-  const record = (result: 'ok' | 'failed', extra: Record<string, unknown>) =>
+  const record = (result: 'ok' | 'failed' | 'refused', extra: Record<string, unknown>) =>
     app.audit({ action, ...scopeOf(app, detail.customer), detail: { ...detail, ...extra }, result });
   let code: number;
   try {
     code = await work();
   } catch (err) {
     const codes = err instanceof DiagnosticsError ? err.diagnostics.map((d) => d.code) : ['INTERNAL'];
-    await record('failed', { errors: codes }).catch((e: unknown) =>
+    // a refusal by policy (a closed window, no acceptance) is not a failure of the command
+    const refused = codes.length > 0 && codes.every((c) => REFUSALS.has(c));
+    await record(refused ? 'refused' : 'failed', { errors: codes }).catch((e: unknown) =>
       process.stderr.write(
         `aare: could not record this in the audit log: ${e instanceof Error ? e.message : String(e)}\n`,
       ),

@@ -207,6 +207,16 @@ export const errorCodes = {
     exit: 1,
     doc: 'The audit log was changed outside Aare: an entry was edited, deleted or inserted.',
   },
+  OUTSIDE_WINDOW: {
+    http: 409,
+    exit: 1,
+    doc: "A change to production outside the customer's production window (or too soon after test); --emergency --reason overrides.",
+  },
+  RELEASE_NOT_ACCEPTED: {
+    http: 409,
+    exit: 1,
+    doc: 'The customer has not accepted the release, or its diff changed since the acceptance.',
+  },
   // lab
   LAB: { http: 500, exit: 1, doc: 'A lab service could not be installed or started.' },
 } as const satisfies Record<string, { http: number; exit: number; doc: string }>;

@@ -36,3 +36,19 @@ export {
 export type { FreezeContext, ReleaseInfo } from './release-freeze.js';
 export { freezeIfDue, startFreezeSchedule } from './freeze-schedule.js';
 export type { ScheduleContext, ScheduleOutcome } from './freeze-schedule.js';
+export {
+  cycleAt,
+  productionOpenFrom,
+  productionWindowAt,
+  windowRefusalDiagnostics,
+  windowRefusals,
+} from './production-gate.js';
+export type { GatedChange, WindowRefusal } from './production-gate.js';
+export { productionEnvironments, releaseDiff, releaseNamed } from './release-diff.js';
+export type { ReleaseDiff, RepositoryChange, RolloutContext } from './release-diff.js';
+export { acceptanceOf, decideRelease } from './release-acceptance.js';
+export type { Acceptance, Decision, DecisionInfo } from './release-acceptance.js';
+export { executeRollout, planRollout } from './release-rollout.js';
+export type { RolloutPlan, RolloutRequest, RolloutStep } from './release-rollout.js';
+export { releaseStatus } from './release-status.js';
+export type { ReleaseStatus } from './release-status.js';

@@ -47,6 +47,29 @@ export interface ReleaseFreezeClaimTable {
   claimed_at: string;
 }
 
+/** release: a customer's accept or reject of a release, bound to the digest of the diff it saw. */
+export interface ReleaseDecisionTable {
+  id: Generated<number>;
+  release: string;
+  customer: string;
+  decision: 'accepted' | 'rejected';
+  digest: string;
+  comment: string | null;
+  decided_by: string;
+  decided_at: string;
+}
+
+/** release: when a release first reached a customer's environment (one row, kept). */
+export interface ReleaseDeploymentTable {
+  release: string;
+  customer: string;
+  environment: string;
+  deployed_at: string;
+  deployed_by: string;
+  /** For production: the digest of the accepted diff it was promoted with. */
+  digest: string | null;
+}
+
 /** engine: one row per resource Aare created and recorded (JSON in text columns). */
 export interface EngineResourceTable {
   address: string;
@@ -178,6 +201,8 @@ export interface Database {
   audit_log: AuditTable;
   releases: ReleaseTable;
   release_freeze_claims: ReleaseFreezeClaimTable;
+  release_decisions: ReleaseDecisionTable;
+  release_deployments: ReleaseDeploymentTable;
   engine_resources: EngineResourceTable;
   engine_intents: EngineIntentTable;
   engine_serials: EngineSerialTable;

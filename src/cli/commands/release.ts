@@ -1,10 +1,17 @@
 // `aare release freeze` and `aare release list` (docs/maintenance.md): the monthly release, one
-// snapshot of every package repository plus the control repository's commit.
+// snapshot of every package repository plus the control repository's commit; its diff for a
+// customer, the customer's acceptance, deploy to test and promotion to production.
 import type { Command } from 'commander';
 import { action, EXIT } from '../cli-run.js';
 import { controlRepoFlag, repoAliasFlag, requireControlRepoDir, withApp } from '../cli-app.js';
 import type { ControlRepoFlags } from '../cli-app.js';
 import { renderTable } from '../cli-table.js';
+import { confirm } from '../plan-run.js';
+import { printDiagnostics, UsageError } from '../cli-run.js';
+import { DiagnosticsError, hasErrors } from '../../diag/index.js';
+import type { Diagnostic, Result } from '../../diag/index.js';
+import type { AppContext } from '../../app/index.js';
+import type { RolloutContext, RolloutStep } from '../../release/index.js';
 
 export function register(program: Command): void {
   const group = program.command('release').description('releases: the monthly freeze of every repository');
@@ -43,24 +50,206 @@ export function register(program: Command): void {
     );
   group
     .command('list')
-    .description('list releases, oldest first')
+    .description('list releases, oldest first, with where each is deployed and who accepted it')
     .addOption(controlRepoFlag())
     .addOption(repoAliasFlag())
-    .option('--json', 'print a JSON array of { name, frozenAt, commit, ... }')
+    .option('--json', 'print a JSON array of { name, frozenAt, commit, deployed, decisions, ... }')
     .action(
       action(async (opts: ControlRepoFlags & { json?: boolean }) => {
-        const { listReleases } = await import('../../release/index.js');
-        const releases = await withApp(opts, async (app) => listReleases(await app.store()));
+        const { releaseStatus } = await import('../../release/index.js');
+        const releases = await withApp(opts, async (app) => releaseStatus(await rolloutContext(app)));
         if (opts.json) {
           process.stdout.write(JSON.stringify(releases, null, 2) + '\n');
           return EXIT.ok;
         }
-        const rows = releases.map((r) => [r.name, r.frozenAt, r.commit.slice(0, 12), r.snapshot, r.frozenBy]);
+        const rows = releases.map((r) => [
+          r.name,
+          r.frozenAt,
+          r.commit.slice(0, 12),
+          r.frozenBy,
+          r.deployed.map((d) => `${d.customer}/${d.environment}`).join('\n'),
+          r.decisions
+            .map((d) => `${d.customer}: ${d.decision}${d.current ? '' : ' (diff changed since)'}`)
+            .join('\n'),
+        ]);
         process.stdout.write(
-          (await renderTable(['name', 'frozen at', 'commit', 'snapshot', 'by'], rows, { rowLines: false })) +
-            '\n',
+          (await renderTable(['name', 'frozen at', 'commit', 'by', 'deployed', 'decisions'], rows, {
+            rowLines: false,
+          })) + '\n',
         );
         return EXIT.ok;
       }),
     );
+  registerDiff(group);
+  for (const decision of ['accepted', 'rejected'] as const) registerDecision(group, decision);
+  registerRollout(group, 'test');
+  registerRollout(group, 'production');
+}
+
+/** `signing`: the provider key signs the publications a deploy or promote writes. */
+async function rolloutContext(app: AppContext, signing = false): Promise<RolloutContext> {
+  return {
+    store: await app.store(),
+    repoService: await app.repoService({ signing }),
+    controlRepo: app.controlRepo(),
+    now: app.config.now(),
+    actor: app.config.actor,
+  };
+}
+
+function check<T>(r: Result<T | undefined>): T {
+  if (r.value === undefined || hasErrors(r.diagnostics))
+    throw new DiagnosticsError(r.diagnostics as Diagnostic[]);
+  return r.value;
+}
+
+function registerDiff(group: Command): void {
+  group
+    .command('diff <release>')
+    .description("what the release changes against the customer's current production, and its digest")
+    .addOption(controlRepoFlag())
+    .addOption(repoAliasFlag())
+    .requiredOption('--customer <name>', 'the customer')
+    .option('--json', 'print the diff as JSON')
+    .action(
+      action(async (release: string, opts: ControlRepoFlags & { customer: string; json?: boolean }) => {
+        const { releaseDiff } = await import('../../release/index.js');
+        const diff = await withApp(opts, async (app) =>
+          check(await releaseDiff(await rolloutContext(app), release, opts.customer)),
+        );
+        if (opts.json) {
+          process.stdout.write(JSON.stringify(diff, null, 2) + '\n');
+          return EXIT.ok;
+        }
+        const evr = (p: { epoch: number; version: string; release: string }) =>
+          `${p.epoch ? `${p.epoch}:` : ''}${p.version}-${p.release}`;
+        const rows: string[][] = [];
+        for (const r of diff.repositories) {
+          const where = `${r.repository} ${r.from ?? '-'} → ${r.to ?? '-'}`;
+          for (const p of r.added) rows.push([where, 'added', `${p.name}.${p.arch}`, '', evr(p)]);
+          for (const p of r.removed) rows.push([where, 'removed', `${p.name}.${p.arch}`, evr(p), '']);
+          for (const u of r.upgraded)
+            rows.push([where, u.downgrade ? 'downgraded' : 'upgraded', `${u.name}.${u.arch}`, u.from, u.to]);
+        }
+        process.stdout.write(
+          `release ${diff.release} for ${diff.customer} against ${diff.customer}/${diff.environment}\n` +
+            `control repository: ${diff.commit.from ?? '(no release on production yet)'} → ${diff.commit.to}\n` +
+            (rows.length
+              ? (await renderTable(['repository', 'change', 'package', 'from', 'to'], rows, {
+                  rowLines: false,
+                })) + '\n'
+              : 'no package changes\n') +
+            `digest ${diff.digest}\n`,
+        );
+        return EXIT.ok;
+      }),
+    );
+}
+
+function registerDecision(group: Command, decision: 'accepted' | 'rejected'): void {
+  const verb = decision === 'accepted' ? 'accept' : 'reject';
+  group
+    .command(`${verb} <release>`)
+    .description(`${verb} the release for a customer, bound to the digest of its current diff`)
+    .addOption(controlRepoFlag())
+    .addOption(repoAliasFlag())
+    .requiredOption('--customer <name>', 'the customer deciding')
+    .option('--comment <text>', 'why (recorded)')
+    .action(
+      action(async (release: string, opts: ControlRepoFlags & { customer: string; comment?: string }) => {
+        const { decideRelease } = await import('../../release/index.js');
+        const info = await withApp(opts, async (app) =>
+          check(
+            await decideRelease(await rolloutContext(app), release, opts.customer, decision, opts.comment),
+          ),
+        );
+        process.stdout.write(
+          `${info.customer} ${decision} release ${info.release} (diff ${info.digest.slice(0, 12)})\n`,
+        );
+        return EXIT.ok;
+      }),
+    );
+}
+
+interface RolloutFlags extends ControlRepoFlags {
+  env: string;
+  customer?: string;
+  yes?: boolean;
+  emergency?: boolean;
+  reason?: string;
+}
+
+function registerRollout(group: Command, env: 'test' | 'production'): void {
+  const verb = env === 'test' ? 'deploy' : 'promote';
+  const cmd = group
+    .command(`${verb} <release>`)
+    .description(
+      env === 'test'
+        ? "move the customers' test distributions to the release's snapshot"
+        : "move the customers' production distributions to the release's snapshot (inside the window, after the gap, when accepted)",
+    )
+    .addOption(controlRepoFlag())
+    .addOption(repoAliasFlag())
+    .requiredOption('--env <name>', `the environment: ${env}`)
+    .option('--customer <name>', 'only this customer')
+    .option('--yes', 'do not ask for confirmation');
+  if (env === 'production')
+    cmd
+      .option('--emergency', 'outside the window or before the gap has passed (needs --reason)')
+      .option('--reason <text>', 'why it cannot wait (recorded in the audit log)');
+  cmd.action(
+    action(async (release: string, opts: RolloutFlags) => {
+      if (opts.env !== env)
+        throw new UsageError(
+          `aare release ${verb} takes --env ${env}${env === 'test' ? ' (production: aare release promote)' : ' (test: aare release deploy)'}`,
+        );
+      if (opts.reason !== undefined && !opts.emergency)
+        throw new UsageError('--reason goes with --emergency');
+      if (opts.emergency && !opts.reason?.trim())
+        throw new UsageError('--emergency needs --reason TEXT (it is recorded)');
+      const { executeRollout, planRollout } = await import('../../release/index.js');
+      return withApp(opts, async (app) => {
+        const ctx = await rolloutContext(app, true);
+        const plan = check(
+          await planRollout(ctx, {
+            release,
+            env,
+            ...(opts.customer !== undefined ? { customer: opts.customer } : {}),
+            ...(opts.emergency ? { emergency: { reason: opts.reason!.trim() } } : {}),
+            maintenance: ctx.controlRepo.provider.maintenance,
+          }),
+        );
+        showSteps(plan.steps);
+        const moving = plan.steps.filter((s) => s.status === 'move');
+        const refused = plan.steps.filter((s) => s.status === 'refused');
+        const go =
+          moving.length > 0 &&
+          (await confirm(`Move ${moving.length} distribution(s) to ${plan.release.snapshot}?`, opts.yes));
+        if (moving.length > 0 && !go) process.stderr.write(`aare: ${verb} cancelled\n`);
+        // refusals are recorded also when nothing moves
+        if (!go) plan.steps = refused;
+        const done = await executeRollout(ctx, plan);
+        const diagnostics = [...refused.flatMap((s) => s.diagnostics), ...done.diagnostics];
+        if (diagnostics.length) printDiagnostics(diagnostics);
+        return diagnostics.length ? EXIT.failed : EXIT.ok;
+      });
+    }),
+  );
+}
+
+function showSteps(steps: RolloutStep[]): void {
+  if (steps.length === 0) {
+    process.stdout.write('no customer of the control repository has a repository in this release\n');
+    return;
+  }
+  for (const s of steps) {
+    const where = `${s.customer}/${s.environment}`;
+    const from = s.from === undefined ? '(no distribution)' : (s.from ?? '(latest)');
+    if (s.status === 'unchanged') process.stdout.write(`  ${where}: already on ${s.to}\n`);
+    else if (s.status === 'move')
+      process.stdout.write(
+        `~ ${where}: ${from} → ${s.to}${s.overridden ? ` (emergency: overrides the ${s.overridden.join(' and ')})` : ''}\n`,
+      );
+    else process.stdout.write(`! ${where}: refused${s.allowedAt ? `, allowed from ${s.allowedAt}` : ''}\n`);
+  }
 }

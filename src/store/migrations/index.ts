@@ -4,10 +4,12 @@ import * as base from './0001-base.js';
 import * as repo from './0200-repo.js';
 import * as engine from './0100-engine.js';
 import * as release from './0500-release.js';
+import * as rollout from './0510-rollout.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-base': base,
   '0100-engine': engine,
   '0200-repo': repo,
   '0500-release': release,
+  '0510-rollout': rollout,
 };
