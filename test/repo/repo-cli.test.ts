@@ -70,3 +70,31 @@ test('aare package build / repo on the demo', { skip: noPackageBuild, timeout: 3
   assert.equal(unknown.status, 2);
   assert.match(unknown.stderr, /no package 'nope'.*known: bergbahn-booking, muster-shop/);
 });
+
+test('aare repo checks names against the control repository and writes nothing', (t) => {
+  const demo = mkdtempSync(join(tmpdir(), 'aare-demo-'));
+  t.after(() => rmSync(demo, { recursive: true, force: true }));
+  cpSync(join(root, 'examples/demo'), demo, {
+    recursive: true,
+    filter: (src) => !src.includes('/.aare'),
+  });
+  const cases: [string[], RegExp][] = [
+    [['repo', 'distribute', 'nosuch', 'test'], /^customer: error UNKNOWN_REFERENCE: no customer 'nosuch'/],
+    [
+      ['repo', 'distribute', 'muster-ag', 'staging'],
+      /^environment: error UNKNOWN_REFERENCE: customer 'muster-ag' has no environment 'staging'/,
+    ],
+    [['repo', 'create', 'foo', '--customer', 'nosuch'], /^customer: error UNKNOWN_REFERENCE: no customer/],
+  ];
+  for (const [args, stderr] of cases) {
+    const r = aare(demo, ...args);
+    assert.equal(r.status, 1, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, stderr);
+    assert.equal(r.stdout, '');
+  }
+  const list = aare(demo, 'repo', 'list', '--json');
+  assert.deepEqual(JSON.parse(list.stdout), [], 'nothing was written');
+  const prune = aare(demo, 'repo', 'prune', '--older-than', 'soon');
+  assert.equal(prune.status, 2);
+  assert.match(prune.stderr, /--older-than must be a number and a unit/);
+});
