@@ -7,7 +7,7 @@ import type { Diagnostic } from '../../diag/index.js';
 import type { RepoService } from '../../repo/index.js';
 import { checkModelNames } from '../../repo/index.js';
 import type { AppContext } from '../../app/index.js';
-import { controlRepoFlag, repoAliasFlag, withApp } from '../cli-app.js';
+import { controlRepoFlag, repoAliasFlag, requireControlRepoDir, withApp } from '../cli-app.js';
 import type { ControlRepoFlags } from '../cli-app.js';
 import { renderTable as table } from '../cli-table.js';
 
@@ -20,7 +20,10 @@ const withService = <T>(
   o: Common,
   fn: (service: RepoService, app: AppContext) => Promise<T>,
   opts: { signing?: boolean } = {},
-) => withApp(o, async (app) => fn(await app.repoService(opts), app));
+) => {
+  requireControlRepoDir(o.controlRepo);
+  return withApp(o, async (app) => fn(await app.repoService(opts), app));
+};
 
 function check<T>(r: { value: T; diagnostics: Diagnostic[] }): T {
   if (r.diagnostics.some((d) => d.severity === 'error')) throw new DiagnosticsError(r.diagnostics);
