@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -100,6 +100,26 @@ test('usage errors of commander and of actions look the same, and --json answers
   const flag = aare(['repo', 'list', '--json', '--bogus']);
   assert.equal(flag.status, 2);
   assert.equal(JSON.parse(flag.stdout).errors[0].code, 'USAGE');
+});
+
+test('listings that need no lab answer --json with JSON', (t) => {
+  const demo = mkdtempSync(join(tmpdir(), 'aare-cli-demo-'));
+  t.after(() => rmSync(demo, { recursive: true, force: true }));
+  cpSync(join(root, 'examples/demo'), demo, { recursive: true, filter: (src) => !src.includes('/.aare') });
+  const listings = [
+    ['show'],
+    ['repo', 'list'],
+    ['repo', 'distributions'],
+    ['repo', 'snapshots'],
+    ['window', 'list'],
+    ['audit'],
+    ['release', 'list'],
+  ];
+  for (const listing of listings) {
+    const r = aare([...listing, '--json', '-C', demo]);
+    assert.equal(r.status, 0, `${listing.join(' ')}: ${r.stderr}`);
+    assert.doesNotThrow(() => JSON.parse(r.stdout), listing.join(' '));
+  }
 });
 
 test('a reader that closes the pipe early ends the command quietly', () => {
