@@ -1,24 +1,36 @@
 // Entry point of the `aare` command. Each command lives in commands/<name>.ts and registers
-// itself here; implementations are imported lazily so that start-up stays small.
-import { Command, CommanderError } from 'commander';
-import { commands } from './commands/index.js';
-import { exitWithUnexpected } from './cli-run.js';
+// itself (cli-program.ts); implementations are imported lazily so that start-up stays small.
+import { CommanderError } from 'commander';
+import { error } from '../diag/index.js';
+import { commandName, EXIT, exitWithUnexpected, reportFailure } from './cli-run.js';
+import { buildProgram, commandOf } from './cli-program.js';
 
-const program = new Command('aare')
-  .description('Control plane for managed private clouds')
-  .version('0.1.0')
-  .showHelpAfterError()
-  .exitOverride();
+// A reader that stops early (`aare compile --all | head`) closes the pipe: the command has
+// nothing more to say to it, so it ends quietly with the status it has.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.ok);
+  exitWithUnexpected(err);
+  process.exit();
+});
 
-for (const register of commands) register(program);
+const program = buildProgram();
 
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof CommanderError) {
-    // help and version exit 0; usage errors were already printed by commander
-    process.exitCode = err.exitCode === 0 ? 0 : 2;
-  } else {
+  if (!(err instanceof CommanderError)) {
     exitWithUnexpected(err);
+  } else if (err.exitCode === 0) {
+    process.exitCode = EXIT.ok; // --help, --version
+  } else {
+    // `commander.help`: a command group run without a subcommand; its help is already on stderr
+    if (err.code !== 'commander.help') {
+      const args = process.argv.slice(2);
+      reportFailure([error('USAGE', err.message.replace(/^error: /, ''))], {
+        json: args.includes('--json'),
+        hint: `see '${commandName(commandOf(program, args))} --help'`,
+      });
+    }
+    process.exitCode = EXIT.usage;
   }
 }

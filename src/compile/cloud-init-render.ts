@@ -80,7 +80,14 @@ export function buildCloudConfig(input: CloudConfigInput): Record<string, unknow
   if (input.yumRepos.length > 0) {
     const repos: Record<string, unknown> = {};
     for (const r of input.yumRepos) {
-      repos[r.id] = { name: r.name, baseurl: r.baseurl, enabled: true, gpgcheck: true, gpgkey: r.gpgkey };
+      repos[r.id] = {
+        name: r.name,
+        baseurl: r.baseurl,
+        enabled: true,
+        gpgcheck: true,
+        repo_gpgcheck: true,
+        gpgkey: r.gpgkey,
+      };
     }
     doc.yum_repos = repos;
   }

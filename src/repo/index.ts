@@ -14,7 +14,9 @@ export type { PackageRef } from './repo-queries.js';
 export type { RepositoryInfo, VersionInfo, UploadOutcome } from './repo-versions.js';
 export type { DistributionInfo } from './repo-distributions.js';
 export type { SnapshotInfo } from './repo-snapshots.js';
-export type { PruneReport } from './repo-prune.js';
+export type { PrunePolicy, PruneReport } from './repo-prune.js';
+export { checkModelNames } from './repo-names.js';
+export type { ModelNames } from './repo-names.js';
 export {
   readRpmFile,
   DEFAULT_HEADER_LIMITS,

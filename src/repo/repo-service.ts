@@ -12,7 +12,8 @@ import type { VersionDiff } from './repo-diff.js';
 import { distribute, distributions, moveDistribution, resolveDistribution } from './repo-distributions.js';
 import type { DistributionInfo } from './repo-distributions.js';
 import { prune } from './repo-prune.js';
-import type { PruneReport } from './repo-prune.js';
+import type { PrunePolicy, PruneReport } from './repo-prune.js';
+import { deleteRepository, undistribute } from './repo-delete.js';
 import { publicationDir, publish } from './repo-publications.js';
 import type { PackageRef } from './repo-queries.js';
 import { snapshot, snapshots } from './repo-snapshots.js';
@@ -59,7 +60,11 @@ export interface RepoService {
     repositories?: string[],
   ): Promise<Result<{ name: string; versions: Record<string, number> } | undefined>>;
   snapshots(): Promise<SnapshotInfo[]>;
-  prune(): Promise<PruneReport>;
+  prune(policy?: PrunePolicy): Promise<PruneReport>;
+  /** Refused while a snapshot holds or a distribution serves one of its versions. */
+  deleteRepository(name: string): Promise<Result<void>>;
+  /** Refused while the distribution serves the snapshot of a release. */
+  undistribute(customer: string, environment: string): Promise<Result<void>>;
   /** Writes (or finds) the publication of a set of repository version ids. */
   publish(versionIds: number[]): Promise<Result<number | undefined>>;
   /** The publication directory a distribution serves now (one indexed query; for serving). */
@@ -87,7 +92,9 @@ export function openRepoService(opts: RepoServiceOptions): RepoService {
     distributions: () => distributions(opts),
     snapshot: (name, repositories) => snapshot(opts, name, repositories),
     snapshots: () => snapshots(opts),
-    prune: () => prune(opts),
+    prune: (policy) => prune(opts, policy),
+    deleteRepository: (name) => deleteRepository(opts, name),
+    undistribute: (customer, environment) => undistribute(opts, customer, environment),
     publish: (versionIds) => publish(opts, versionIds),
     resolveDistribution: (basePath) => resolveDistribution(opts, basePath),
     artifactPath: (sha256) => artifactPathIn(opts.stateDir, sha256),

@@ -53,7 +53,7 @@ test('user-data is #cloud-config and reads back as the built document', () => {
 
 test('yum repository has gpgcheck on and the provider key; files are deferred; services enabled', () => {
   const doc = buildCloudConfig(input) as {
-    yum_repos: Record<string, { gpgcheck: boolean; gpgkey: string; baseurl: string }>;
+    yum_repos: Record<string, { gpgcheck: boolean; repo_gpgcheck: boolean; gpgkey: string; baseurl: string }>;
     write_files: { defer: boolean; permissions: string; content: string }[];
     runcmd: string[][];
     packages: string[];
@@ -61,6 +61,8 @@ test('yum repository has gpgcheck on and the provider key; files are deferred; s
   };
   const repo = doc.yum_repos['acme-muster-test']!;
   assert.equal(repo.gpgcheck, true);
+  // every repomd.xml Aare publishes is signed, so dnf checks it too
+  assert.equal(repo.repo_gpgcheck, true);
   assert.equal(repo.gpgkey, 'https://repo.acme.test/keys/RPM-GPG-KEY-acme');
   assert.ok(doc.write_files.every((f) => f.defer));
   assert.equal(doc.write_files[1]!.permissions, '0644');

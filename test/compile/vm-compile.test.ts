@@ -79,6 +79,7 @@ test('user-data: name, users, the customer distribution, packages, rendered file
     baseurl: 'https://repo.acme.test/repos/muster/test/',
     enabled: true,
     gpgcheck: true,
+    repo_gpgcheck: true,
     gpgkey: 'https://repo.acme.test/keys/RPM-GPG-KEY-aare',
   });
   // the web profile sends mail: Aare adds Postfix as a null client (docs/mail.md); web2 has

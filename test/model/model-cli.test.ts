@@ -113,4 +113,24 @@ describe('aare validate / show / schema on the demo', { concurrency: 4 }, () => 
     const customer = JSON.parse(readFileSync(join(out, 'customer.schema.json'), 'utf8')) as { title: string };
     assert.equal(customer.title, 'Customer');
   });
+
+  test('schema without --out prints every kind; with a kind only that one', async () => {
+    const all = await aare('schema');
+    assert.equal(all.status, 0, all.stderr);
+    const schemas = JSON.parse(all.stdout) as Record<string, { title: string }>;
+    assert.deepEqual(Object.keys(schemas).sort(), [
+      'aare',
+      'customer',
+      'hiera',
+      'hiera-data',
+      'package',
+      'profile',
+      'reseller',
+      'role',
+    ]);
+    assert.equal(schemas.customer?.title, 'Customer');
+    const one = await aare('schema', 'customer');
+    assert.equal(one.status, 0, one.stderr);
+    assert.deepEqual(JSON.parse(one.stdout), schemas.customer);
+  });
 });

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { noPackageBuild } from './rpm-fixtures.js';
+import { hasTool, noPackageBuild } from './rpm-fixtures.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const aare = (cwd: string, ...args: string[]) => {
@@ -69,4 +69,48 @@ test('aare package build / repo on the demo', { skip: noPackageBuild, timeout: 3
   const unknown = aare(demo, 'package', 'build', 'nope');
   assert.equal(unknown.status, 2);
   assert.match(unknown.stderr, /no package 'nope'.*known: bergbahn-booking, muster-shop/);
+});
+
+test('aare repo checks names against the control repository and writes nothing', (t) => {
+  const demo = mkdtempSync(join(tmpdir(), 'aare-demo-'));
+  t.after(() => rmSync(demo, { recursive: true, force: true }));
+  cpSync(join(root, 'examples/demo'), demo, {
+    recursive: true,
+    filter: (src) => !src.includes('/.aare'),
+  });
+  const cases: [string[], RegExp][] = [
+    [['repo', 'distribute', 'nosuch', 'test'], /^customer: error UNKNOWN_REFERENCE: no customer 'nosuch'/],
+    [
+      ['repo', 'distribute', 'muster-ag', 'staging'],
+      /^environment: error UNKNOWN_REFERENCE: customer 'muster-ag' has no environment 'staging'/,
+    ],
+    [['repo', 'create', 'foo', '--customer', 'nosuch'], /^customer: error UNKNOWN_REFERENCE: no customer/],
+  ];
+  for (const [args, stderr] of cases) {
+    const r = aare(demo, ...args);
+    assert.equal(r.status, 1, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, stderr);
+    assert.equal(r.stdout, '');
+  }
+  const list = aare(demo, 'repo', 'list', '--json');
+  assert.deepEqual(JSON.parse(list.stdout), [], 'nothing was written');
+  const del = aare(demo, 'repo', 'delete', 'nosuch');
+  assert.equal(del.status, 1);
+  assert.equal(del.stderr, "repository: error NOT_FOUND: no repository named 'nosuch'\n");
+  const undist = aare(demo, 'repo', 'undistribute', 'muster-ag', 'test');
+  assert.equal(undist.status, 1);
+  assert.equal(undist.stderr, "environment: error NOT_FOUND: no distribution 'muster-ag/test'\n");
+  if (hasTool('script')) {
+    // on a terminal, without --yes, prune only says what it would remove
+    const tty = spawnSync('script', ['-qec', `node ${join(root, 'bin/aare.mjs')} repo prune`, '/dev/null'], {
+      cwd: demo,
+      encoding: 'utf8',
+      env: { ...process.env, AARE_STATE_DIR: '', AARE_DATABASE_URL: '' },
+    });
+    assert.equal(tty.status, 0, tty.stdout);
+    assert.match(tty.stdout, /would free .*nothing removed \(run with --yes to remove\)/);
+  }
+  const prune = aare(demo, 'repo', 'prune', '--older-than', 'soon');
+  assert.equal(prune.status, 2);
+  assert.match(prune.stderr, /--older-than must be a number and a unit/);
 });

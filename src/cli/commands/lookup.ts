@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { action, EXIT, oneOf, printDiagnostics, UsageError } from '../cli-run.js';
-import { DiagnosticsError, exitCodeOf, hasErrors } from '../../diag/index.js';
+import { DiagnosticsError, error, exitCodeOf, hasErrors } from '../../diag/index.js';
 import type { Hiera, MergeOption, MergeStrategyName } from '../../hiera/index.js';
 import { SENSITIVE_TEXT, redactedSecret } from '../../hiera/index.js';
 import { controlRepoFlag, repoAliasFlag, withApp } from '../cli-app.js';
@@ -75,7 +75,7 @@ async function runLookup(key: string, opts: LookupCliOptions): Promise<number> {
     return exitCodeOf(result.error.code);
   }
   if (!result.found) {
-    process.stderr.write(`aare: error HIERA_NOT_FOUND: no value found for the key '${key}'\n`);
+    printDiagnostics([error('HIERA_NOT_FOUND', `no value found for the key '${key}'`)]);
     return exitCodeOf('HIERA_NOT_FOUND');
   }
   // a value lookup_options convert to Sensitive is rendered as `puppet lookup` renders it; a

@@ -1,12 +1,13 @@
 // `aare repo ...`: the repository service from the command line (list, create, upload, versions,
-// diff, distribute, distributions, snapshot, prune).
+// diff, distribute, undistribute, distributions, snapshot, delete, prune).
 import type { Command } from 'commander';
 import { action, UsageError } from '../cli-run.js';
 import { DiagnosticsError } from '../../diag/index.js';
 import type { Diagnostic } from '../../diag/index.js';
 import type { RepoService } from '../../repo/index.js';
+import { checkModelNames } from '../../repo/index.js';
 import type { AppContext } from '../../app/index.js';
-import { controlRepoFlag, repoAliasFlag, withApp } from '../cli-app.js';
+import { controlRepoFlag, repoAliasFlag, requireControlRepoDir, withApp } from '../cli-app.js';
 import type { ControlRepoFlags } from '../cli-app.js';
 import { renderTable as table } from '../cli-table.js';
 
@@ -19,11 +20,29 @@ const withService = <T>(
   o: Common,
   fn: (service: RepoService, app: AppContext) => Promise<T>,
   opts: { signing?: boolean } = {},
-) => withApp(o, async (app) => fn(await app.repoService(opts), app));
+) => {
+  requireControlRepoDir(o.controlRepo);
+  return withApp(o, async (app) => fn(await app.repoService(opts), app));
+};
 
 function check<T>(r: { value: T; diagnostics: Diagnostic[] }): T {
   if (r.diagnostics.some((d) => d.severity === 'error')) throw new DiagnosticsError(r.diagnostics);
   return r.value;
+}
+
+/** Names the user gave, checked against the control repository's model before anything is written. */
+function checkNames(app: AppContext, target: { customer: string; environment?: string }): void {
+  const model = check(app.loadControlRepo());
+  const problems = checkModelNames(model, target);
+  if (problems.length) throw new DiagnosticsError(problems);
+}
+
+/** `30d`, `12h`, `2w`, `90m`, `45s` as milliseconds. */
+function duration(v: string): number {
+  const m = /^(\d+)([smhdw])$/.exec(v);
+  if (!m) throw new UsageError(`--older-than must be a number and a unit (s, m, h, d, w), got '${v}'`);
+  const unit = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 }[m[2] as 's' | 'm' | 'h' | 'd' | 'w'];
+  return Number(m[1]) * unit * 1000;
 }
 
 const out = (s: string): void => void process.stdout.write(s.endsWith('\n') ? s : s + '\n');
@@ -67,7 +86,8 @@ export function register(program: Command): void {
     false,
   ).action(
     action(async (name: string, o: Common & { customer?: string }) => {
-      return withService(o, async (service) => {
+      return withService(o, async (service, app) => {
+        if (o.customer !== undefined) checkNames(app, { customer: o.customer });
         const r = check(await service.createRepository(name, o.customer ?? ''));
         out(`repository ${r?.name} (${r?.customer || 'shared'}) at version ${r?.latestVersion}`);
       });
@@ -193,7 +213,8 @@ export function register(program: Command): void {
     action(async (customer: string, environment: string, o: Common & { snapshot?: string }) => {
       return withService(
         o,
-        async (service) => {
+        async (service, app) => {
+          checkNames(app, { customer, environment });
           const d = check(
             await service.distribute(customer, environment, o.snapshot ? { snapshot: o.snapshot } : {}),
           );
@@ -283,16 +304,61 @@ export function register(program: Command): void {
   );
 
   withCommon(
-    repo.command('prune').description('Remove versions, publications and artifacts nothing references'),
+    repo
+      .command('undistribute <customer> <environment>')
+      .description(
+        'Remove the distribution /repos/<customer>/<environment>/ (refused while it serves a release)',
+      ),
+    false,
   ).action(
-    action(async (o: Common) => {
+    action(async (customer: string, environment: string, o: Common) => {
       return withService(o, async (service) => {
-        const r = await service.prune();
-        if (o.json) return json(r);
-        out(
-          `freed ${r.versions.length} version(s)${r.versions.length ? ` (${r.versions.map((v) => `${v.repository}@${v.number}`).join(', ')})` : ''}, ${r.publications} publication(s), ${r.artifacts} artifact(s), ${mb(r.bytes)}`,
-        );
+        check(await service.undistribute(customer, environment));
+        out(`/repos/${customer}/${environment}/ removed`);
       });
     }),
+  );
+
+  withCommon(
+    repo
+      .command('delete <repository>')
+      .description(
+        'Delete a repository and its versions (refused while a snapshot holds or a distribution serves it)',
+      ),
+    false,
+  ).action(
+    action(async (name: string, o: Common) => {
+      return withService(o, async (service) => {
+        check(await service.deleteRepository(name));
+        out(`repository ${name} deleted (aare repo prune frees its files)`);
+      });
+    }),
+  );
+
+  withCommon(
+    repo
+      .command('prune')
+      .description(
+        'Remove versions, publications and artifacts nothing references (a dry run on a terminal unless --yes)',
+      )
+      .option('--dry-run', 'show what would be removed, remove nothing')
+      .option('--yes', 'remove without asking, also on a terminal')
+      .option('--keep-versions <n>', 'keep the n newest versions of each repository', '1')
+      .option('--older-than <duration>', 'remove only versions older than this (30d, 12h, 2w)'),
+  ).action(
+    action(
+      async (o: Common & { dryRun?: boolean; yes?: boolean; keepVersions: string; olderThan?: string }) => {
+        const keepVersions = int('--keep-versions', o.keepVersions);
+        if (keepVersions < 1) throw new UsageError(`--keep-versions must be at least 1, got ${keepVersions}`);
+        const olderThanMs = o.olderThan === undefined ? undefined : duration(o.olderThan);
+        const dryRun = o.dryRun === true || (process.stdin.isTTY === true && o.yes !== true);
+        return withService(o, async (service) => {
+          const r = await service.prune({ keepVersions, olderThanMs, dryRun });
+          if (o.json) return json({ dryRun, ...r });
+          const what = `${r.versions.length} version(s)${r.versions.length ? ` (${r.versions.map((v) => `${v.repository}@${v.number}`).join(', ')})` : ''}, ${r.publications} publication(s), ${r.artifacts} artifact(s), ${mb(r.bytes)}`;
+          out(dryRun ? `would free ${what}; nothing removed (run with --yes to remove)` : `freed ${what}`);
+        });
+      },
+    ),
   );
 }

@@ -7,12 +7,14 @@ import { action, EXIT, UsageError } from '../cli-run.js';
 export function register(program: Command): void {
   program
     .command('schema')
-    .description('write one JSON Schema per control repository file kind (<kind>.schema.json)')
+    .description(
+      'print the JSON Schemas of the control repository file kinds (one JSON object by kind), or write them with --out',
+    )
     .argument(
       '[kind]',
       'print only this kind to stdout (aare, hiera, hiera-data, profile, role, reseller, customer, package)',
     )
-    .option('--out <dir>', 'directory to write the schemas into')
+    .option('--out <dir>', 'write one file per kind (<kind>.schema.json) into this directory')
     .action(
       action(async (kind: string | undefined, opts: { out?: string }) => {
         const { controlRepoJsonSchemas, schemaFileGlobs } = await import('../../model/index.js');
@@ -24,7 +26,10 @@ export function register(program: Command): void {
           process.stdout.write(JSON.stringify(schema, null, 2) + '\n');
           return EXIT.ok;
         }
-        if (opts.out === undefined) throw new UsageError('give --out DIR (or a kind to print one schema)');
+        if (opts.out === undefined) {
+          process.stdout.write(JSON.stringify(schemas, null, 2) + '\n');
+          return EXIT.ok;
+        }
         mkdirSync(opts.out, { recursive: true });
         for (const [name, schema] of Object.entries(schemas)) {
           const file = join(opts.out, `${name}.schema.json`);
