@@ -13,19 +13,14 @@ export const MIN_REDACTED_LENGTH = 4;
 /** Whether a parameter of this type is a secret: `Sensitive[...]`, also inside Optional/NotUndef or an alias. */
 export function isSensitiveType(t: PType, aliases: ReadonlyMap<string, PType>, depth = 0): boolean {
   if (depth > 32) return false;
-  switch (t.kind) {
-    case 'Sensitive':
-      return true;
-    case 'Optional':
-    case 'NotUndef':
-      return t.type !== undefined && isSensitiveType(t.type, aliases, depth + 1);
-    case 'Alias': {
-      const target = aliases.get(t.name);
-      return target !== undefined && isSensitiveType(target, aliases, depth + 1);
-    }
-    default:
-      return false;
+  if (t.kind === 'Sensitive') return true;
+  if (t.kind === 'Optional' || t.kind === 'NotUndef')
+    return t.type !== undefined && isSensitiveType(t.type, aliases, depth + 1);
+  if (t.kind === 'Alias') {
+    const target = aliases.get(t.name);
+    return target !== undefined && isSensitiveType(target, aliases, depth + 1);
   }
+  return false;
 }
 
 /** Every string inside secret values (what a text could contain), from `minLength` on, longest first. */
