@@ -172,6 +172,8 @@ test('Hiera secrets reach only user-data and the ENC', async (t) => {
     const plan = aare('plan', '--customer', 'muster-ag', '--json', '--out', planFile);
     assert.equal(plan.status, 0, plan.stderr);
     planned = true;
+    // the servers' user-data is in the plan file, sealed with the state's key
+    assert.match(readFileSync(planFile, 'utf8'), /"userData": "aare-sealed:1:/);
     const human = aare('plan', '--customer', 'muster-ag');
     assert.equal(human.status, 0, human.stderr);
   } else {
