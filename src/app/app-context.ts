@@ -111,9 +111,10 @@ export function openAppContext(opts: AppContextOptions = {}): AppContext {
     return s;
   });
 
-  const secrets = once(async () =>
-    (await import('./generated-secrets.js')).loadGeneratedSecrets(await store()),
-  );
+  const secrets = once(async () => {
+    const { loadGeneratedSecrets, masterKeyWrap } = await import('./generated-secrets.js');
+    return loadGeneratedSecrets(await store(), masterKeyWrap(config.stateDir, config.env));
+  });
 
   const sessions = once(async () => {
     const repo = controlRepo();

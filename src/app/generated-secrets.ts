@@ -1,7 +1,12 @@
-// The master key behind every secret Aare generates (backup passwords, see
+// The master key behind every secret Aare generates (backup passwords, sealed user-data, see
 // src/providers/provider-secrets.ts): 32 random bytes, made on first need and kept in the state
-// store, which is the one place Aare's state lives (0600, or PostgreSQL's own access control).
-import { randomBytes } from 'node:crypto';
+// store, which is the one place Aare's state lives. At rest it is encrypted (AES-256-GCM) under a
+// key-encryption key that is not in the store: AARE_MASTER_KEY (64 hex digits), else the file
+// <stateDir>/master.key (0600, made with a new state). A copy of the database alone opens nothing.
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DiagnosticsError, error } from '../diag/index.js';
 import { secretsFromMasterKey } from '../providers/index.js';
 import type { ProviderSecrets } from '../providers/index.js';
 import { nowIso } from '../store/index.js';
@@ -9,9 +14,86 @@ import type { Store } from '../store/index.js';
 
 const SCOPE = 'secrets';
 const KEY = 'master';
+/** A wrapped master key: `kek1:<key id>:<base64url of IV, tag, ciphertext>`. */
+const WRAPPED = /^kek1:([0-9a-f]{16}):([A-Za-z0-9_-]+)$/;
+/** The master key as rows before encryption at rest held it; rewrapped when read. */
+const LEGACY = /^[0-9a-f]{64,}$/;
+
+/** The key-encryption key and where it came from (for messages). */
+export interface MasterKeyWrap {
+  key: Buffer;
+  /** Names the key in the stored row, so a row wrapped by another key says so (rotation). */
+  id: string;
+  origin: string;
+}
+
+/**
+ * The key-encryption key: AARE_MASTER_KEY (64 hex digits), else `<stateDir>/master.key`, made
+ * (0600) when missing. Back it up with the state: without it the generated secrets are lost.
+ */
+export function masterKeyWrap(
+  stateDir: string,
+  env: Readonly<Record<string, string | undefined>>,
+): MasterKeyWrap {
+  const fromEnv = env.AARE_MASTER_KEY;
+  if (fromEnv !== undefined) {
+    if (!/^[0-9a-fA-F]{64}$/.test(fromEnv.trim()))
+      throw new DiagnosticsError([
+        error('USAGE', 'AARE_MASTER_KEY must be 64 hex digits (32 bytes)', { field: 'AARE_MASTER_KEY' }),
+      ]);
+    return wrapOf(Buffer.from(fromEnv.trim(), 'hex'), 'AARE_MASTER_KEY');
+  }
+  const file = join(stateDir, 'master.key');
+  if (!existsSync(file)) {
+    mkdirSync(stateDir, { recursive: true });
+    // 'wx': two processes making it at once cannot overwrite each other's key
+    try {
+      writeFileSync(file, randomBytes(32).toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+  const text = readFileSync(file, 'utf8').trim();
+  if (!/^[0-9a-f]{64}$/i.test(text))
+    throw new DiagnosticsError([
+      error('SECRETS_UNAVAILABLE', `${file} must hold 64 hex digits (32 bytes)`, { field: 'master.key' }),
+    ]);
+  return wrapOf(Buffer.from(text, 'hex'), file);
+}
+
+function wrapOf(key: Buffer, origin: string): MasterKeyWrap {
+  return { key, id: createHash('sha256').update(key).digest('hex').slice(0, 16), origin };
+}
+
+function wrap(masterHex: string, w: MasterKeyWrap): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', w.key, iv);
+  const body = Buffer.concat([cipher.update(masterHex, 'utf8'), cipher.final()]);
+  return `kek1:${w.id}:${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url')}`;
+}
+
+function unwrap(stored: string, w: MasterKeyWrap): string {
+  const m = WRAPPED.exec(stored);
+  const unavailable = (why: string) =>
+    new DiagnosticsError([
+      error('SECRETS_UNAVAILABLE', `the state's generated secrets cannot be opened: ${why}`, {
+        field: 'master.key',
+      }),
+    ]);
+  if (!m) throw unavailable('the stored master key has an unknown format');
+  if (m[1] !== w.id) throw unavailable(`they were encrypted with another key than ${w.origin}`);
+  const raw = Buffer.from(m[2]!, 'base64url');
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', w.key, raw.subarray(0, 12));
+    decipher.setAuthTag(raw.subarray(12, 28));
+    return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+  } catch {
+    throw unavailable(`the stored master key does not decrypt with ${w.origin} (changed?)`);
+  }
+}
 
 /** The state's secrets; the first caller of a new state makes the master key. */
-export async function loadGeneratedSecrets(store: Store): Promise<ProviderSecrets> {
+export async function loadGeneratedSecrets(store: Store, w: MasterKeyWrap): Promise<ProviderSecrets> {
   const read = () =>
     store.db
       .selectFrom('kv')
@@ -24,10 +106,27 @@ export async function loadGeneratedSecrets(store: Store): Promise<ProviderSecret
     // two processes making the key at once: the first insert wins and both read it back
     await store.db
       .insertInto('kv')
-      .values({ scope: SCOPE, key: KEY, value: randomBytes(32).toString('hex'), updated_at: nowIso() })
+      .values({
+        scope: SCOPE,
+        key: KEY,
+        value: wrap(randomBytes(32).toString('hex'), w),
+        updated_at: nowIso(),
+      })
       .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
       .execute();
     row = await read();
   }
-  return secretsFromMasterKey(row!.value);
+  const stored = row!.value;
+  if (LEGACY.test(stored)) {
+    // a state from before encryption at rest: the same key, now wrapped (only if still unwrapped)
+    await store.db
+      .updateTable('kv')
+      .set({ value: wrap(stored, w), updated_at: nowIso() })
+      .where('scope', '=', SCOPE)
+      .where('key', '=', KEY)
+      .where('value', '=', stored)
+      .execute();
+    return secretsFromMasterKey(stored);
+  }
+  return secretsFromMasterKey(unwrap(stored, w));
 }

@@ -5,7 +5,15 @@
  * the directory it is given; never touches the network, a database or a cloud, and never writes
  * to stdout.
  */
-export { compileVm, compileAll, createCompileContext, TRUSTED_EXTENSION_OIDS } from './vm-compile.js';
+export {
+  compileVm,
+  compileAll,
+  compiledForDisplay,
+  createCompileContext,
+  TRUSTED_EXTENSION_OIDS,
+} from './vm-compile.js';
+export { isSensitiveType, redactText, sensitiveOf } from './sensitive-values.js';
+export type { VmSecrets } from './sensitive-values.js';
 export type { CompiledVm, CompileContext } from './vm-compile.js';
 export { compileControlRepo, compiledFiles, writeCompiled } from './compile-output.js';
 export { compileAllInto, PARALLEL_FROM_VMS } from './compile-parallel.js';

@@ -9,6 +9,7 @@ import type { Hiera } from '../hiera/index.js';
 import type { ControlRepo, Profile, Role, Vm } from '../model/index.js';
 import { checkValue } from '../puppet-types/index.js';
 import { hieraOrigin, controlRepoRelative } from './hiera-origin.js';
+import { isSensitiveType, redactMessage } from './sensitive-values.js';
 
 /** Where a resolved value came from. */
 export type ParameterOrigin =
@@ -19,6 +20,11 @@ export type ParameterOrigin =
 export interface ResolvedParameter {
   value: unknown;
   origin: ParameterOrigin;
+  /**
+   * A secret: decrypted from hiera-eyaml, or declared `Sensitive[...]`. Only the VM's user-data
+   * and ENC carry its value (sensitive-values.ts).
+   */
+  sensitive?: true;
 }
 
 export interface ResolvedProfile {
@@ -69,12 +75,14 @@ export function resolveProfile(
     const result = hiera.lookup(key, { facts });
     let value: unknown;
     let origin: ParameterOrigin;
+    let sensitive = isSensitiveType(param.type, controlRepo.typeAliases);
     if ('error' in result) {
       diagnostics.push({ ...controlRepoRelative(controlRepo.root, result.error), address: vm.address });
       continue;
     } else if (result.found) {
       value = result.value;
       origin = { kind: 'hiera', key, files: hieraOrigin(result) };
+      if (result.sensitive !== undefined) sensitive = true;
     } else if (role && Object.hasOwn(role.defaults, key)) {
       value = role.defaults[key];
       origin = { kind: 'role', role: role.name, source: role.source };
@@ -97,11 +105,14 @@ export function resolveProfile(
     const mismatch = checkValue(param.type, value ?? undefined, controlRepo.typeAliases);
     if (mismatch !== undefined) {
       // role and profile defaults were checked by the model, at their own position
-      if (origin.kind === 'hiera')
-        diagnostics.push(typeMismatch(vm, profile, name, param.typeText, mismatch, origin));
+      if (origin.kind === 'hiera') {
+        // a mismatch may quote the value (`got 'x'`): a secret's shows as its digest
+        const shown = sensitive ? redactMessage(mismatch, value) : mismatch;
+        diagnostics.push(typeMismatch(vm, profile, name, param.typeText, shown, origin));
+      }
       continue;
     }
-    out.set(name, { value, origin });
+    out.set(name, { value, origin, ...(sensitive ? { sensitive: true as const } : {}) });
   }
   return out;
 }

@@ -17,6 +17,7 @@ import type { DesiredState } from './desired-state.js';
 import type { EncDocument } from './enc-render.js';
 import { resolveParameters } from './parameter-resolve.js';
 import { vmLogging } from './vm-logging.js';
+import { attachSecrets, redactedSecret, redactText, secretStrings, sensitiveOf } from './sensitive-values.js';
 import type { ResolvedProfile } from './parameter-resolve.js';
 import { TemplateCache } from './template-render.js';
 import type { TemplateData } from './template-render.js';
@@ -205,7 +206,39 @@ function compileInContext(ctx: CompileContext, vm: Vm, diagnostics: Diagnostic[]
     },
   };
 
-  return { address: vm.address, userData, enc, desired };
+  const secret = profiles.flatMap((p) =>
+    [...p.parameters]
+      .filter(([, r]) => r.sensitive)
+      .map(([name, r]) => ({ cls: p.profile.puppetClass, name, r })),
+  );
+  return attachSecrets(
+    { address: vm.address, userData, enc, desired },
+    {
+      strings: secretStrings(secret.map((s) => s.r.value)),
+      encParameters: secret.map((s) => [s.cls, s.name] as const),
+    },
+  );
+}
+
+/**
+ * The compiled VM as shown outside the VM (`aare compile --format json`): each secret ENC
+ * parameter and each secret string in the user-data replaced by `[sensitive] sha256:<digest>`,
+ * and `sensitive` naming the secret parameters. A template that transforms a secret (base64,
+ * hashing) writes text this cannot recognise: such user-data is shown as the template wrote it.
+ */
+export function compiledForDisplay(vm: CompiledVm): CompiledVm & { sensitive?: string[] } {
+  const secrets = sensitiveOf(vm);
+  if (secrets.encParameters.length === 0) return vm;
+  const classes: EncDocument['classes'] = { ...vm.enc.classes };
+  for (const [cls, name] of secrets.encParameters) {
+    classes[cls] = { ...classes[cls], [name]: redactedSecret(classes[cls]?.[name]) };
+  }
+  return {
+    ...vm,
+    userData: redactText(vm.userData, secrets.strings),
+    enc: { ...vm.enc, classes },
+    sensitive: secrets.encParameters.map(([cls, name]) => `${cls}::${name}`),
+  };
 }
 
 /**

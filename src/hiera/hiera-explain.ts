@@ -13,6 +13,17 @@ export class Explainer {
   readonly root: ExplainNode = { text: '', children: [] };
   private stack: ExplainNode[] = [this.root];
 
+  /**
+   * @param redact every value shown as `[sensitive]` (the caller knows the key is a secret);
+   *   also set once a value was decrypted, so a merge result holding it is not shown
+   */
+  constructor(public redact = false) {}
+
+  /** A value as the explanation shows it. */
+  value(v: unknown): string {
+    return this.redact ? '[sensitive]' : formatExplainValue(v);
+  }
+
   private get current(): ExplainNode {
     return this.stack[this.stack.length - 1]!;
   }

@@ -12,7 +12,7 @@ import { readContainedText, realRoot } from './contained-read.js';
 import { join, relative, resolve, sep } from 'node:path';
 import { error, type Diagnostic, type ErrorCode } from '../diag/index.js';
 import type { HieraConfig, HieraLevel } from './hiera-config.js';
-import { Explainer, formatExplainValue, type ExplainNode } from './hiera-explain.js';
+import { Explainer, type ExplainNode } from './hiera-explain.js';
 import {
   InterpolationWork,
   interpolate,
@@ -58,6 +58,8 @@ export interface LookupOptions {
   /** Returned (found, `defaulted: true`) only when nothing is found. */
   default?: unknown;
   explain?: boolean;
+  /** The key is a secret (e.g. a `Sensitive` parameter): the explanation shows no value. */
+  secret?: boolean;
   /** Extra top-scope variables (e.g. Puppet's `environment`); facts do not override them. */
   variables?: Record<string, unknown>;
 }
@@ -301,7 +303,7 @@ export class HieraEngine implements Hiera {
   }
 
   lookup(key: string, opts: LookupOptions): LookupResult {
-    const explainer = opts.explain ? new Explainer() : undefined;
+    const explainer = opts.explain ? new Explainer(opts.secret === true) : undefined;
     const withExplain = <T extends object>(r: T): T =>
       explainer ? Object.assign(r, { explain: explainer.root }) : r;
     try {
@@ -311,7 +313,7 @@ export class HieraEngine implements Hiera {
       const v = this.lookupKey(key, inv, opts.merge === undefined ? undefined : (opts.merge as unknown));
       if (v === NOT_FOUND) {
         if (opts.default !== undefined) {
-          explainer?.line(`No value found: using the default ${formatExplainValue(opts.default)}`);
+          explainer?.line(`No value found: using the default ${explainer.value(opts.default)}`);
           return withExplain({ found: true, value: opts.default, sources: [], defaulted: true });
         }
         explainer?.line(`Function lookup() did not find a value for the name '${key}'`);
@@ -388,7 +390,7 @@ export class HieraEngine implements Hiera {
         const r = dig(keyText, key.segments, top);
         if (ex) {
           if (r === NOT_FOUND) ex.line(`No such key: "${key.segments.join('.')}"`);
-          else ex.line(`Found key: "${key.segments.join('.')}" value: ${formatExplainValue(r)}`);
+          else ex.line(`Found key: "${key.segments.join('.')}" value: ${ex.value(r)}`);
         }
         return r;
       };
@@ -517,7 +519,7 @@ export class HieraEngine implements Hiera {
       const mergeRun = (): Found => {
         const r = lookupVariants(strategy, levels, (lvl) => this.levelLookup(lvl, key, inv, strategy));
         if (ex && !isFirst(strategy) && r !== NOT_FOUND && levels.length > 1) {
-          ex.line(`Merged result: ${formatExplainValue(r)}`);
+          ex.line(`Merged result: ${ex.value(r)}`);
         }
         return r;
       };
@@ -543,7 +545,7 @@ export class HieraEngine implements Hiera {
         const r = lookupVariants(strategy, rl.locations, (loc) =>
           this.locationLookup(rl.level, loc, key, inv),
         );
-        if (ex && multi && r !== NOT_FOUND) ex.line(`Merged result: ${formatExplainValue(r)}`);
+        if (ex && multi && r !== NOT_FOUND) ex.line(`Merged result: ${ex.value(r)}`);
         return r;
       };
       return ex && multi ? ex.with(`Merge strategy ${strategy.describe}`, locRun) : locRun();
@@ -609,6 +611,7 @@ export class HieraEngine implements Hiera {
       }
       value = plain;
       inv.work.decrypted = decrypted = true;
+      if (inv.explain) inv.explain.redact = true;
       interp = needsInterpolation(value);
     } else if (interp === undefined) df.needsInterp.set(key.root, (interp = needsInterpolation(value)));
     if (interp) value = this.interpolateData(value, inv, loc.file, df.keyPositions.get(key.root), key.root);
@@ -622,7 +625,7 @@ export class HieraEngine implements Hiera {
       });
     }
     ex?.line(
-      `Found key: "${key.root}" value: ${decrypted ? '[sensitive] (decrypted from ENC[...])' : formatExplainValue(value)}`,
+      `Found key: "${key.root}" value: ${decrypted ? '[sensitive] (decrypted from ENC[...])' : ex.value(value)}`,
     );
     return value;
   }

@@ -2,7 +2,7 @@
 // composition root keeps in the state store, so a secret exists before the resource that uses it
 // and never has to be written anywhere else. Derivation is HMAC-SHA256 over a label naming what
 // the secret is for; knowing one secret tells nothing about another.
-import { createHmac } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
 import { SECRET_TOKENS } from '../compile/index.js';
 import type { SecretName } from '../compile/index.js';
 
@@ -11,6 +11,22 @@ export interface ProviderSecrets {
   backupRepositoryPassword(customer: string, environment: string): string;
   /** HTTP login password of a customer on the backup server. */
   backupLoginPassword(customer: string): string;
+  /**
+   * `text` encrypted (AES-256-GCM) under a key derived from the master key, for text that holds
+   * secrets and must be stored (a server's user-data in plans, the journal and state). The IV is
+   * derived from the text, so the same text seals to the same value and a plan stays stable; this
+   * tells whoever sees two sealed values whether they are equal, and nothing else.
+   */
+  seal(text: string): string;
+  /** The text of `seal`; undefined for a value that is not sealed or was sealed with another key. */
+  unseal(sealed: string): string | undefined;
+}
+
+/** How a sealed text begins (then base64url of IV, tag and ciphertext). */
+export const SEALED_PREFIX = 'aare-sealed:1:';
+
+export function isSealed(text: string): boolean {
+  return text.startsWith(SEALED_PREFIX);
 }
 
 /** The secrets of a master key (hex, at least 32 bytes). */
@@ -18,10 +34,29 @@ export function secretsFromMasterKey(masterKeyHex: string): ProviderSecrets {
   const key = Buffer.from(masterKeyHex, 'hex');
   if (key.length < 32) throw new Error('the master key must be at least 32 bytes');
   const derive = (label: string) => createHmac('sha256', key).update(label).digest('base64url');
+  const sealKey = createHmac('sha256', key).update('aare/seal').digest();
   return {
     backupRepositoryPassword: (customer, environment) =>
       derive(`aare/backup/repository/${customer}/${environment}`),
     backupLoginPassword: (customer) => derive(`aare/backup/login/${customer}`),
+    seal(text) {
+      const iv = createHmac('sha256', sealKey).update(text).digest().subarray(0, 12);
+      const cipher = createCipheriv('aes-256-gcm', sealKey, iv);
+      const body = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
+      return SEALED_PREFIX + Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url');
+    },
+    unseal(sealed) {
+      if (!isSealed(sealed)) return undefined;
+      const raw = Buffer.from(sealed.slice(SEALED_PREFIX.length), 'base64url');
+      if (raw.length < 28) return undefined;
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', sealKey, raw.subarray(0, 12));
+        decipher.setAuthTag(raw.subarray(12, 28));
+        return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+      } catch {
+        return undefined; // another state's key, or a changed value
+      }
+    },
   };
 }
 

@@ -17,6 +17,7 @@ function collect(t: PType, names: Set<string>): void {
       return;
     case 'Optional':
     case 'NotUndef':
+    case 'Sensitive':
       if (t.type) collect(t.type, names);
       return;
     case 'Array':

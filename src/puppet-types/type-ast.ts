@@ -20,6 +20,8 @@ export type PType =
   /** `type` undefined: `Optional` without parameter, which accepts anything. */
   | { readonly kind: 'Optional'; readonly type?: PType }
   | { readonly kind: 'NotUndef'; readonly type?: PType }
+  /** A secret: checked as its inner type; Aare shows the value only to the VM (docs/hiera-eyaml.md). */
+  | { readonly kind: 'Sensitive'; readonly type?: PType }
   | { readonly kind: 'Enum'; readonly values: readonly string[]; readonly caseInsensitive: boolean }
   | { readonly kind: 'Pattern'; readonly patterns: readonly PatternSource[] }
   | { readonly kind: 'Array'; readonly element?: PType; readonly min?: number; readonly max?: number }

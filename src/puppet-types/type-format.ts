@@ -31,6 +31,7 @@ export function formatTypeWith(t: PType, alias: (name: string) => string): strin
     }
     case 'Optional':
     case 'NotUndef':
+    case 'Sensitive':
       return t.type ? `${t.kind}[${formatType(t.type)}]` : t.kind;
     case 'Enum':
       return `Enum[${t.values.map(quote).join(', ')}${t.caseInsensitive ? ', true' : ''}]`;

@@ -148,6 +148,8 @@ function compile(t: PType, aliases: Aliases): Checker {
       const inner = sub(t.type);
       return (v) => v === null || v === undefined || inner(v);
     }
+    case 'Sensitive':
+      return t.type ? sub(t.type) : () => true;
     case 'NotUndef': {
       if (!t.type) return (v) => v !== null && v !== undefined;
       const inner = sub(t.type);

@@ -107,6 +107,7 @@ class Describer {
       case 'Integer':
       case 'Float':
       case 'NotUndef':
+      case 'Sensitive':
         return isInstance(expected, v, this.aliases) ? [] : [this.typeMismatch(path, original, { value: v })];
       default:
         return assertNever(expected);
@@ -377,6 +378,8 @@ class Describer {
         return cls === 'Undef' || !t.type || this.acceptsGeneralized(t.type, v, depth + 1);
       case 'NotUndef':
         return cls !== 'Undef' && (!t.type || this.acceptsGeneralized(t.type, v, depth + 1));
+      case 'Sensitive':
+        return !t.type || this.acceptsGeneralized(t.type, v, depth + 1);
       case 'Variant':
         return t.types.some((m) => this.acceptsGeneralized(m, v, depth + 1));
       case 'Alias':
@@ -565,6 +568,7 @@ function defaultAccepts(t: PType, v: unknown): boolean {
   switch (t.kind) {
     case 'Any':
     case 'Optional':
+    case 'Sensitive':
       return true;
     case 'NotUndef':
       return cls !== 'Undef';
@@ -623,6 +627,7 @@ export function findUnresolved(t: PType, aliases: Aliases, seen: Set<string>): s
     }
     case 'Optional':
     case 'NotUndef':
+    case 'Sensitive':
       return t.type && findUnresolved(t.type, aliases, seen);
     case 'Array':
       return t.element && findUnresolved(t.element, aliases, seen);

@@ -26,6 +26,9 @@ export function normalize(t: PType, aliases: Aliases): PType {
       if (!isInstance(n, undefined, aliases)) return n;
       return n === t.type ? t : { kind: 'NotUndef', type: n };
     }
+    case 'Sensitive':
+      // checked as its inner type: a value from YAML is never a Sensitive instance
+      return t.type ? normalize(t.type, aliases) : { kind: 'Any' };
     case 'Variant':
       return normalizeVariant(t, aliases);
     case 'Array': {

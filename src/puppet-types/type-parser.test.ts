@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { formatType, parseType, typeAliasNames, type PType, type TypeSyntaxError } from './index.js';
+import {
+  checkValue,
+  formatType,
+  parseType,
+  typeAliasNames,
+  type PType,
+  type TypeSyntaxError,
+} from './index.js';
 
 function ok(text: string): PType {
   const r = parseType(text);
@@ -134,9 +141,17 @@ describe('parseType: mistakes, with where they are', () => {
 
   test('Puppet types Aare does not check are named as such', () => {
     assert.equal(
-      oneError('Sensitive[String]').message,
-      'the Puppet type Sensitive is not supported in Aare parameter types',
+      oneError('Binary').message,
+      'the Puppet type Binary is not supported in Aare parameter types',
     );
+  });
+
+  test('Sensitive[T] is checked as T and printed as written', () => {
+    const t = ok('Sensitive[String[8]]');
+    assert.equal(formatType(t), 'Sensitive[String[8]]');
+    assert.equal(checkValue(t, 'long enough'), undefined);
+    assert.notEqual(checkValue(t, 'short'), undefined);
+    assert.notEqual(checkValue(t, 8), undefined);
   });
 
   test('wrong arity points at the surplus parameters', () => {

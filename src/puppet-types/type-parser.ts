@@ -257,6 +257,7 @@ const PARAMETERISED = new Set([
   'Float',
   'Optional',
   'NotUndef',
+  'Sensitive',
   'Enum',
   'Pattern',
   'Array',
@@ -284,7 +285,6 @@ const UNSUPPORTED = new Set([
   'Runtime',
   'SemVer',
   'SemVerRange',
-  'Sensitive',
   'Timespan',
   'Timestamp',
   'Type',
@@ -335,7 +335,8 @@ class TypeBuilder {
       case 'Float':
         return this.range(node, params, node.name);
       case 'Optional':
-      case 'NotUndef': {
+      case 'NotUndef':
+      case 'Sensitive': {
         if (params.length > 1) return this.arity(node, 0, 1);
         const p = params[0];
         if (p === undefined) return { kind: node.name };

@@ -2,10 +2,11 @@
 // gives the same secrets, another state other ones; tokens are filled for one scope only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadGeneratedSecrets } from '../../src/app/generated-secrets.js';
+import { loadGeneratedSecrets, masterKeyWrap } from '../../src/app/generated-secrets.js';
+import { DiagnosticsError } from '../../src/diag/index.js';
 import { SECRET_TOKENS } from '../../src/compile/index.js';
 import { fillSecretTokens, hasSecretTokens, unfillSecretTokens } from '../../src/providers/index.js';
 import { openStore } from '../../src/store/index.js';
@@ -16,7 +17,7 @@ test('a state keeps its secrets across opens; another state has other secrets', 
   const open = async (file: string) => {
     const store = await openStore({ sqlitePath: join(dir, file), newState: true });
     try {
-      return await loadGeneratedSecrets(store);
+      return await loadGeneratedSecrets(store, masterKeyWrap(dir, {}));
     } finally {
       await store.close();
     }
@@ -33,7 +34,10 @@ test('a state keeps its secrets across opens; another state has other secrets', 
 
 test('tokens are filled with the scope’s own secrets and taken back out for hashing', async () => {
   const store = await openStore({ sqlitePath: ':memory:' });
-  const secrets = await loadGeneratedSecrets(store);
+  const secrets = await loadGeneratedSecrets(
+    store,
+    masterKeyWrap('/nonexistent', { AARE_MASTER_KEY: '33'.repeat(32) }),
+  );
   await store.close();
   const text = `RESTIC_PASSWORD=${SECRET_TOKENS.backupRepositoryPassword}\nLOGIN=${SECRET_TOKENS.backupLoginPassword}\n`;
   assert.ok(hasSecretTokens(text));
@@ -44,4 +48,33 @@ test('tokens are filled with the scope’s own secrets and taken back out for ha
   assert.equal(unfillSecretTokens(filled, secrets, 'acme', 'test'), text);
   // filled for another scope, the text does not hash like the plan's
   assert.notEqual(unfillSecretTokens(filled, secrets, 'globex', 'test'), text);
+});
+
+test('the master key is encrypted at rest; a state from before is rewrapped with the same key', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'aare-secrets-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'state.db');
+  const legacy = '44'.repeat(32);
+  const store = await openStore({ sqlitePath: file, newState: true });
+  await store.db
+    .insertInto('kv')
+    .values({ scope: 'secrets', key: 'master', value: legacy, updated_at: new Date().toISOString() })
+    .execute();
+  const wrap = masterKeyWrap(dir, {});
+  assert.equal(statSync(join(dir, 'master.key')).mode & 0o777, 0o600);
+  const before = await loadGeneratedSecrets(store, wrap);
+  const row = await store.db
+    .selectFrom('kv')
+    .select('value')
+    .where('scope', '=', 'secrets')
+    .executeTakeFirstOrThrow();
+  assert.match(row.value, /^kek1:[0-9a-f]{16}:/);
+  const after = await loadGeneratedSecrets(store, wrap);
+  assert.equal(after.backupLoginPassword('acme'), before.backupLoginPassword('acme'));
+  // another key-encryption key opens nothing, and says so with a diagnostic
+  await assert.rejects(
+    loadGeneratedSecrets(store, masterKeyWrap(dir, { AARE_MASTER_KEY: '55'.repeat(32) })),
+    (e: unknown) => e instanceof DiagnosticsError && e.diagnostics[0]?.code === 'SECRETS_UNAVAILABLE',
+  );
+  await store.close();
 });

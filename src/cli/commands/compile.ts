@@ -32,7 +32,7 @@ export function register(program: Command): void {
           throw new UsageError('give a VM address (customer/env/vm) or --all');
         if (opts.all && !opts.out && format !== 'json')
           throw new UsageError(`--all prints JSON lines; for --format ${format} give --out DIR`);
-        const { compileAllInto, compileControlRepo, writeCompiled, compiledFiles } =
+        const { compileAllInto, compileControlRepo, writeCompiled, compiledFiles, compiledForDisplay } =
           await import('../../compile/index.js');
         requireControlRepoDir(opts.controlRepo);
         if (opts.all && opts.out) {
@@ -74,8 +74,10 @@ export function register(program: Command): void {
           const files = compiledFiles(vm);
           if (format === 'cloud-init') process.stdout.write(files.userData);
           else if (format === 'enc') process.stdout.write(files.encYaml);
-          else if (opts.all) process.stdout.write(JSON.stringify(vm) + '\n');
-          else process.stdout.write(JSON.stringify(vm, null, 2) + '\n');
+          // JSON is for looking at and for tools: secrets show as their digest
+          // (docs/hiera-eyaml.md); the user-data and ENC formats carry them for the VM
+          else if (opts.all) process.stdout.write(JSON.stringify(compiledForDisplay(vm)) + '\n');
+          else process.stdout.write(JSON.stringify(compiledForDisplay(vm), null, 2) + '\n');
         }
       }),
     );

@@ -60,10 +60,12 @@ async function runLookup(key: string, opts: LookupCliOptions): Promise<number> {
     }
   }
   const { renderExplain, puppetLookupVariables } = await import('../../hiera/index.js');
-  const { hiera, facts, standalone } = await hieraAndFacts(opts);
+  const { hiera, facts, standalone, secretKey } = await hieraAndFacts(opts, key);
   const variables = standalone ? puppetLookupVariables : undefined;
+  const hideSecret = secretKey && !opts.showSecrets;
   const result = hiera.lookup(key, {
     facts,
+    ...(hideSecret ? { secret: true } : {}),
     ...(merge ? { merge } : {}),
     ...(defaultValue !== undefined ? { default: defaultValue } : {}),
     ...(opts.explain ? { explain: true } : {}),
@@ -83,7 +85,7 @@ async function runLookup(key: string, opts: LookupCliOptions): Promise<number> {
   const shown =
     result.sensitive === 'Sensitive'
       ? SENSITIVE_TEXT
-      : result.sensitive === 'decrypted' && !opts.showSecrets
+      : (result.sensitive === 'decrypted' || secretKey) && !opts.showSecrets
         ? redactedSecret(result.value)
         : result.value;
   if (!opts.explain) process.stdout.write(JSON.stringify(shown) + '\n');
@@ -121,7 +123,8 @@ function mergeOption(opts: LookupCliOptions): MergeOption | undefined {
  */
 async function hieraAndFacts(
   opts: LookupCliOptions,
-): Promise<{ hiera: Hiera; facts: Record<string, unknown>; standalone: boolean }> {
+  key: string,
+): Promise<{ hiera: Hiera; facts: Record<string, unknown>; standalone: boolean; secretKey?: boolean }> {
   if (opts.vm !== undefined) {
     if (opts.config !== undefined || opts.facts !== undefined) {
       throw new UsageError(
@@ -145,7 +148,16 @@ async function hieraAndFacts(
         `no VM '${opts.vm}' in ${opts.controlRepo} (addresses are customer/environment/vm${near.length ? `; did you mean ${near.join(', ')}?` : ''})`,
       );
     }
-    return { hiera, facts: vmFacts(controlRepo, vm), standalone: false };
+    // a profile parameter declared Sensitive[...] is a secret whatever its level holds
+    const { isSensitiveType } = await import('../../compile/index.js');
+    const root = key.split('.')[0];
+    const secretKey = [...controlRepo.profiles.values()].some((p) =>
+      [...p.parameters].some(
+        ([name, param]) =>
+          `${p.puppetClass}::${name}` === root && isSensitiveType(param.type, controlRepo.typeAliases),
+      ),
+    );
+    return { hiera, facts: vmFacts(controlRepo, vm), standalone: false, ...(secretKey ? { secretKey } : {}) };
   }
   if (opts.config === undefined)
     throw new UsageError('give --config HIERA_YAML (with --facts FACTS_JSON), or --vm');

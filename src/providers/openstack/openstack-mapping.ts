@@ -29,7 +29,10 @@ export interface VmInput {
   fqdn: string;
   flavor: string;
   imageId: string;
+  /** The user-data, or its sealed form (ProviderSecrets.seal) when it holds secrets. */
   userData: string;
+  /** sha256 of the plaintext user-data; needed when `userData` is sealed. */
+  userDataSha256?: string;
   /** Ingress rules from the VM's profiles' firewall declarations. */
   rules: { protocol: 'tcp' | 'udp'; port: number; remoteCidr: string }[];
   source?: SourceRange;
@@ -165,7 +168,7 @@ export function openstackResources(
         imageId: vm.imageId,
         portId: ref(port),
         userData: vm.userData,
-        userDataSha256: sha256(vm.userData),
+        userDataSha256: vm.userDataSha256 ?? sha256(vm.userData),
         metadata: { aare_vm: vm.address },
       },
     });

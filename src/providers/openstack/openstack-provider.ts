@@ -3,8 +3,12 @@
 import { error } from '../../diag/index.js';
 import type { Diagnostic, Result } from '../../diag/index.js';
 import type { DesiredResource } from '../../engine/index.js';
+import { sensitiveOf } from '../../compile/index.js';
+import type { CompiledVm } from '../../compile/index.js';
 import type { ControlRepo, Vm } from '../../model/index.js';
+import type { ProviderSecrets } from '../provider-secrets.js';
 import type { DesiredRequest, ProviderEnv, ResourceProvider } from '../provider-types.js';
+import { sha256 } from './drivers/driver-support.js';
 import { listImages } from './glance-images.js';
 import { networks } from './neutron-networks.js';
 import { openStackClientFromEnv } from './openstack-client.js';
@@ -48,7 +52,7 @@ export const openstackProvider: ResourceProvider<OpenStackSettings> = {
         ...openstackDrivers({ client, prefix: settings.prefix, ...(secrets ? { secrets } : {}) }).values(),
       ],
       limits: OPENSTACK_LIMITS,
-      desired: (request) => desiredResources(controlRepo, client, settings, request),
+      desired: (request) => desiredResources(controlRepo, client, settings, request, secrets),
     });
   },
 };
@@ -58,6 +62,7 @@ async function desiredResources(
   client: OpenStackClient,
   settings: OpenStackSettings,
   request: DesiredRequest,
+  secrets: (() => Promise<ProviderSecrets>) | undefined,
 ): Promise<Result<DesiredResource[]>> {
   const diagnostics: Diagnostic[] = [];
   const signal = request.signal;
@@ -95,7 +100,7 @@ async function desiredResources(
       fqdn: vm.fqdn,
       flavor: vm.flavor,
       imageId,
-      userData: compiled.userData,
+      ...(await storedUserData(compiled, secrets, diagnostics)),
       rules: compiled.desired.securityGroupRules.map((r) => ({
         protocol: r.protocol,
         port: r.port,
@@ -153,4 +158,31 @@ async function imageIds(
     }
   }
   return out;
+}
+
+/**
+ * The user-data as the plan, the journal and the state keep it: a VM with secret parameters
+ * (docs/hiera-eyaml.md) has its user-data sealed with the state's key, and the server driver
+ * unseals it when it creates the server; the hash is the plaintext's, so a change still shows.
+ */
+async function storedUserData(
+  compiled: CompiledVm,
+  secrets: (() => Promise<ProviderSecrets>) | undefined,
+  diagnostics: Diagnostic[],
+): Promise<{ userData: string; userDataSha256?: string }> {
+  if (sensitiveOf(compiled).encParameters.length === 0) return { userData: compiled.userData };
+  if (!secrets) {
+    diagnostics.push(
+      error(
+        'SECRETS_UNAVAILABLE',
+        `${compiled.address}: its user-data holds secret parameters, and no state key is there to seal them`,
+        { address: compiled.address },
+      ),
+    );
+    return { userData: '' };
+  }
+  return {
+    userData: (await secrets()).seal(compiled.userData),
+    userDataSha256: sha256(compiled.userData),
+  };
 }

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadGeneratedSecrets } from '../../../src/app/generated-secrets.js';
+import { loadGeneratedSecrets, masterKeyWrap } from '../../../src/app/generated-secrets.js';
 import { openStore } from '../../../src/store/index.js';
 
 const root = join(import.meta.dirname, '../../..');
@@ -46,7 +46,7 @@ test(
       assert.match(outputs[0]!.stdout, /backup\.repository\.velo-club-biel\/test/);
       assert.match(outputs[1]!.stdout, /backup\.login\.velo-club-biel/);
       const store = await openStore({ sqlitePath: join(dir, '.aare', 'state.db') });
-      const secrets = await loadGeneratedSecrets(store);
+      const secrets = await loadGeneratedSecrets(store, masterKeyWrap(join(dir, '.aare'), {}));
       await store.close();
       const forbidden = [
         secrets.backupLoginPassword('velo-club-biel'),

@@ -20,7 +20,7 @@ import type { Flavor, Server } from '../nova-servers.js';
 import type { OpenStackClient } from '../openstack-client.js';
 import { goneError, MANAGED_TAG, mapValues, sha256 } from './driver-support.js';
 import type { DriverEnv } from './driver-support.js';
-import { fillSecretTokens, hasSecretTokens, unfillSecretTokens } from '../../provider-secrets.js';
+import { fillSecretTokens, hasSecretTokens, isSealed, unfillSecretTokens } from '../../provider-secrets.js';
 import type { ProviderSecrets } from '../../provider-secrets.js';
 
 /** Takes the secrets a server's user-data was sent with back out, so its hash compares with the plan's. */
@@ -73,7 +73,8 @@ export function serverDriver(env: DriverEnv): EngineDriver<Fields, Fields> {
       return scope ? unfillSecretTokens(text, s, scope.customer, scope.environment) : text;
     };
   };
-  const fill = async (userData: string, metadata: unknown, address: string): Promise<string> => {
+  const fill = async (stored: string, metadata: unknown, address: string): Promise<string> => {
+    const userData = isSealed(stored) ? await unseal(stored, address) : stored;
     if (!hasSecretTokens(userData)) return userData;
     const s = await secretsOnce();
     const scope = scopeOf((metadata as Record<string, unknown> | undefined)?.aare_vm);
@@ -85,6 +86,18 @@ export function serverDriver(env: DriverEnv): EngineDriver<Fields, Fields> {
         address,
       });
     return fillSecretTokens(userData, s, scope.customer, scope.environment);
+  };
+  // user-data with secret parameters comes sealed with the state's key (openstack-provider.ts)
+  const unseal = async (sealed: string, address: string): Promise<string> => {
+    const text = (await secretsOnce())?.unseal(sealed);
+    if (text === undefined)
+      throw new ProviderError({
+        code: 'SECRETS_UNAVAILABLE',
+        status: 500,
+        message: `server ${address}: its user-data was sealed with a state key this state does not hold`,
+        address,
+      });
+    return text;
   };
   // a project-scoped client per project (servers are created in the customer's project), and
   // the flavor list, each fetched once per run; a failed fetch is forgotten so the next call retries
