@@ -12,7 +12,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { loadGeneratedSecrets } from '../../../src/app/generated-secrets.js';
+import { loadGeneratedSecrets, masterKeyWrap } from '../../../src/app/generated-secrets.js';
 import { openStore } from '../../../src/store/index.js';
 import { openstack } from '../../../src/providers/index.js';
 
@@ -127,7 +127,7 @@ test(
       );
       // the secrets did reach the VMs: Nova holds user-data with them filled in
       const store = await openStore({ sqlitePath: join(state, 'state.db') });
-      const delivered = await loadGeneratedSecrets(store);
+      const delivered = await loadGeneratedSecrets(store, masterKeyWrap(state, {}));
       await store.close();
       const client = openstack.openStackClientFromEnv({ env: process.env });
       const servers = (await openstack.listServers(client, { allTenants: true })).filter((s) =>
@@ -146,7 +146,7 @@ test(
     }
 
     const store = await openStore({ sqlitePath: join(state, 'state.db') });
-    const secrets = await loadGeneratedSecrets(store);
+    const secrets = await loadGeneratedSecrets(store, masterKeyWrap(state, {}));
     await store.close();
     const forbidden = [
       secrets.backupLoginPassword('velo-club-biel'),
