@@ -4,8 +4,6 @@
 import type { Command } from 'commander';
 import { action, EXIT, UsageError } from '../cli-run.js';
 import { controlRepoFlag, repoAliasFlag, withApp } from '../cli-app.js';
-import { planOutput } from '../plan-output.js';
-import { applyAndReport, confirm, filterOf, interruptible, planWith } from '../plan-run.js';
 import type { PlanFlags } from '../plan-run.js';
 import { audited } from '../cli-audit.js';
 import { DiagnosticsError } from '../../diag/index.js';
@@ -33,6 +31,9 @@ export function register(program: Command): void {
     .option('--json', 'NDJSON: engine events')
     .action(
       action(async (planfile: string | undefined, opts: ApplyFlags) => {
+        // loaded on use: the engine (and the store) would otherwise load with every command
+        const { applyAndReport, confirm, filterOf, interruptible, planWith } = await import('../plan-run.js');
+        const { planOutput } = await import('../plan-output.js');
         const filter = filterOf(opts);
         const emergency = emergencyOf(opts);
         const ac = interruptible();

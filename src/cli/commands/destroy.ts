@@ -4,8 +4,6 @@
 import type { Command } from 'commander';
 import { action, UsageError } from '../cli-run.js';
 import { controlRepoFlag, repoAliasFlag, withApp } from '../cli-app.js';
-import { planOutput } from '../plan-output.js';
-import { filterOf, interruptible, planConfirmApply } from '../plan-run.js';
 import type { PlanFlags } from '../plan-run.js';
 
 export function register(program: Command): void {
@@ -22,6 +20,9 @@ export function register(program: Command): void {
     .action(
       action(async (opts: PlanFlags & { yes?: boolean; deleteBackups?: boolean }) => {
         if (!opts.customer) throw new UsageError('destroy needs --customer');
+        // loaded on use: the engine (and the store) would otherwise load with every command
+        const { filterOf, interruptible, planConfirmApply } = await import('../plan-run.js');
+        const { planOutput } = await import('../plan-output.js');
         const filter = filterOf(opts);
         const ac = interruptible();
         const out = planOutput(!!opts.json);

@@ -5,7 +5,7 @@ import { action, EXIT } from '../cli-run.js';
 import { controlRepoFlag, repoAliasFlag, requireControlRepoDir, withApp } from '../cli-app.js';
 import type { ControlRepoFlags } from '../cli-app.js';
 import { renderTable } from '../cli-table.js';
-import { dns } from '../../providers/index.js';
+import type { DnsSettings } from '../../providers/dns/index.js';
 
 export function register(program: Command): void {
   const group = program.command('dns').description('DNS records Aare keeps in PowerDNS');
@@ -20,10 +20,11 @@ export function register(program: Command): void {
       action(async (opts: ControlRepoFlags & { customer?: string; json?: boolean }) => {
         requireControlRepoDir(opts.controlRepo);
         const rows = await withApp(opts, async (app) => {
+          const { dns } = await import('../../providers/index.js');
           const controlRepo = app.controlRepo();
           const wired = app.config.providers.find((p) => p.name === dns.dnsProvider.name);
           const client = wired
-            ? await dns.openDnsClient({ controlRepo, settings: wired.settings as dns.DnsSettings })
+            ? await dns.openDnsClient({ controlRepo, settings: wired.settings as DnsSettings })
             : undefined;
           if (!client) return undefined;
           return dns.ownedRRsets(controlRepo, client, opts.customer ? { customer: opts.customer } : {});

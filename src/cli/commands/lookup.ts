@@ -7,7 +7,6 @@ import type { Command } from 'commander';
 import { action, EXIT, oneOf, printDiagnostics, UsageError } from '../cli-run.js';
 import { DiagnosticsError, error, exitCodeOf, hasErrors } from '../../diag/index.js';
 import type { Hiera, MergeOption, MergeStrategyName } from '../../hiera/index.js';
-import { SENSITIVE_TEXT, redactedSecret } from '../../hiera/index.js';
 import { controlRepoFlag, repoAliasFlag, withApp } from '../cli-app.js';
 import type { ControlRepoFlags } from '../cli-app.js';
 
@@ -59,7 +58,8 @@ async function runLookup(key: string, opts: LookupCliOptions): Promise<number> {
       throw new UsageError(`--default must be a JSON value, got '${opts.default}'`);
     }
   }
-  const { renderExplain, puppetLookupVariables } = await import('../../hiera/index.js');
+  const { renderExplain, puppetLookupVariables, SENSITIVE_TEXT, redactedSecret } =
+    await import('../../hiera/index.js');
   const { hiera, facts, standalone, secretKey } = await hieraAndFacts(opts, key);
   const variables = standalone ? puppetLookupVariables : undefined;
   const hideSecret = secretKey && !opts.showSecrets;

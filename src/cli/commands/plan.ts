@@ -4,8 +4,6 @@
 import type { Command } from 'commander';
 import { action, EXIT } from '../cli-run.js';
 import { controlRepoFlag, repoAliasFlag, withApp } from '../cli-app.js';
-import { planOutput } from '../plan-output.js';
-import { filterOf, planWith } from '../plan-run.js';
 import type { PlanFlags } from '../plan-run.js';
 
 export function register(program: Command): void {
@@ -21,6 +19,9 @@ export function register(program: Command): void {
     .option('--detailed-exitcode', 'exit 2 when there are changes (0 none, 1 error)')
     .action(
       action(async (opts: PlanFlags & { out?: string; detailedExitcode?: boolean }) => {
+        // loaded on use: the engine (and the store) would otherwise load with every command
+        const { filterOf, planWith } = await import('../plan-run.js');
+        const { planOutput } = await import('../plan-output.js');
         const filter = filterOf(opts);
         const out = planOutput(!!opts.json);
         return withApp(

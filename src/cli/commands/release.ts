@@ -6,7 +6,6 @@ import { action, EXIT } from '../cli-run.js';
 import { controlRepoFlag, repoAliasFlag, requireControlRepoDir, withApp } from '../cli-app.js';
 import type { ControlRepoFlags } from '../cli-app.js';
 import { renderTable } from '../cli-table.js';
-import { confirm } from '../plan-run.js';
 import { printDiagnostics, UsageError } from '../cli-run.js';
 import { DiagnosticsError, hasErrors } from '../../diag/index.js';
 import type { Diagnostic, Result } from '../../diag/index.js';
@@ -224,7 +223,9 @@ function registerRollout(group: Command, env: 'test' | 'production'): void {
         const refused = plan.steps.filter((s) => s.status === 'refused');
         const go =
           moving.length > 0 &&
-          (await confirm(`Move ${moving.length} distribution(s) to ${plan.release.snapshot}?`, opts.yes));
+          (await (
+            await import('../plan-run.js')
+          ).confirm(`Move ${moving.length} distribution(s) to ${plan.release.snapshot}?`, opts.yes));
         if (moving.length > 0 && !go) process.stderr.write(`aare: ${verb} cancelled\n`);
         // refusals are recorded also when nothing moves
         if (!go) plan.steps = refused;

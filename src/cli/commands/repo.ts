@@ -5,7 +5,6 @@ import { action, UsageError } from '../cli-run.js';
 import { DiagnosticsError } from '../../diag/index.js';
 import type { Diagnostic } from '../../diag/index.js';
 import type { RepoService } from '../../repo/index.js';
-import { checkModelNames } from '../../repo/index.js';
 import type { AppContext } from '../../app/index.js';
 import { controlRepoFlag, repoAliasFlag, requireControlRepoDir, withApp } from '../cli-app.js';
 import type { ControlRepoFlags } from '../cli-app.js';
@@ -31,8 +30,13 @@ function check<T>(r: { value: T; diagnostics: Diagnostic[] }): T {
 }
 
 /** Names the user gave, checked against the control repository's model before anything is written. */
-function checkNames(app: AppContext, target: { customer: string; environment?: string }): void {
+async function checkNames(
+  app: AppContext,
+  target: { customer: string; environment?: string },
+): Promise<void> {
   const model = check(app.loadControlRepo());
+  // loaded on use: the repository module (with openpgp) would otherwise load with every command
+  const { checkModelNames } = await import('../../repo/index.js');
   const problems = checkModelNames(model, target);
   if (problems.length) throw new DiagnosticsError(problems);
 }
@@ -87,7 +91,7 @@ export function register(program: Command): void {
   ).action(
     action(async (name: string, o: Common & { customer?: string }) => {
       return withService(o, async (service, app) => {
-        if (o.customer !== undefined) checkNames(app, { customer: o.customer });
+        if (o.customer !== undefined) await checkNames(app, { customer: o.customer });
         const r = check(await service.createRepository(name, o.customer ?? ''));
         out(`repository ${r?.name} (${r?.customer || 'shared'}) at version ${r?.latestVersion}`);
       });
@@ -214,7 +218,7 @@ export function register(program: Command): void {
       return withService(
         o,
         async (service, app) => {
-          checkNames(app, { customer, environment });
+          await checkNames(app, { customer, environment });
           const d = check(
             await service.distribute(customer, environment, o.snapshot ? { snapshot: o.snapshot } : {}),
           );
