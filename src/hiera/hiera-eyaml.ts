@@ -242,8 +242,14 @@ export function pkcs7Decrypt(derBytes: Buffer, key: KeyObject, cert: CertIdentit
   const cipher = CIPHERS[parsed.algorithm];
   if (!cipher) throw new Error(`unsupported cipher ${parsed.algorithm}`);
   // PKCS#1 v1.5 padding removed here: Node 20 refuses RSA_PKCS1_PADDING for private decryption.
-  // A wrong key yields garbage that fails the padding or the AES unpadding: "bad decrypt" either way.
-  const em = privateDecrypt({ key, padding: constants.RSA_NO_PADDING }, encryptedKey);
+  // A wrong key yields garbage that fails the padding or the AES unpadding, or a key whose modulus
+  // is smaller than the encrypted key is refused outright: "bad decrypt" every way, as OpenSSL says.
+  let em: Buffer;
+  try {
+    em = privateDecrypt({ key, padding: constants.RSA_NO_PADDING }, encryptedKey);
+  } catch {
+    throw new Error('bad decrypt');
+  }
   const sep = em.indexOf(0, 2);
   if (em[0] !== 0 || em[1] !== 2 || sep < 10 || em.length - sep - 1 !== cipher.keyLength) {
     throw new Error('bad decrypt');

@@ -4,11 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createPrivateKey } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { checkDataFiles, loadHiera } from '../../src/hiera/index.js';
-import { createKeys, encryptToEnc } from '../../src/hiera/hiera-eyaml.js';
+import { createKeys, encryptToEnc, pkcs7Decrypt } from '../../src/hiera/hiera-eyaml.js';
 
 function tree(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'aare-eyaml-'));
@@ -176,4 +177,23 @@ test('checkDataFiles (aare validate): a value the level key cannot decrypt, at f
   assert.match(text, /No such file or directory/);
   for (const p of ['acme-pw', 'globex-pw', 'acme-leak', 'initech-one', 'initech-two'])
     assert.ok(!text.includes(p), p);
+});
+
+test('a wrong PKCS7 key is "bad decrypt" every time, also when its modulus is smaller than the encrypted key', () => {
+  // the encrypted key is a number below the right key's modulus; against a wrong key with a
+  // smaller modulus RSA refuses it before any padding check, which once leaked OpenSSL's own text
+  const right = createKeys();
+  const messages = new Set<string>();
+  for (let k = 0; k < 6; k++) {
+    const wrong = createPrivateKey(createKeys().privateKeyPem);
+    for (let i = 0; i < 6; i++) {
+      const enc = encryptToEnc(`secret ${k}/${i}`, right.publicKeyPem);
+      const der = Buffer.from(/^ENC\[PKCS7,(.*)\]$/s.exec(enc)![1]!, 'base64');
+      assert.throws(
+        () => pkcs7Decrypt(der, wrong, undefined),
+        (e: Error) => (messages.add(e.message), true),
+      );
+    }
+  }
+  assert.deepEqual([...messages], ['bad decrypt']);
 });
