@@ -31,16 +31,10 @@ export const dnsProvider: ResourceProvider<DnsSettings> = {
     return { ...(env.AARE_DNS_API_KEY ? { apiKey: env.AARE_DNS_API_KEY } : {}), env };
   },
   async open({ controlRepo, settings, transport }) {
-    const endpoint = controlRepo.provider.endpoints.dns;
+    const client = await openDnsClient({ controlRepo, settings, ...(transport ? { transport } : {}) });
     // without a DNS endpoint, Aare keeps no records: the provider contributes nothing
-    if (!endpoint)
+    if (!client)
       return { drivers: [], limits: {}, desired: () => Promise.resolve({ value: [], diagnostics: [] }) };
-    const client = new PdnsClient({
-      api: endpoint.api,
-      apiKey: await apiKeyOf(controlRepo, endpoint.apiKey, settings),
-      server: endpoint.server,
-      ...(transport ? { transport } : {}),
-    });
     return {
       drivers: [...dnsDrivers(client).values()],
       limits: DNS_LIMITS,
