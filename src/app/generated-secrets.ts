@@ -3,11 +3,11 @@
 // store, which is the one place Aare's state lives. At rest it is encrypted (AES-256-GCM) under a
 // key-encryption key that is not in the store: AARE_MASTER_KEY (64 hex digits), else the file
 // <stateDir>/master.key (0600, made with a new state). A copy of the database alone opens nothing.
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DiagnosticsError, error } from '../diag/index.js';
-import { secretsFromMasterKey } from '../providers/index.js';
+import { boxOpen, boxSeal, secretsFromMasterKey } from '../providers/index.js';
 import type { ProviderSecrets } from '../providers/index.js';
 import { nowIso } from '../store/index.js';
 import type { Store } from '../store/index.js';
@@ -16,8 +16,6 @@ const SCOPE = 'secrets';
 const KEY = 'master';
 /** A wrapped master key: `kek1:<key id>:<base64url of IV, tag, ciphertext>`. */
 const WRAPPED = /^kek1:([0-9a-f]{16}):([A-Za-z0-9_-]+)$/;
-/** The master key as rows before encryption at rest held it; rewrapped when read. */
-const LEGACY = /^[0-9a-f]{64,}$/;
 
 /** The key-encryption key and where it came from (for messages). */
 export interface MasterKeyWrap {
@@ -66,30 +64,23 @@ function wrapOf(key: Buffer, origin: string): MasterKeyWrap {
 }
 
 function wrap(masterHex: string, w: MasterKeyWrap): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', w.key, iv);
-  const body = Buffer.concat([cipher.update(masterHex, 'utf8'), cipher.final()]);
-  return `kek1:${w.id}:${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url')}`;
+  return `kek1:${w.id}:${boxSeal(w.key, masterHex).toString('base64url')}`;
 }
 
 function unwrap(stored: string, w: MasterKeyWrap): string {
-  const m = WRAPPED.exec(stored);
   const unavailable = (why: string) =>
     new DiagnosticsError([
       error('SECRETS_UNAVAILABLE', `the state's generated secrets cannot be opened: ${why}`, {
         field: 'master.key',
       }),
     ]);
+  const m = WRAPPED.exec(stored);
   if (!m) throw unavailable('the stored master key has an unknown format');
   if (m[1] !== w.id) throw unavailable(`they were encrypted with another key than ${w.origin}`);
-  const raw = Buffer.from(m[2]!, 'base64url');
-  try {
-    const decipher = createDecipheriv('aes-256-gcm', w.key, raw.subarray(0, 12));
-    decipher.setAuthTag(raw.subarray(12, 28));
-    return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
-  } catch {
+  const master = boxOpen(w.key, Buffer.from(m[2]!, 'base64url'));
+  if (master === undefined)
     throw unavailable(`the stored master key does not decrypt with ${w.origin} (changed?)`);
-  }
+  return master;
 }
 
 /** The state's secrets; the first caller of a new state makes the master key. */
@@ -116,17 +107,5 @@ export async function loadGeneratedSecrets(store: Store, w: MasterKeyWrap): Prom
       .execute();
     row = await read();
   }
-  const stored = row!.value;
-  if (LEGACY.test(stored)) {
-    // a state from before encryption at rest: the same key, now wrapped (only if still unwrapped)
-    await store.db
-      .updateTable('kv')
-      .set({ value: wrap(stored, w), updated_at: nowIso() })
-      .where('scope', '=', SCOPE)
-      .where('key', '=', KEY)
-      .where('value', '=', stored)
-      .execute();
-    return secretsFromMasterKey(stored);
-  }
-  return secretsFromMasterKey(unwrap(stored, w));
+  return secretsFromMasterKey(unwrap(row!.value, w));
 }

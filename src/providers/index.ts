@@ -20,6 +20,7 @@ export {
   hasSecretTokens,
 } from './provider-secrets.js';
 export type { ProviderSecrets } from './provider-secrets.js';
+export { boxSeal, boxOpen } from './secret-box.js';
 export { diffFields } from './field-diff.js';
 export type { Fields, FieldRule } from './field-diff.js';
 export { ProviderError, isProviderError, isAbortError } from './provider-error.js';

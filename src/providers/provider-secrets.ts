@@ -2,7 +2,8 @@
 // composition root keeps in the state store, so a secret exists before the resource that uses it
 // and never has to be written anywhere else. Derivation is HMAC-SHA256 over a label naming what
 // the secret is for; knowing one secret tells nothing about another.
-import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { boxOpen, boxSeal } from './secret-box.js';
 import { SECRET_TOKENS } from '../compile/index.js';
 import type { SecretName } from '../compile/index.js';
 
@@ -41,30 +42,14 @@ export function secretsFromMasterKey(masterKeyHex: string): ProviderSecrets {
     backupLoginPassword: (customer) => derive(`aare/backup/login/${customer}`),
     seal(text) {
       const iv = createHmac('sha256', sealKey).update(text).digest().subarray(0, 12);
-      const cipher = createCipheriv('aes-256-gcm', sealKey, iv);
-      const body = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
-      return SEALED_PREFIX + Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url');
+      return SEALED_PREFIX + boxSeal(sealKey, text, iv).toString('base64url');
     },
     unseal(sealed) {
+      // undefined for another state's key, or a changed value
       if (!isSealed(sealed)) return undefined;
-      const raw = Buffer.from(sealed.slice(SEALED_PREFIX.length), 'base64url');
-      if (raw.length < 28) return undefined;
-      try {
-        const decipher = createDecipheriv('aes-256-gcm', sealKey, raw.subarray(0, 12));
-        decipher.setAuthTag(raw.subarray(12, 28));
-        return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
-      } catch {
-        return undefined; // another state's key, or a changed value
-      }
+      return boxOpen(sealKey, Buffer.from(sealed.slice(SEALED_PREFIX.length), 'base64url'));
     },
   };
-}
-
-function valuesFor(secrets: ProviderSecrets, customer: string, environment: string): [SecretName, string][] {
-  return [
-    ['backupRepositoryPassword', secrets.backupRepositoryPassword(customer, environment)],
-    ['backupLoginPassword', secrets.backupLoginPassword(customer)],
-  ];
 }
 
 /** `text` with every secret token replaced by the secret of this customer environment. */
@@ -74,11 +59,7 @@ export function fillSecretTokens(
   customer: string,
   environment: string,
 ): string {
-  let out = text;
-  for (const [name, value] of valuesFor(secrets, customer, environment)) {
-    out = out.split(SECRET_TOKENS[name]).join(value);
-  }
-  return out;
+  return replaceSecrets(text, secrets, customer, environment, 'fill');
 }
 
 /** The reverse of fillSecretTokens: what was sent, with its secrets back as tokens (for hashing). */
@@ -88,9 +69,24 @@ export function unfillSecretTokens(
   customer: string,
   environment: string,
 ): string {
+  return replaceSecrets(text, secrets, customer, environment, 'unfill');
+}
+
+function replaceSecrets(
+  text: string,
+  secrets: ProviderSecrets,
+  customer: string,
+  environment: string,
+  direction: 'fill' | 'unfill',
+): string {
+  const values: [SecretName, string][] = [
+    ['backupRepositoryPassword', secrets.backupRepositoryPassword(customer, environment)],
+    ['backupLoginPassword', secrets.backupLoginPassword(customer)],
+  ];
   let out = text;
-  for (const [name, value] of valuesFor(secrets, customer, environment)) {
-    out = out.split(value).join(SECRET_TOKENS[name]);
+  for (const [name, value] of values) {
+    const [from, to] = direction === 'fill' ? [SECRET_TOKENS[name], value] : [value, SECRET_TOKENS[name]];
+    out = out.split(from).join(to);
   }
   return out;
 }

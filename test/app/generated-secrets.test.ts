@@ -50,16 +50,10 @@ test('tokens are filled with the scope’s own secrets and taken back out for ha
   assert.notEqual(unfillSecretTokens(filled, secrets, 'globex', 'test'), text);
 });
 
-test('the master key is encrypted at rest; a state from before is rewrapped with the same key', async (t) => {
+test('the master key is encrypted at rest, and another key-encryption key opens nothing', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'aare-secrets-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const file = join(dir, 'state.db');
-  const legacy = '44'.repeat(32);
-  const store = await openStore({ sqlitePath: file, newState: true });
-  await store.db
-    .insertInto('kv')
-    .values({ scope: 'secrets', key: 'master', value: legacy, updated_at: new Date().toISOString() })
-    .execute();
+  const store = await openStore({ sqlitePath: join(dir, 'state.db'), newState: true });
   const wrap = masterKeyWrap(dir, {});
   assert.equal(statSync(join(dir, 'master.key')).mode & 0o777, 0o600);
   const before = await loadGeneratedSecrets(store, wrap);
