@@ -45,8 +45,8 @@ type Trx = Parameters<Parameters<Store['transaction']>[0]>[0];
 const PG_LOCK = [0x61617265, 2] as const;
 const HEAD = { scope: 'audit', key: 'head' } as const;
 
-/** The hash of one entry: sha256 over a fixed-order JSON array of its fields and the previous hash. */
-export function entryHash(e: {
+/** An audit_log row as read, before its hash columns. */
+interface AuditRow {
   id: number;
   at: string;
   actor: string;
@@ -55,8 +55,10 @@ export function entryHash(e: {
   customer: string | null;
   detail: string;
   result: string;
-  prev_hash: string;
-}): string {
+}
+
+/** The hash of one entry: sha256 over a fixed-order JSON array of its fields and the previous hash. */
+export function entryHash(e: AuditRow & { prev_hash: string }): string {
   const content = [e.id, e.at, e.actor, e.action, e.scope, e.customer, e.detail, e.result, e.prev_hash];
   return createHash('sha256').update(JSON.stringify(content)).digest('hex');
 }
@@ -117,17 +119,7 @@ async function takeAuditLock(store: Store, trx: Trx): Promise<void> {
     .execute();
 }
 
-function toEntry(r: {
-  id: number;
-  at: string;
-  actor: string;
-  action: string;
-  scope: string;
-  customer: string | null;
-  detail: string;
-  result: string;
-  hash: string;
-}): AuditEntry {
+function toEntry(r: AuditRow & { hash: string }): AuditEntry {
   return {
     id: r.id,
     at: r.at,
