@@ -3,10 +3,10 @@
 // gets exactly one release and one audit entry. Before the freeze time nothing happens; with
 // uncommitted changes the check is refused without claiming the month, so a later one freezes.
 import { strict as assert } from 'node:assert';
-import { execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { Maintenance } from '../../src/model/index.js';
 import { freezeIfDue, listAudit, listReleases } from '../../src/release/index.js';
@@ -15,8 +15,7 @@ import { openRepoService } from '../../src/repo/index.js';
 import { openStore } from '../../src/store/index.js';
 import type { Store, StoreOptions } from '../../src/store/index.js';
 import { storeBackendsForTests } from '../store/store-test-backends.js';
-
-const root = resolve(import.meta.dirname, '../..');
+import { committedRepo, demoCopy, root } from './release-helpers.js';
 
 const policy: Maintenance = {
   timezone: 'Europe/Zurich',
@@ -26,16 +25,8 @@ const policy: Maintenance = {
 };
 
 function gitRepo(dir: string): (...args: string[]) => string {
-  const git = (...args: string[]) =>
-    execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.ch', ...args], {
-      cwd: dir,
-      encoding: 'utf8',
-    });
-  git('init', '-q');
   writeFileSync(join(dir, 'aare.yaml'), 'name: test\n');
-  git('add', '-A');
-  git('commit', '-qm', 'first');
-  return git;
+  return committedRepo(dir, 'first');
 }
 
 for (const backend of storeBackendsForTests()) {
@@ -45,7 +36,7 @@ for (const backend of storeBackendsForTests()) {
       t.after(() => rmSync(dir, { recursive: true, force: true }));
       const repo = join(dir, 'control');
       const state = join(dir, 'state');
-      execFileSync('mkdir', ['-p', repo, state]);
+      for (const d of [repo, state]) mkdirSync(d, { recursive: true });
       const git = gitRepo(repo);
       // SQLite: one file that every store opens, as processes on one state directory would
       const opts: StoreOptions =
@@ -103,8 +94,7 @@ test('aare serve freezes by itself once the freeze time has passed', { timeout: 
   const dir = mkdtempSync(join(tmpdir(), 'aare-serve-freeze-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const repo = join(dir, 'control');
-  cpSync(join(root, 'examples/demo'), repo, { recursive: true, filter: (src) => !src.includes('/.aare') });
-  const git = gitRepoOf(repo);
+  const git = committedRepo(demoCopy(repo));
   const child = spawn(process.execPath, [join(root, 'bin/aare.mjs'), 'serve', '--port', '0'], {
     cwd: repo,
     env: {
@@ -137,15 +127,3 @@ test('aare serve freezes by itself once the freeze time has passed', { timeout: 
   );
   child.kill('SIGTERM');
 });
-
-function gitRepoOf(dir: string): (...args: string[]) => string {
-  const git = (...args: string[]) =>
-    execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.ch', ...args], {
-      cwd: dir,
-      encoding: 'utf8',
-    });
-  git('init', '-q');
-  git('add', '-A');
-  git('commit', '-qm', 'the demo');
-  return git;
-}

@@ -3,16 +3,15 @@
 // Europe/Zurich, a refused freeze on uncommitted changes, the list, the audit log and its
 // verification after a row was edited in the database itself.
 import { strict as assert } from 'node:assert';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { storeBackendsForTests } from '../store/store-test-backends.js';
-
-const root = resolve(import.meta.dirname, '../..');
+import { aareAt, committedRepo, demoCopy, ok, root } from './release-helpers.js';
 
 for (const backend of storeBackendsForTests()) {
   describe(`aare release / audit (${backend.name})`, () => {
@@ -21,38 +20,11 @@ for (const backend of storeBackendsForTests()) {
       t.after(() => rmSync(dir, { recursive: true, force: true }));
       const repo = join(dir, 'control');
       const state = join(dir, 'state');
-      cpSync(join(root, 'examples/demo'), repo, {
-        recursive: true,
-        filter: (src) => !src.includes('/.aare'),
-      });
-      const git = (...args: string[]) =>
-        execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.ch', ...args], {
-          cwd: repo,
-          encoding: 'utf8',
-        });
-      git('init', '-q');
-      git('add', '-A');
-      git('commit', '-qm', 'the demo');
+      demoCopy(repo);
+      const git = committedRepo(repo);
       const commit = git('rev-parse', 'HEAD').trim();
       const opts = await backend.fresh();
-      const aare = (now: string, ...args: string[]) => {
-        const r = spawnSync('node', [join(root, 'bin/aare.mjs'), ...args], {
-          cwd: repo,
-          encoding: 'utf8',
-          env: {
-            ...process.env,
-            AARE_NOW: now,
-            AARE_STATE_DIR: state,
-            AARE_DATABASE_URL: opts.databaseUrl ?? '',
-            AARE_SERVE_URL: '',
-          },
-        });
-        return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-      };
-      const ok = (r: ReturnType<typeof aare>) => {
-        assert.equal(r.status, 0, r.stderr);
-        return r.stdout;
-      };
+      const aare = aareAt(repo, state, opts.databaseUrl);
 
       ok(aare('2027-02-01T00:00:00Z', 'repo', 'create', 'base'));
       ok(aare('2027-02-01T00:00:00Z', 'repo', 'create', 'muster-ag', '--customer', 'muster-ag'));

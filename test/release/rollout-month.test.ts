@@ -6,15 +6,13 @@
 // promotion is refused with the time it would be allowed, and an emergency promotion moves and is
 // in the audit log.
 import { strict as assert } from 'node:assert';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { storeBackendsForTests } from '../store/store-test-backends.js';
 import { buildSignedRpm, noRpmbuild, testKey, testKeyFile } from '../repo/rpm-fixtures.js';
-
-const root = resolve(import.meta.dirname, '../..');
+import { aareAt, committedRepo, demoCopy, ok } from './release-helpers.js';
 
 interface Dist {
   customer: string;
@@ -40,10 +38,7 @@ for (const backend of storeBackendsForTests()) {
         const repo = join(dir, 'control');
         const state = join(dir, 'state');
         const rpms = join(dir, 'rpms');
-        cpSync(join(root, 'examples/demo'), repo, {
-          recursive: true,
-          filter: (src) => !src.includes('/.aare'),
-        });
+        demoCopy(repo);
         const key = await testKey('provider');
         const yaml = join(repo, 'aare.yaml');
         writeFileSync(
@@ -53,35 +48,10 @@ for (const backend of storeBackendsForTests()) {
             `key: file:${testKeyFile('provider')}`,
           ),
         );
-        const git = (...args: string[]) =>
-          execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.ch', ...args], {
-            cwd: repo,
-            encoding: 'utf8',
-          });
-        git('init', '-q');
-        git('add', '-A');
-        git('commit', '-qm', 'the demo');
+        const git = committedRepo(repo);
         const commit = git('rev-parse', 'HEAD').trim();
         const opts = await backend.fresh();
-        const aare = (now: string, ...args: string[]) => {
-          const r = spawnSync('node', [join(root, 'bin/aare.mjs'), ...args], {
-            cwd: repo,
-            encoding: 'utf8',
-            env: {
-              ...process.env,
-              AARE_NOW: now,
-              AARE_STATE_DIR: state,
-              AARE_DATABASE_URL: opts.databaseUrl ?? '',
-              AARE_SERVE_URL: '',
-            },
-          });
-          return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-        };
-        const ok = (r: ReturnType<typeof aare>) => {
-          assert.equal(r.status, 0, r.stderr);
-          assert.doesNotMatch(r.stderr, /\n\s+at /);
-          return r.stdout;
-        };
+        const aare = aareAt(repo, state, opts.databaseUrl);
         const upload = async (now: string, customer: string, name: string, version: string) => {
           const file = await buildSignedRpm(rpms, { name, version }, key);
           ok(aare(now, 'repo', 'upload', customer, file));
@@ -95,7 +65,7 @@ for (const backend of storeBackendsForTests()) {
           );
 
         // February: 1.0.0 runs on production (the latest versions), 1.1.0 arrives before the freeze
-        execFileSync('mkdir', ['-p', rpms]);
+        mkdirSync(rpms, { recursive: true });
         for (const c of ['muster-ag', 'bergbahn-ag'])
           ok(aare('2027-02-10T10:00:00+01:00', 'repo', 'create', c, '--customer', c));
         await upload('2027-02-10T10:00:00+01:00', 'muster-ag', 'muster-shop', '1.0.0');

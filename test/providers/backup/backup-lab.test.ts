@@ -9,11 +9,12 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applyPlan, makePlan } from '../../../src/engine/index.js';
-import type { DesiredResource, EngineContext, Plan } from '../../../src/engine/index.js';
+import { applyPlan } from '../../../src/engine/index.js';
+import type { EngineContext } from '../../../src/engine/index.js';
 import { openStore } from '../../../src/store/index.js';
 import type { Store } from '../../../src/store/index.js';
 import { backup, secretsFromMasterKey } from '../../../src/providers/index.js';
+import { actions, converge, plan } from '../../engine/engine-steps.js';
 
 const labSkip =
   process.env.AARE_LAB_BACKUP && process.env.AARE_LAB_BACKUP_HTPASSWD && process.env.AARE_LAB_BACKUP_REPOS
@@ -43,20 +44,6 @@ function ctxOf(store: Store, server: backup.BackupServer, deleteBackups = false)
     recoveryGraceMs: 0,
   };
 }
-
-async function plan(ctx: EngineContext, desired: DesiredResource[], mode: 'apply' | 'destroy' = 'apply') {
-  const r = await makePlan(ctx, { desired, filter: {}, mode });
-  assert.deepEqual(r.diagnostics, []);
-  return r.value!;
-}
-async function converge(ctx: EngineContext, desired: DesiredResource[], mode: 'apply' | 'destroy' = 'apply') {
-  const p = await plan(ctx, desired, mode);
-  const r = await applyPlan(ctx, p);
-  assert.deepEqual(r.diagnostics, []);
-  return p;
-}
-const actions = (p: Plan) =>
-  Object.fromEntries(p.changes.filter((c) => c.action !== 'noop').map((c) => [c.address, c.action]));
 
 const htpasswdLines = () => readFileSync(process.env.AARE_LAB_BACKUP_HTPASSWD!, 'utf8');
 

@@ -9,14 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import {
-  applyPlan,
-  makePlan,
-  recoverInterrupted,
-  EngineState,
-  hasChanges,
-} from '../../../src/engine/index.js';
-import type { DesiredResource, EngineContext, Plan } from '../../../src/engine/index.js';
+import { applyPlan, recoverInterrupted, EngineState, hasChanges } from '../../../src/engine/index.js';
 import { openStore } from '../../../src/store/index.js';
 import { dns } from '../../../src/providers/index.js';
 import {
@@ -30,20 +23,7 @@ import {
   uniqueWorld,
   worldResources,
 } from './dns-lab-helpers.js';
-
-async function plan(ctx: EngineContext, desired: DesiredResource[], mode: 'apply' | 'destroy' = 'apply') {
-  const r = await makePlan(ctx, { desired, filter: {}, mode });
-  assert.deepEqual(r.diagnostics, []);
-  return r.value!;
-}
-async function converge(ctx: EngineContext, desired: DesiredResource[], mode: 'apply' | 'destroy' = 'apply') {
-  const p = await plan(ctx, desired, mode);
-  const r = await applyPlan(ctx, p);
-  assert.deepEqual(r.diagnostics, []);
-  return p;
-}
-const actions = (p: Plan) =>
-  Object.fromEntries(p.changes.filter((c) => c.action !== 'noop').map((c) => [c.address, c.action]));
+import { actions, converge, plan } from '../../engine/engine-steps.js';
 
 test(
   'DNS lab: records appear, hand records survive, hand changes are drift, removed VMs lose their names',

@@ -17,7 +17,8 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
+import { freePort } from '../../free-port.js';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { vmLogging } from '../../../src/compile/index.js';
@@ -76,17 +77,6 @@ async function landed(token: string): Promise<string[]> {
   return until(`${token} received`, () => {
     const f = holding(token);
     return f.length > 0 ? f : undefined;
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
   });
 }
 
