@@ -107,6 +107,41 @@ test(
 );
 
 test(
+  'backup lab: a repository another state made is a conflict naming it, never taken over',
+  { skip: labSkip },
+  async () => {
+    const mine = world();
+    const theirs = { ...world(), customer: mine.customer };
+    const desired = backup.backupResources({
+      serverUrl,
+      htpasswd: process.env.AARE_LAB_BACKUP_HTPASSWD!,
+      vms: [{ customer: mine.customer, environment: 'test' }],
+    });
+    const config = join(process.env.AARE_LAB_BACKUP_REPOS!, mine.customer, 'test', 'config');
+    const [a, b] = [await openStore({ sqlitePath: ':memory:' }), await openStore({ sqlitePath: ':memory:' })];
+    try {
+      await converge(ctxOf(a, theirs.server), desired);
+      const before = readFileSync(config);
+      const ctx = ctxOf(b, mine.server);
+      const r = await applyPlan(ctx, await plan(ctx, desired));
+      const conflict = r.diagnostics.find((d) => d.code === 'BACKUP_CONFLICT');
+      assert.ok(conflict, JSON.stringify(r.diagnostics));
+      assert.match(
+        conflict.summary,
+        new RegExp(`already exists at .*/${mine.customer}/test/ and does not open`),
+      );
+      assert.ok(readFileSync(config).equals(before), 'the other state’s repository is untouched');
+    } finally {
+      await a.close();
+      await b.close();
+      await mine.server.close();
+      await theirs.server.close();
+      rmSync(join(process.env.AARE_LAB_BACKUP_REPOS!, mine.customer), { recursive: true, force: true });
+    }
+  },
+);
+
+test(
   'backup lab: a hand-written login line is never touched; one with another password is a conflict',
   { skip: labSkip },
   async () => {

@@ -1,5 +1,6 @@
 // A customer environment's restic repository on the backup server.
 import type { EngineDriver } from '../../../engine/index.js';
+import { ProviderError } from '../../../diag/index.js';
 import { diffFields } from '../../field-diff.js';
 import type { BackupRepositoryDesired } from '../backup-mapping.js';
 import { parseAddress, repositoryHttpUrl } from '../backup-names.js';
@@ -38,8 +39,23 @@ export function repositoryDriver(
   ): Promise<BackupRepositoryState | undefined> => {
     const a = await access(d.customer, d.environment);
     if (!(await server.rest.exists(d.url, a.login, signal))) return undefined;
-    const id = await (await server.restic()).repositoryId(a.target, signal);
-    return { ...d, id };
+    try {
+      return { ...d, id: await (await server.restic()).repositoryId(a.target, signal) };
+    } catch (err) {
+      // it exists but does not open with this state's password: someone else's, never taken over
+      if (!(err instanceof ProviderError) || err.code !== 'BACKUP_FAILED') throw err;
+      throw new ProviderError({
+        code: 'BACKUP_CONFLICT',
+        status: 409,
+        message:
+          `a restic repository already exists at ${d.url} and does not open with this state's password ` +
+          '(another Aare state, or someone else, made it); Aare never takes over or deletes it: move it ' +
+          'away on the backup server, or run Aare with the state that made it (the local lab starts ' +
+          'empty again after `aare lab down backup --purge && aare lab up backup`)',
+        systemMessage: err.systemMessage ?? err.message,
+        request: 'restic cat config',
+      });
+    }
   };
   const desiredOf = (address: string): BackupRepositoryDesired | undefined => {
     const p = parseAddress(address);
