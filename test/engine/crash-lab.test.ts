@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { loadControlRepo } from '../../src/model/index.js';
 import { openstack } from '../../src/providers/index.js';
-import { listByPrefix, withoutDns } from './lab-helpers.js';
+import { listByPrefix, withoutDnsAndBackup } from './lab-helpers.js';
 import { catalogOf, ensureCatalog } from './lab-catalog.js';
 
 const skip = process.env.OS_CLIENT_CONFIG_FILE
@@ -90,7 +90,7 @@ test(
     const prefix = `k${Date.now().toString(36)}-`;
     const dir = mkdtempSync(join(tmpdir(), 'aare-crash-'));
     cpSync(demo, dir, { recursive: true, filter: (src) => !src.includes('/.aare') });
-    withoutDns(dir);
+    withoutDnsAndBackup(dir);
     const runEnv: NodeJS.ProcessEnv = { ...process.env, AARE_OPENSTACK_PREFIX: prefix };
     delete runEnv.AARE_DATABASE_URL;
     const args = (cmd: string) => [

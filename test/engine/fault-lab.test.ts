@@ -16,7 +16,7 @@ import { applyPlan, hasChanges, makePlan } from '../../src/engine/index.js';
 import type { PlanFilter } from '../../src/engine/index.js';
 import { loadControlRepo } from '../../src/model/index.js';
 import { createHttpTransport, openstack } from '../../src/providers/index.js';
-import { listByPrefix, withoutDns } from './lab-helpers.js';
+import { listByPrefix, withoutDnsAndBackup } from './lab-helpers.js';
 import { catalogOf, ensureCatalog } from './lab-catalog.js';
 
 const skip = process.env.OS_CLIENT_CONFIG_FILE
@@ -146,7 +146,7 @@ test(
     const prefix = `f${Date.now().toString(36)}-`;
     const dir = mkdtempSync(join(tmpdir(), 'aare-fault-'));
     cpSync(demo, dir, { recursive: true, filter: (src) => !src.includes('/.aare') });
-    withoutDns(dir);
+    withoutDnsAndBackup(dir);
     const envVars: NodeJS.ProcessEnv = { ...process.env, AARE_OPENSTACK_PREFIX: prefix };
     delete envVars.AARE_DATABASE_URL;
     const transport = createHttpTransport({

@@ -96,7 +96,7 @@ export async function listByPrefix(client: openstack.OpenStackClient, prefix: st
  * in the lab's one PowerDNS and backup server. DNS and backup crash recovery are tested on their
  * own (test/providers/dns, test/providers/backup).
  */
-export function withoutDns(controlRepoDir: string): void {
+export function withoutDnsAndBackup(controlRepoDir: string): void {
   const file = join(controlRepoDir, 'aare.yaml');
   const doc = parseDocument(readFileSync(file, 'utf8'));
   doc.deleteIn(['endpoints', 'dns']);
