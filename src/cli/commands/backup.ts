@@ -36,7 +36,7 @@ export function register(program: Command): void {
           const { backup } = await import('../../providers/index.js');
           const { server, vms, timeZone } = await backupScope(app, opts.customer);
           try {
-            const rows = await backup.backupStatus(server, vms, { timeZone, now: new Date() });
+            const rows = await backup.backupStatus(server, vms, { timeZone, now: app.config.now() });
             if (opts.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
             else if (rows.length === 0) process.stdout.write('no VM has backup paths\n');
             else {

@@ -356,8 +356,10 @@ export function register(program: Command): void {
         if (keepVersions < 1) throw new UsageError(`--keep-versions must be at least 1, got ${keepVersions}`);
         const olderThanMs = o.olderThan === undefined ? undefined : duration(o.olderThan);
         const dryRun = o.dryRun === true || (process.stdin.isTTY === true && o.yes !== true);
-        return withService(o, async (service) => {
-          const r = await service.prune({ keepVersions, olderThanMs, dryRun });
+        return withService(o, async (service, app) => {
+          // --older-than counts from the app's clock (AARE_NOW in demos and tests)
+          const now = app.config.now().toISOString();
+          const r = await service.prune({ keepVersions, olderThanMs, dryRun, now });
           if (o.json) return json({ dryRun, ...r });
           const what = `${r.versions.length} version(s)${r.versions.length ? ` (${r.versions.map((v) => `${v.repository}@${v.number}`).join(', ')})` : ''}, ${r.publications} publication(s), ${r.artifacts} artifact(s), ${mb(r.bytes)}`;
           out(dryRun ? `would free ${what}; nothing removed (run with --yes to remove)` : `freed ${what}`);
