@@ -30,6 +30,15 @@ export interface AppContextOptions {
   deleteBackups?: boolean;
 }
 
+/** What a context at another commit shares with the one it was opened from: the state, not the files. */
+interface SharedState {
+  stateDir: string;
+  store: () => Promise<Store>;
+  secrets: () => Promise<ProviderSecrets>;
+  repoService: (o?: { signing?: boolean }) => Promise<RepoService>;
+  signingKey: () => Promise<SigningKey>;
+}
+
 /**
  * What one command works with, opened once per command and closed at its end. Everything is
  * opened on first use and kept: a repository command never loads the control repository's model,
@@ -63,15 +72,26 @@ export interface AppContext {
   repositoryBaseUrl(): Promise<string>;
   /** Appends to the audit log, as the command's actor at the command's clock (docs/maintenance.md). */
   audit(entry: Omit<AuditInput, 'actor' | 'at'>): Promise<AuditEntry>;
+  /**
+   * The control repository as it was at `commit` (read from git; ignored files such as keys come
+   * from the working copy) over this context's state, store and provider settings: what a release
+   * deploys. Closed with this context, or earlier by its own close().
+   */
+  atCommit(commit: string): Promise<AppContext>;
   close(): Promise<void>;
 }
 
 /** Reads the configuration; opens nothing yet. A bad variable throws DiagnosticsError. */
 export function openAppContext(opts: AppContextOptions = {}): AppContext {
-  const config = readAppConfig({
+  return openContext(opts);
+}
+
+function openContext(opts: AppContextOptions, shared?: SharedState): AppContext {
+  const read = readAppConfig({
     controlRepoDir: opts.controlRepoDir ?? '.',
     env: opts.env ?? process.env,
   });
+  const config = shared ? { ...read, stateDir: shared.stateDir } : read;
   const once = <T>(f: () => T): (() => T) => {
     let cell: { value: T } | undefined;
     return () => (cell ??= { value: f() }).value;
@@ -96,7 +116,7 @@ export function openAppContext(opts: AppContextOptions = {}): AppContext {
     return createCompileContext(controlRepo(), hiera());
   });
 
-  const store = once(async () => {
+  const ownStore = once(async () => {
     const { openStore } = await import('../store/index.js');
     if (!config.databaseUrl) {
       const { migrateLegacyState } = await import('./state-migration.js');
@@ -110,11 +130,13 @@ export function openAppContext(opts: AppContextOptions = {}): AppContext {
     closers.push(() => s.close());
     return s;
   });
+  const store = shared?.store ?? ownStore;
 
-  const secrets = once(async () => {
+  const ownSecrets = once(async () => {
     const { loadGeneratedSecrets, masterKeyWrap } = await import('./generated-secrets.js');
     return loadGeneratedSecrets(await store(), masterKeyWrap(config.stateDir, config.env));
   });
+  const secrets = shared?.secrets ?? ownSecrets;
 
   const sessions = once(async () => {
     const repo = controlRepo();
@@ -144,11 +166,12 @@ export function openAppContext(opts: AppContextOptions = {}): AppContext {
     };
   });
 
-  const signingKey = once(async () =>
+  const ownSigningKey = once(async () =>
     (await import('./provider-key.js')).loadProviderKey(config, await store()),
   );
+  const signingKey = shared?.signingKey ?? ownSigningKey;
   const repoServices = new Map<boolean, Promise<RepoService>>();
-  const repoService = (o: { signing?: boolean } = {}) => {
+  const ownRepoService = (o: { signing?: boolean } = {}) => {
     const signing = o.signing === true;
     let r = repoServices.get(signing);
     if (!r) {
@@ -167,6 +190,8 @@ export function openAppContext(opts: AppContextOptions = {}): AppContext {
     }
     return r;
   };
+  const repoService = shared?.repoService ?? ownRepoService;
+  const children: AppContext[] = [];
 
   return {
     config,
@@ -223,7 +248,34 @@ export function openAppContext(opts: AppContextOptions = {}): AppContext {
       const { appendAudit } = await import('../release/index.js');
       return appendAudit(await store(), { ...entry, actor: config.actor, at: config.now() });
     },
+    async atCommit(commit) {
+      const { checkoutCommit } = await import('../release/index.js');
+      const tree = await checkoutCommit(config.controlRepoDir, commit);
+      if (!tree.value || hasErrors(tree.diagnostics)) throw new DiagnosticsError(tree.diagnostics);
+      const removeTree = tree.value.remove;
+      const child = openContext(
+        { ...opts, controlRepoDir: tree.value.dir, env: config.env },
+        { stateDir: config.stateDir, store, secrets, repoService, signingKey },
+      );
+      const close = child.close;
+      let closed = false;
+      const wrapped: AppContext = {
+        ...child,
+        async close() {
+          if (closed) return;
+          closed = true;
+          try {
+            await close();
+          } finally {
+            removeTree();
+          }
+        },
+      };
+      children.push(wrapped);
+      return wrapped;
+    },
     async close() {
+      for (const c of children.splice(0)) await c.close();
       // a half-opened service may still be settling; wait for it so close() releases everything
       await Promise.allSettled([...repoServices.values()]);
       for (const c of closers.splice(0).reverse()) await c();

@@ -34,6 +34,8 @@ export {
   valueOrThrow,
 } from './release-freeze.js';
 export type { FreezeContext, ReleaseInfo } from './release-freeze.js';
+export { checkoutCommit } from './release-checkout.js';
+export type { CheckedOutTree } from './release-checkout.js';
 export { freezeIfDue, startFreezeSchedule } from './freeze-schedule.js';
 export type { ScheduleContext, ScheduleOutcome } from './freeze-schedule.js';
 export {
@@ -49,6 +51,6 @@ export type { ReleaseDiff, RepositoryChange, RolloutContext } from './release-di
 export { acceptanceOf, decideRelease } from './release-acceptance.js';
 export type { Acceptance, Decision, DecisionInfo } from './release-acceptance.js';
 export { executeRollout, planRollout } from './release-rollout.js';
-export type { RolloutPlan, RolloutRequest, RolloutStep } from './release-rollout.js';
+export type { InfrastructureRollout, RolloutPlan, RolloutRequest, RolloutStep } from './release-rollout.js';
 export { releaseStatus } from './release-status.js';
 export type { ReleaseStatus } from './release-status.js';

@@ -3,10 +3,14 @@
 // environment's production window, at least the minimum gap after the release reached the
 // customer's test, and (when the policy requires it) with the customer's acceptance of the
 // current diff. An emergency overrides the window and the gap, never the acceptance or test.
-// A rollout is planned first (what moves, what is refused and why), then executed.
+// A rollout is planned first (what moves, what is refused and why), then executed. Each step also
+// applies the release's control-repository commit to its environment's infrastructure: the
+// caller plans and applies (it holds the control repository at that commit and the engine).
 import { Temporal } from 'temporal-polyfill';
 import { error, hasErrors } from '../diag/index.js';
 import type { Diagnostic, Result } from '../diag/index.js';
+import { hasChanges } from '../engine/index.js';
+import type { Plan } from '../engine/index.js';
 import type { Maintenance } from '../model/index.js';
 import { appendAudit } from './audit-log.js';
 import { iso } from './maintenance-calendar.js';
@@ -31,7 +35,12 @@ export interface RolloutStep {
   /** The snapshot the distribution serves now (null: the latest versions; absent: no distribution). */
   from?: string | null;
   to: string;
+  /** `move`: the distribution moves or the infrastructure changes (or both). */
   status: 'move' | 'unchanged' | 'refused';
+  /** The distribution already serves the release's snapshot. */
+  distributed: boolean;
+  /** The infrastructure plan at the release's commit for this environment (absent: not planned). */
+  plan?: Plan;
   /** Why it is refused. */
   diagnostics: Diagnostic[];
   /** When a refused promotion would be allowed, when only the window or the gap stand in the way. */
@@ -40,6 +49,19 @@ export interface RolloutStep {
   overridden?: string[];
   /** For production: the digest of the diff the customer accepted. */
   digest?: string;
+}
+
+/**
+ * How a rollout reaches the infrastructure: plan the release's commit for one customer environment,
+ * and plan-and-apply it (again, right before applying, so that a step applied before it in the
+ * same rollout does not leave it stale).
+ */
+export interface InfrastructureRollout {
+  plan(customer: string, environment: string): Promise<Plan>;
+  apply(
+    customer: string,
+    environment: string,
+  ): Promise<{ ok: boolean; changes: number; diagnostics: Diagnostic[] }>;
 }
 
 export interface RolloutPlan {
@@ -52,6 +74,7 @@ export interface RolloutPlan {
 export async function planRollout(
   ctx: RolloutContext,
   req: RolloutRequest,
+  infrastructure?: InfrastructureRollout,
 ): Promise<Result<RolloutPlan | undefined>> {
   const release = await releaseNamed(ctx.store, req.release);
   if (!release.value) return { value: undefined, diagnostics: release.diagnostics };
@@ -87,12 +110,16 @@ export async function planRollout(
         : productionEnvironments(ctx.controlRepo, customer).value;
     for (const environment of envs) {
       const dist = dists.get(`${customer}/${environment}`);
+      const distributed = dist?.snapshot === release.value.snapshot;
+      const plan = infrastructure ? await infrastructure.plan(customer, environment) : undefined;
       const step: RolloutStep = {
         customer,
         environment,
         ...(dist ? { from: dist.snapshot } : {}),
         to: release.value.snapshot,
-        status: dist?.snapshot === release.value.snapshot ? 'unchanged' : 'move',
+        status: distributed && !(plan && hasChanges(plan)) ? 'unchanged' : 'move',
+        distributed,
+        ...(plan ? { plan } : {}),
         diagnostics: [],
       };
       if (req.env === 'production' && step.status === 'move') await checkPromotion(ctx, req, step);
@@ -183,11 +210,17 @@ async function checkPromotion(ctx: RolloutContext, req: RolloutRequest, step: Ro
 }
 
 /**
- * Moves the distributions the plan moves and records each move and each refusal in the audit log.
- * The deployment row is written before the move, so a rollout interrupted in between and run again
- * finds the move's acceptance and completes it.
+ * Moves the distributions the plan moves, applies the release's commit to each environment that
+ * moves, and records each step and each refusal in the audit log. The deployment row is written
+ * before the move and the audit entry after the apply, so a rollout killed in between and run
+ * again finds the distribution moved, the acceptance's record and the rest of the apply, completes
+ * them and records the step once.
  */
-export async function executeRollout(ctx: RolloutContext, plan: RolloutPlan): Promise<Result<RolloutStep[]>> {
+export async function executeRollout(
+  ctx: RolloutContext,
+  plan: RolloutPlan,
+  infrastructure?: InfrastructureRollout,
+): Promise<Result<RolloutStep[]>> {
   const action = plan.request.env === 'test' ? 'release.deploy' : 'release.promote';
   const diagnostics: Diagnostic[] = [];
   for (const step of plan.steps) {
@@ -233,7 +266,9 @@ export async function executeRollout(ctx: RolloutContext, plan: RolloutPlan): Pr
         })
         .onConflict((oc) => oc.columns(['release', 'customer', 'environment']).doNothing())
         .execute();
-    const moved = await ctx.repoService.distribute(step.customer, step.environment, { snapshot: step.to });
+    const moved = step.distributed
+      ? { value: true, diagnostics: [] }
+      : await ctx.repoService.distribute(step.customer, step.environment, { snapshot: step.to });
     if (!moved.value) {
       diagnostics.push(...moved.diagnostics);
       if (!existed)
@@ -250,11 +285,27 @@ export async function executeRollout(ctx: RolloutContext, plan: RolloutPlan): Pr
       });
       continue;
     }
+    let changes = 0;
+    if (infrastructure) {
+      const applied = await infrastructure.apply(step.customer, step.environment);
+      changes = applied.changes;
+      if (!applied.ok || hasErrors(applied.diagnostics)) {
+        diagnostics.push(...applied.diagnostics);
+        await appendAudit(ctx.store, {
+          ...base,
+          detail: { ...detail, changes, errors: applied.diagnostics.map((d) => d.code) },
+          result: 'failed',
+        });
+        continue;
+      }
+    }
     await appendAudit(ctx.store, {
       ...base,
       detail: {
         ...detail,
+        commit: plan.release.commit,
         from: step.from ?? null,
+        ...(infrastructure ? { changes } : {}),
         ...(plan.request.emergency && step.overridden
           ? { emergency: { reason: plan.request.emergency.reason, overridden: step.overridden } }
           : {}),

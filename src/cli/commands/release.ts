@@ -10,7 +10,7 @@ import { printDiagnostics, UsageError } from '../cli-run.js';
 import { DiagnosticsError, hasErrors } from '../../diag/index.js';
 import type { Diagnostic, Result } from '../../diag/index.js';
 import type { AppContext } from '../../app/index.js';
-import type { RolloutContext, RolloutStep } from '../../release/index.js';
+import type { InfrastructureRollout, RolloutContext, RolloutStep } from '../../release/index.js';
 
 export function register(program: Command): void {
   const group = program.command('release').description('releases: the monthly freeze of every repository');
@@ -206,51 +206,91 @@ function registerRollout(group: Command, env: 'test' | 'production'): void {
         throw new UsageError('--reason goes with --emergency');
       if (opts.emergency && !opts.reason?.trim())
         throw new UsageError('--emergency needs --reason TEXT (it is recorded)');
-      const { executeRollout, planRollout } = await import('../../release/index.js');
-      return withApp(opts, async (app) => {
-        const ctx = await rolloutContext(app, true);
-        const plan = check(
-          await planRollout(ctx, {
-            release,
-            env,
-            ...(opts.customer !== undefined ? { customer: opts.customer } : {}),
-            ...(opts.emergency ? { emergency: { reason: opts.reason!.trim() } } : {}),
-            maintenance: ctx.controlRepo.provider.maintenance,
-          }),
-        );
-        showSteps(plan.steps);
-        const moving = plan.steps.filter((s) => s.status === 'move');
-        const refused = plan.steps.filter((s) => s.status === 'refused');
-        const go =
-          moving.length > 0 &&
-          (await (
-            await import('../plan-run.js')
-          ).confirm(`Move ${moving.length} distribution(s) to ${plan.release.snapshot}?`, opts.yes));
-        if (moving.length > 0 && !go) process.stderr.write(`aare: ${verb} cancelled\n`);
-        // refusals are recorded also when nothing moves
-        if (!go) plan.steps = refused;
-        const done = await executeRollout(ctx, plan);
-        const diagnostics = [...refused.flatMap((s) => s.diagnostics), ...done.diagnostics];
-        if (diagnostics.length) printDiagnostics(diagnostics);
-        return diagnostics.length ? EXIT.failed : EXIT.ok;
-      });
+      const { executeRollout, planRollout, releaseNamed } = await import('../../release/index.js');
+      const { planWith, interruptible } = await import('../plan-run.js');
+      const { planOutput } = await import('../plan-output.js');
+      const { applyPlan, hasChanges, recoverInterrupted } = await import('../../engine/index.js');
+      const out = planOutput(false);
+      const ac = interruptible();
+      return withApp(
+        opts,
+        async (app) => {
+          const base = await rolloutContext(app, true);
+          const found = check(await releaseNamed(base.store, release));
+          // what the release froze, read from git: never the working tree
+          const frozen = await app.atCommit(found.commit);
+          const ctx: RolloutContext = { ...base, controlRepo: frozen.controlRepo() };
+          await recoverInterrupted(await frozen.engine());
+          const infrastructure: InfrastructureRollout = {
+            plan: (customer, environment) => planWith(frozen, { customer, env: environment }, 'apply'),
+            async apply(customer, environment) {
+              const plan = await planWith(frozen, { customer, env: environment }, 'apply');
+              if (!hasChanges(plan)) return { ok: true, changes: 0, diagnostics: [] };
+              const result = await applyPlan(await frozen.engine(), plan);
+              return {
+                ok: result.ok,
+                changes: plan.changes.filter((c) => c.action !== 'noop' || c.adopt).length,
+                diagnostics: result.diagnostics,
+              };
+            },
+          };
+          const plan = check(
+            await planRollout(
+              ctx,
+              {
+                release,
+                env,
+                ...(opts.customer !== undefined ? { customer: opts.customer } : {}),
+                ...(opts.emergency ? { emergency: { reason: opts.reason!.trim() } } : {}),
+                maintenance: ctx.controlRepo.provider.maintenance,
+              },
+              infrastructure,
+            ),
+          );
+          process.stdout.write(`release ${found.name}: commit ${found.commit}, snapshot ${found.snapshot}\n`);
+          for (const s of plan.steps) {
+            showStep(s);
+            if (s.status === 'move' && s.plan && hasChanges(s.plan)) out.plan(s.plan);
+          }
+          if (plan.steps.length === 0)
+            process.stdout.write('no customer of the control repository has a repository in this release\n');
+          const moving = plan.steps.filter((s) => s.status === 'move');
+          const refused = plan.steps.filter((s) => s.status === 'refused');
+          const go =
+            moving.length > 0 &&
+            (await (
+              await import('../plan-run.js')
+            ).confirm(
+              `${verb === 'deploy' ? 'Deploy' : 'Promote'} release ${found.name} to ${moving.map((s) => `${s.customer}/${s.environment}`).join(', ')}?`,
+              opts.yes,
+            ));
+          if (moving.length > 0 && !go) process.stderr.write(`aare: ${verb} cancelled\n`);
+          // refusals are recorded also when nothing moves
+          if (!go) plan.steps = refused;
+          const done = await executeRollout(ctx, plan, infrastructure);
+          const diagnostics = [...refused.flatMap((s) => s.diagnostics), ...done.diagnostics];
+          if (diagnostics.length) printDiagnostics(diagnostics);
+          return diagnostics.length || (moving.length > 0 && !go) ? EXIT.failed : EXIT.ok;
+        },
+        { onEvent: out.onEvent, signal: ac.signal },
+      );
     }),
   );
 }
 
-function showSteps(steps: RolloutStep[]): void {
-  if (steps.length === 0) {
-    process.stdout.write('no customer of the control repository has a repository in this release\n');
-    return;
-  }
-  for (const s of steps) {
-    const where = `${s.customer}/${s.environment}`;
-    const from = s.from === undefined ? '(no distribution)' : (s.from ?? '(latest)');
-    if (s.status === 'unchanged') process.stdout.write(`  ${where}: already on ${s.to}\n`);
-    else if (s.status === 'move')
-      process.stdout.write(
-        `~ ${where}: ${from} → ${s.to}${s.overridden ? ` (emergency: overrides the ${s.overridden.join(' and ')})` : ''}\n`,
-      );
-    else process.stdout.write(`! ${where}: refused${s.allowedAt ? `, allowed from ${s.allowedAt}` : ''}\n`);
-  }
+function showStep(s: RolloutStep): void {
+  const where = `${s.customer}/${s.environment}`;
+  const from = s.from === undefined ? '(no distribution)' : (s.from ?? '(latest)');
+  const infra =
+    s.plan && hasPlanChanges(s.plan) ? 'infrastructure changes below' : 'infrastructure up to date';
+  if (s.status === 'unchanged') process.stdout.write(`  ${where}: already on ${s.to}, ${infra}\n`);
+  else if (s.status === 'move')
+    process.stdout.write(
+      `~ ${where}: ${s.distributed ? `already on ${s.to}` : `${from} → ${s.to}`}, ${infra}${s.overridden ? ` (emergency: overrides the ${s.overridden.join(' and ')})` : ''}\n`,
+    );
+  else process.stdout.write(`! ${where}: refused${s.allowedAt ? `, allowed from ${s.allowedAt}` : ''}\n`);
+}
+
+function hasPlanChanges(plan: NonNullable<RolloutStep['plan']>): boolean {
+  return plan.changes.some((c) => c.action !== 'noop' || c.adopt === true);
 }
