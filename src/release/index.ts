@@ -48,6 +48,10 @@ export {
 export type { GatedChange, WindowRefusal } from './production-gate.js';
 export { productionEnvironments, releaseDiff, releaseNamed } from './release-diff.js';
 export type { ReleaseDiff, RepositoryChange, RolloutContext } from './release-diff.js';
+export { parameterChanges } from './parameter-diff.js';
+export type { ControlRepoTree, ParameterChange, VmParameterChanges } from './parameter-diff.js';
+export { controlRepoHistory, headCommit } from './control-repo-history.js';
+export type { ControlRepoHistory } from './control-repo-history.js';
 export { acceptanceOf, decideRelease } from './release-acceptance.js';
 export type { Acceptance, Decision, DecisionInfo } from './release-acceptance.js';
 export { executeRollout, planRollout } from './release-rollout.js';

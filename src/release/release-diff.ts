@@ -1,13 +1,17 @@
 // What a release changes for one customer against its current production (docs/maintenance.md):
 // the package diff of the customer's and the shared repositories between the production
-// distribution and the release's snapshot, and the control repository commit. Its digest is what
-// an acceptance is bound to: when the diff changes, the acceptance no longer counts.
+// distribution and the release's snapshot, the control repository commit, and the parameters that
+// change per VM of the production environment. Its digest is what an acceptance is bound to: when
+// the diff changes, the acceptance no longer counts.
 import { createHash } from 'node:crypto';
-import { error, hasErrors } from '../diag/index.js';
+import { DiagnosticsError, error, hasErrors } from '../diag/index.js';
 import type { Diagnostic, Result } from '../diag/index.js';
 import type { ControlRepo } from '../model/index.js';
 import type { PackageRef, RepoService, VersionDiff } from '../repo/index.js';
 import type { Store } from '../store/index.js';
+import type { ControlRepoHistory } from './control-repo-history.js';
+import { atCommit, parameterChanges } from './parameter-diff.js';
+import type { VmParameterChanges } from './parameter-diff.js';
 import { listReleases } from './release-freeze.js';
 import type { ReleaseInfo } from './release-freeze.js';
 
@@ -15,6 +19,8 @@ export interface RolloutContext {
   store: Store;
   repoService: RepoService;
   controlRepo: ControlRepo;
+  /** The control repository at the commits the diff compares parameters between. */
+  history: ControlRepoHistory;
   now: Date;
   actor: string;
 }
@@ -39,7 +45,15 @@ export interface ReleaseDiff {
   commit: { from?: string; to: string };
   /** Only the repositories whose version differs. */
   repositories: RepositoryChange[];
-  /** sha256 over everything above: what an acceptance is bound to. */
+  /** The production environment's VMs whose parameters differ between `parametersFrom` and `commit.to`. */
+  parameters: VmParameterChanges[];
+  /**
+   * What the parameters are compared against: `commit.from`, or the control repository's HEAD
+   * when no release is on production yet (what a plain `aare apply` applied). Not in the digest:
+   * a commit that changes nothing for the customer does not ask for a new acceptance.
+   */
+  parametersFrom: string;
+  /** sha256 over everything above but `parametersFrom`: what an acceptance is bound to. */
   digest: string;
 }
 
@@ -141,13 +155,52 @@ export async function releaseDiff(
   const onProduction = dist?.snapshot
     ? (await listReleases(ctx.store)).find((r) => r.snapshot === dist.snapshot)
     : undefined;
+  let parametersFrom = onProduction?.commit;
+  if (parametersFrom === undefined) {
+    const head = await ctx.history.head();
+    if (head.value === undefined) return { value: undefined, diagnostics: head.diagnostics };
+    parametersFrom = head.value;
+  }
+  const parameters = await parameterDiff(ctx, parametersFrom, release.value.commit, customer, environment);
+  if (!parameters.value) return { value: undefined, diagnostics: parameters.diagnostics };
   const body = {
     release: releaseName,
     customer,
     environment,
     commit: { ...(onProduction ? { from: onProduction.commit } : {}), to: release.value.commit },
     repositories,
+    parameters: parameters.value,
   };
   const digest = createHash('sha256').update(JSON.stringify(body)).digest('hex');
-  return { value: { ...body, digest }, diagnostics: [] };
+  return { value: { ...body, parametersFrom, digest }, diagnostics: parameters.diagnostics };
+}
+
+/**
+ * The parameter changes between two commits; a diagnostic of either tree (it does not load, a
+ * value does not resolve) fails the diff, saying which commit it is in, because parameters that
+ * could not be resolved cannot be reviewed.
+ */
+async function parameterDiff(
+  ctx: RolloutContext,
+  from: string,
+  to: string,
+  customer: string,
+  environment: string,
+): Promise<Result<VmParameterChanges[] | undefined>> {
+  if (from === to) return { value: [], diagnostics: [] };
+  const at = async (commit: string) => {
+    try {
+      return { tree: { ...(await ctx.history.treeAt(commit)), commit }, diagnostics: [] };
+    } catch (err) {
+      if (!(err instanceof DiagnosticsError)) throw err;
+      return { tree: undefined, diagnostics: err.diagnostics.map((d) => atCommit(d, commit)) };
+    }
+  };
+  const before = await at(from);
+  const after = await at(to);
+  if (!before.tree || !after.tree)
+    return { value: undefined, diagnostics: [...before.diagnostics, ...after.diagnostics] };
+  const changes = parameterChanges(before.tree, after.tree, customer, environment);
+  if (hasErrors(changes.diagnostics)) return { value: undefined, diagnostics: changes.diagnostics };
+  return changes;
 }

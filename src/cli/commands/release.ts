@@ -10,7 +10,8 @@ import { printDiagnostics, UsageError } from '../cli-run.js';
 import { DiagnosticsError, hasErrors } from '../../diag/index.js';
 import type { Diagnostic, Result } from '../../diag/index.js';
 import type { AppContext } from '../../app/index.js';
-import type { InfrastructureRollout, RolloutContext, RolloutStep } from '../../release/index.js';
+import type { Plan } from '../../engine/index.js';
+import type { InfrastructureRollout, ReleaseDiff, RolloutContext, RolloutStep } from '../../release/index.js';
 
 export function register(program: Command): void {
   const group = program.command('release').description('releases: the monthly freeze of every repository');
@@ -87,10 +88,15 @@ export function register(program: Command): void {
 
 /** `signing`: the provider key signs the publications a deploy or promote writes. */
 async function rolloutContext(app: AppContext, signing = false): Promise<RolloutContext> {
+  const { controlRepoHistory } = await import('../../release/index.js');
   return {
     store: await app.store(),
     repoService: await app.repoService({ signing }),
     controlRepo: app.controlRepo(),
+    history: controlRepoHistory(app.config.controlRepoDir, async (commit) => {
+      const at = await app.atCommit(commit);
+      return { controlRepo: at.controlRepo(), hiera: at.hiera() };
+    }),
     now: app.config.now(),
     actor: app.config.actor,
   };
@@ -102,22 +108,43 @@ function check<T>(r: Result<T | undefined>): T {
   return r.value;
 }
 
+interface DiffFlags extends ControlRepoFlags {
+  customer: string;
+  json?: boolean;
+  /** false with --no-plan */
+  plan: boolean;
+}
+
 function registerDiff(group: Command): void {
   group
     .command('diff <release>')
-    .description("what the release changes against the customer's current production, and its digest")
+    .description(
+      "what the release changes against the customer's current production: packages, parameters per VM (with their Hiera origin), the infrastructure plan, and the digest an acceptance is bound to",
+    )
     .addOption(controlRepoFlag())
     .addOption(repoAliasFlag())
     .requiredOption('--customer <name>', 'the customer')
     .option('--json', 'print the diff as JSON')
+    .option('--no-plan', 'do not plan the infrastructure (it needs the cloud; the rest does not)')
     .action(
-      action(async (release: string, opts: ControlRepoFlags & { customer: string; json?: boolean }) => {
+      action(async (release: string, opts: DiffFlags) => {
         const { releaseDiff } = await import('../../release/index.js');
-        const diff = await withApp(opts, async (app) =>
-          check(await releaseDiff(await rolloutContext(app), release, opts.customer)),
-        );
+        const { diff, plan } = await withApp(opts, async (app) => {
+          const diff = check(await releaseDiff(await rolloutContext(app), release, opts.customer));
+          return { diff, plan: opts.plan ? await releasePlan(app, diff) : undefined };
+        });
         if (opts.json) {
-          process.stdout.write(JSON.stringify(diff, null, 2) + '\n');
+          const summary = plan && {
+            changes: shownChanges(plan).map((c) => ({
+              address: c.address,
+              action: c.action,
+              ...(c.adopt ? { adopt: true } : {}),
+            })),
+            counts: countsOf(plan),
+          };
+          process.stdout.write(
+            JSON.stringify({ ...diff, ...(summary ? { plan: summary } : {}) }, null, 2) + '\n',
+          );
           return EXIT.ok;
         }
         const evr = (p: { epoch: number; version: string; release: string }) =>
@@ -138,11 +165,78 @@ function registerDiff(group: Command): void {
                   rowLines: false,
                 })) + '\n'
               : 'no package changes\n') +
+            parameterLines(diff) +
             `digest ${diff.digest}\n`,
         );
+        if (plan) {
+          process.stdout.write(
+            `\ninfrastructure plan of ${diff.customer}/${diff.environment} at ${diff.commit.to.slice(0, 12)}:\n`,
+          );
+          const { planOutput } = await import('../plan-output.js');
+          planOutput(false).plan(plan);
+        }
         return EXIT.ok;
       }),
     );
+}
+
+/**
+ * The plan of the release's commit for the customer's production environment; undefined with a
+ * warning when it cannot be made (the cloud unreachable, no credentials): the rest of the diff
+ * does not need the cloud and is still worth reading.
+ */
+async function releasePlan(app: AppContext, diff: ReleaseDiff): Promise<Plan | undefined> {
+  const { planWith } = await import('../plan-run.js');
+  try {
+    const frozen = await app.atCommit(diff.commit.to);
+    return await planWith(frozen, { customer: diff.customer, env: diff.environment }, 'apply');
+  } catch (err) {
+    if (!(err instanceof DiagnosticsError)) throw err;
+    printDiagnostics(
+      err.diagnostics.map((d) => ({
+        ...d,
+        severity: 'warning' as const,
+        summary: `no infrastructure plan (aare release diff --no-plan skips it): ${d.summary}`,
+      })),
+    );
+    return undefined;
+  }
+}
+
+function shownChanges(plan: Plan): Plan['changes'] {
+  return plan.changes
+    .filter((c) => c.action !== 'noop' || c.adopt)
+    .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+}
+
+function countsOf(plan: Plan): { create: number; update: number; replace: number; delete: number } {
+  const counts = { create: 0, update: 0, replace: 0, delete: 0 };
+  for (const c of plan.changes) if (c.action !== 'noop') counts[c.action]++;
+  return counts;
+}
+
+/** `parameters:` and per VM one line per parameter: `~ profile::name: FROM → TO   (origin)`. */
+function parameterLines(diff: ReleaseDiff): string {
+  if (diff.parameters.length === 0)
+    return `no parameter changes (compared with ${diff.parametersFrom.slice(0, 12)})\n`;
+  const value = (v: unknown, sensitive: boolean | undefined) =>
+    v === undefined ? '(none)' : sensitive ? String(v) : JSON.stringify(v);
+  const lines = [`parameters (compared with ${diff.parametersFrom.slice(0, 12)}):`];
+  for (const vm of diff.parameters) {
+    const symbol = vm.status === 'added' ? '+' : vm.status === 'removed' ? '-' : '~';
+    lines.push(`${symbol} ${vm.vm}${vm.status === 'changed' ? '' : ` (${vm.status})`}`);
+    for (const p of vm.parameters) {
+      const sign = p.from === undefined ? '+' : p.to === undefined ? '-' : '~';
+      const change =
+        p.from === undefined
+          ? value(p.to, p.sensitive)
+          : p.to === undefined
+            ? value(p.from, p.sensitive)
+            : `${value(p.from, p.sensitive)} → ${value(p.to, p.sensitive)}`;
+      lines.push(`    ${sign} ${p.profile}::${p.name}: ${change}${p.origin ? `   (${p.origin})` : ''}`);
+    }
+  }
+  return lines.join('\n') + '\n';
 }
 
 function registerDecision(group: Command, decision: 'accepted' | 'rejected'): void {
