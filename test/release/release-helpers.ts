@@ -32,8 +32,11 @@ export interface AareRun {
   stderr: string;
 }
 
-/** `aare ARGS` in `repo` at AARE_NOW `now`, over the state in `state` (or at `databaseUrl`). */
-export function aareAt(repo: string, state: string, databaseUrl?: string) {
+/**
+ * `aare ARGS` in `repo` at AARE_NOW `now`, over the state in `state` (or at `databaseUrl`), with
+ * `env` added (e.g. the lab's OpenStack name prefix).
+ */
+export function aareAt(repo: string, state: string, databaseUrl?: string, env: NodeJS.ProcessEnv = {}) {
   return (now: string, ...args: string[]): AareRun => {
     const r = spawnSync('node', [join(root, 'bin/aare.mjs'), ...args], {
       cwd: repo,
@@ -44,6 +47,7 @@ export function aareAt(repo: string, state: string, databaseUrl?: string) {
         AARE_STATE_DIR: state,
         AARE_DATABASE_URL: databaseUrl ?? '',
         AARE_SERVE_URL: '',
+        ...env,
       },
     });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
