@@ -181,6 +181,18 @@ for (const backend of storeBackendsForTests().slice(-1)) {
         // built after the freeze: not part of the release
         await upload('2027-03-01T09:00:00+01:00', 'muster-ag', 'muster-shop', '1.2.0');
         await upload('2027-03-01T09:00:00+01:00', 'bergbahn-ag', 'bergbahn-booking', '1.2.0');
+        // the release's snapshot cannot be changed: not re-recorded under its name, and the uploads
+        // after the freeze made new repository versions, not changes to the frozen ones
+        const again = aare('2027-03-01T09:05:00+01:00', 'repo', 'snapshot', '--name', 'release-2027-03');
+        assert.equal(again.status, 1, again.stdout);
+        assert.match(again.stderr, /release-2027-03/);
+        const frozen = (
+          JSON.parse(ok(aare('2027-03-01T09:05:00+01:00', 'repo', 'snapshots', '--json'))) as {
+            name: string;
+            versions: Record<string, number>;
+          }[]
+        ).find((x) => x.name === 'release-2027-03');
+        assert.deepEqual(frozen?.versions, { 'bergbahn-ag': 2, 'muster-ag': 2 });
 
         const deploy = ok(
           aare('2027-03-01T10:00:00+01:00', 'release', 'deploy', '2027-03', '--env', 'test', '--yes'),
