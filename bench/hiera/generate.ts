@@ -1,9 +1,17 @@
 // Generates Hiera data for the benchmark: 50 resellers, 500 customers, 10,000 VMs, with the
 // demo repository's hierarchy (VM, profiles via mapped_paths, role, customer, reseller, common),
-// lookup_options (deep and unique merges) and interpolation. Deterministic.
-//   node --import tsx bench/hiera/generate.ts [OUT_DIR]   (default bench/out/hiera)
+// lookup_options (deep and unique merges) and interpolation. Deterministic, except for the eyaml
+// variant's keys and ciphertext.
+// The eyaml variant is the same data with the VM, customer, reseller and common levels read by
+// `eyaml_lookup_key` from .eyaml files, and string values on each of them (including ones with
+// interpolation, one inside an array, ones inside hashes that deep merges combine) as
+// ENC[PKCS7,...] blocks, encrypted with a key pair made for the run (`keys/` beside hiera.yaml):
+// every lookup gives the same answer as on the plain variant.
+//   node --import tsx bench/hiera/generate.ts [OUT_DIR] [EYAML_OUT_DIR]
+//   (default bench/out/hiera and bench/out/hiera-eyaml)
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { createKeys, encryptToEnc } from '../../src/hiera/index.js';
 
 export const RESELLERS = 50;
 export const CUSTOMERS = 500;
@@ -69,62 +77,79 @@ export function benchVms(): BenchVm[] {
   return vms;
 }
 
-const HIERA = `version: 5
+function hieraYaml(eyaml: boolean): string {
+  const ext = eyaml ? 'eyaml' : 'yaml';
+  // the key paths are interpolated per lookup like a per-customer key's would be
+  const secret = eyaml
+    ? `\n    lookup_key: eyaml_lookup_key\n    options:\n      pkcs7_private_key: 'keys/private_key.pkcs7.pem'\n      pkcs7_public_key: 'keys/public_key.pkcs7.pem'`
+    : '';
+  return `version: 5
 defaults:
   datadir: data
   data_hash: yaml_data
 hierarchy:
-  - name: 'VM'
-    path: 'vm/%{facts.customer}/%{facts.vm}.yaml'
+  - name: 'VM'${secret}
+    path: 'vm/%{facts.customer}/%{facts.vm}.${ext}'
   - name: 'Profiles'
     mapped_paths: [profiles, profile, 'profile/%{profile}.yaml']
   - name: 'Role'
     path: 'role/%{facts.role}.yaml'
-  - name: 'Customer'
-    path: 'customer/%{facts.customer}.yaml'
-  - name: 'Reseller'
-    path: 'reseller/%{facts.reseller}.yaml'
-  - name: 'Common'
-    path: 'common.yaml'
+  - name: 'Customer'${secret}
+    path: 'customer/%{facts.customer}.${ext}'
+  - name: 'Reseller'${secret}
+    path: 'reseller/%{facts.reseller}.${ext}'
+  - name: 'Common'${secret}
+    path: 'common.${ext}'
 `;
+}
 
-export function generate(out: string): void {
+/** Writes the plain variant into `out`, or with `eyaml` the eyaml variant (and its keys). */
+export function generate(out: string, eyaml = false): void {
   rmSync(out, { recursive: true, force: true });
   const w = (rel: string, text: string): void => {
     const p = join(out, rel);
     mkdirSync(join(p, '..'), { recursive: true });
     writeFileSync(p, text);
   };
-  w('hiera.yaml', HIERA);
+  const ext = eyaml ? 'eyaml' : 'yaml';
+  // a string value as written: plain, or an ENC block (double-quoted: it may sit in a flow)
+  let enc = (plain: string): string => JSON.stringify(plain);
+  if (eyaml) {
+    const keys = createKeys();
+    w('keys/private_key.pkcs7.pem', keys.privateKeyPem);
+    w('keys/public_key.pkcs7.pem', keys.publicKeyPem);
+    enc = (plain) => JSON.stringify(encryptToEnc(plain, keys.publicKeyPem));
+  }
+  w('hiera.yaml', hieraYaml(eyaml));
   w(
-    'data/common.yaml',
+    `data/common.${ext}`,
     `lookup_options:
   profile::base::packages: {merge: unique}
   '^profile::.*::settings$': {merge: deep}
   users: {merge: {strategy: deep, knockout_prefix: '--'}}
 profile::base::packages: [vim, curl, htop]
-profile::base::ntp_servers: [ntp1.example.net, ntp2.example.net]
-profile::base::motd: "Managed by %{lookup('provider_name')} for %{facts.customer} (%{facts.fqdn})"
+profile::base::ntp_servers: [${enc('ntp1.example.net')}, ntp2.example.net]
+profile::base::motd: ${enc("Managed by %{lookup('provider_name')} for %{facts.customer} (%{facts.fqdn})")}
 provider_name: Example Cloud
 profile::nginx::settings: {worker_processes: 2, gzip: true, listen: [80]}
 users:
   root: {uid: 0, shell: /bin/bash}
 backup::retention_days: 7
-dns::search: "%{facts.domain}"
+dns::search: ${enc('%{facts.domain}')}
 `,
   );
   for (let r = 0; r < RESELLERS; r++) {
     const res = `res${String(r).padStart(2, '0')}`;
     w(
-      `data/reseller/${res}.yaml`,
-      `provider_name: "Reseller ${res}"\nbackup::retention_days: ${7 + (r % 7)}\nprofile::base::packages: [${res}-agent]\nusers:\n  ${res}-admin: {uid: ${2000 + r}}\n`,
+      `data/reseller/${res}.${ext}`,
+      `provider_name: ${enc(`Reseller ${res}`)}\nbackup::retention_days: ${7 + (r % 7)}\nprofile::base::packages: [${res}-agent]\nusers:\n  ${res}-admin: {uid: ${2000 + r}}\n`,
     );
   }
   for (let c = 0; c < CUSTOMERS; c++) {
     const cust = `cust${String(c).padStart(3, '0')}`;
     w(
-      `data/customer/${cust}.yaml`,
-      `profile::nginx::settings: {worker_processes: ${1 + (c % 8)}, server_name: "www.${cust}.example"}\nprofile::base::packages: [${cust}-tools, vim]\nusers:\n  ${cust}: {uid: ${10000 + c}, groups: [staff]}\n  --root: ~\nbackup::retention_days: ${14 + (c % 30)}\n`,
+      `data/customer/${cust}.${ext}`,
+      `profile::nginx::settings: {worker_processes: ${1 + (c % 8)}, server_name: ${enc(`www.${cust}.example`)}}\nprofile::base::packages: [${cust}-tools, vim]\nusers:\n  ${cust}: {uid: ${10000 + c}, groups: [staff]}\n  --root: ~\nbackup::retention_days: ${14 + (c % 30)}\n`,
     );
   }
   ROLES.forEach((role, i) =>
@@ -138,8 +163,8 @@ dns::search: "%{facts.domain}"
   for (const vm of benchVms()) {
     if (Number(vm.name.slice(2)) % 4 !== 0) continue; // a quarter of the VMs have their own file
     w(
-      `data/vm/${vm.customer}/${vm.name}.yaml`,
-      `profile::nginx::settings: {worker_processes: 16}\nusers:\n  ${vm.name}-svc: {uid: 30000, groups: [--staff, svc]}\nbackup::retention_days: 90\n`,
+      `data/vm/${vm.customer}/${vm.name}.${ext}`,
+      `profile::nginx::settings: {worker_processes: 16}\nusers:\n  ${vm.name}-svc: {uid: 30000, groups: [--staff, ${enc('svc')}]}\nbackup::retention_days: 90\n`,
     );
   }
   const sample = benchVms()[4]!;
@@ -160,6 +185,10 @@ export const LOOKUP_MIX: [string, string | undefined][] = [
 
 if (process.argv[1]?.endsWith('generate.ts')) {
   const out = resolve(process.argv[2] ?? 'bench/out/hiera');
+  const eyamlOut = resolve(process.argv[3] ?? 'bench/out/hiera-eyaml');
   generate(out);
-  process.stdout.write(`generated ${RESELLERS} resellers, ${CUSTOMERS} customers, ${VMS} VMs in ${out}\n`);
+  generate(eyamlOut, true);
+  process.stdout.write(
+    `generated ${RESELLERS} resellers, ${CUSTOMERS} customers, ${VMS} VMs in ${out} (plain) and ${eyamlOut} (eyaml)\n`,
+  );
 }
