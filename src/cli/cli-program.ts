@@ -1,7 +1,7 @@
 // The `aare` program: every command registered, commander's own messages silenced so that
 // main.ts renders them in the one diagnostic style. Built by a function so that tests can walk
 // the commands without running them.
-import { Command } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { commands } from './commands/index.js';
 
 export function buildProgram(): Command {
@@ -10,7 +10,20 @@ export function buildProgram(): Command {
     .version('0.1.0')
     // subcommands inherit both, so every usage error reaches main.ts as a CommanderError
     .configureOutput({ outputError: () => undefined })
-    .exitOverride();
+    .exitOverride()
+    .configureHelp({ showGlobalOptions: true })
+    .addOption(
+      new Option(
+        '--os-cloud <name>',
+        "the clouds.yaml cloud to use, over OS_CLOUD and aare.yaml's endpoints.openstack.cloud",
+      ).argParser(nonEmpty),
+    )
+    // the app reads its settings once, from the environment (src/app/app-config.ts): the flag goes
+    // there under a name of its own, so that the OpenStack provider can tell it from OS_CLOUD
+    .hook('preAction', (self) => {
+      const { osCloud } = self.opts<{ osCloud?: string }>();
+      if (osCloud !== undefined) process.env.AARE_OS_CLOUD = osCloud;
+    });
   for (const register of commands) register(program);
   return program;
 }
@@ -24,4 +37,9 @@ export function commandOf(program: Command, args: readonly string[]): Command {
     else if (!arg.startsWith('-')) break;
   }
   return cmd;
+}
+
+function nonEmpty(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('a cloud name of clouds.yaml is needed');
+  return value;
 }

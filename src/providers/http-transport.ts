@@ -137,6 +137,11 @@ export interface HttpTransportOptions {
   retry?: Partial<RetryPolicy>;
   fetch?: typeof fetch;
   idleTimeoutMs?: number;
+  /**
+   * For https: `ca` replaces Node's CA list (a private CA's bundle); `rejectUnauthorized: false`
+   * accepts any certificate. Ignored with `fetch`, which owns its connections.
+   */
+  tls?: { ca?: string; rejectUnauthorized?: boolean };
 }
 
 /**
@@ -149,7 +154,7 @@ export function createHttpTransport(opts: HttpTransportOptions): HttpTransport {
   const policy = { ...defaultRetryPolicy, ...opts.retry };
   const send: Send = opts.fetch
     ? fetchSender(opts.fetch)
-    : nodeSender(opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
+    : nodeSender(opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, opts.tls ?? {});
   const stats: TransportStats = { requests: 0, retries: 0 };
 
   async function request(req: HttpRequest): Promise<HttpResponse> {
@@ -228,9 +233,9 @@ export function createHttpTransport(opts: HttpTransportOptions): HttpTransport {
  * `Keep-Alive: timeout=` hint minus one second). Free sockets are unref'd: they never hold the
  * process open.
  */
-function nodeSender(idleTimeoutMs: number): Send {
+function nodeSender(idleTimeoutMs: number, tls: NonNullable<HttpTransportOptions['tls']>): Send {
   const agentOpts = { keepAlive: true, timeout: idleTimeoutMs, scheduling: 'lifo' as const };
-  const agents = { http: new HttpAgent(agentOpts), https: new HttpsAgent(agentOpts) };
+  const agents = { http: new HttpAgent(agentOpts), https: new HttpsAgent({ ...agentOpts, ...tls }) };
   return (url, init, fresh, signal) =>
     new Promise<Sent>((resolve, reject) => {
       const target = new URL(url);
@@ -244,6 +249,8 @@ function nodeSender(idleTimeoutMs: number): Send {
           method: init.method,
           headers,
           signal,
+          // a one-off connection has no agent to take them from
+          ...(secure ? tls : {}),
           // `false`: a one-off connection, closed after the answer
           agent: fresh ? false : secure ? agents.https : agents.http,
         },

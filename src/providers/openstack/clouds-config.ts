@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { LineCounter, isMap, isScalar, parseDocument } from 'yaml';
-import type { Node as YamlNode } from 'yaml';
-import { error, warning } from '../../diag/index.js';
+import type { Node as YamlNode, YAMLMap } from 'yaml';
+import { error } from '../../diag/index.js';
 import type { Diagnostic, Result, SourceRange } from '../../diag/index.js';
 
 export type EndpointInterface = 'public' | 'internal' | 'admin';
@@ -38,7 +38,18 @@ export interface ApplicationCredentialAuth {
 
 export type CloudAuth = PasswordAuth | ApplicationCredentialAuth;
 
-/** One cloud, as clouds.yaml or the OS_* variables describe it. */
+/** How TLS connections to the cloud are checked (clouds.yaml `cacert`, `verify`, `insecure`). */
+export interface CloudTls {
+  /**
+   * `cacert`: the CA bundle that certificates are checked against instead of Node's own list (as
+   * openstacksdk hands it to requests), with the file it came from.
+   */
+  ca?: { file: string; pem: string };
+  /** `verify: false` or `insecure: true`: certificates are not checked at all. */
+  verify: boolean;
+}
+
+/** One cloud, as clouds.yaml (with secure.yaml) or the OS_* variables describe it. */
 export interface CloudConfig {
   /** The cloud's name in clouds.yaml, or `envvars` when it came from OS_* variables. */
   name: string;
@@ -47,24 +58,49 @@ export interface CloudConfig {
   auth: CloudAuth;
   regionName?: string;
   interface: EndpointInterface;
-  /** Where it came from: the clouds.yaml path, or `environment`. */
+  /** Absent: Node's CA list, certificates checked. */
+  tls?: CloudTls;
+  /** Where it came from: the clouds.yaml path (and the secure.yaml path after a `+`), or `environment`. */
   source: string;
+}
+
+const FILE_SUFFIXES = ['.yaml', '.yml', '.json'];
+
+/**
+ * Where openstacksdk looks for `clouds.yaml` (kind `clouds`) or `secure.yaml` (kind `secure`), first
+ * existing file wins: OS_CLIENT_CONFIG_FILE (OS_CLIENT_SECURE_FILE) in front, then the current
+ * directory, `~/.config/openstack` and `/etc/openstack`, each with `.yaml`, `.yml` and `.json`.
+ */
+export function configFileCandidates(
+  kind: 'clouds' | 'secure',
+  env: NodeJS.ProcessEnv,
+  cwd = process.cwd(),
+): string[] {
+  const override = kind === 'clouds' ? env.OS_CLIENT_CONFIG_FILE : env.OS_CLIENT_SECURE_FILE;
+  const home = env.HOME || homedir();
+  const dirs = [cwd, join(home, '.config/openstack'), '/etc/openstack'];
+  return [
+    ...(override ? [resolve(cwd, override)] : []),
+    ...dirs.flatMap((d) => FILE_SUFFIXES.map((s) => join(d, `${kind}${s}`))),
+  ];
 }
 
 /** Where openstacksdk looks for clouds.yaml, first match wins. */
 export function cloudsYamlCandidates(env: NodeJS.ProcessEnv, cwd = process.cwd()): string[] {
-  if (env.OS_CLIENT_CONFIG_FILE) return [env.OS_CLIENT_CONFIG_FILE];
-  return [
-    join(cwd, 'clouds.yaml'),
-    join(homedir(), '.config/openstack/clouds.yaml'),
-    '/etc/openstack/clouds.yaml',
-  ];
+  return configFileCandidates('clouds', env, cwd);
+}
+
+/** A config file's text and path. */
+export interface ConfigText {
+  text: string;
+  file: string;
 }
 
 /**
  * Finds the cloud to talk to, as the openstack CLI does: `cloud` (or OS_CLOUD) names an entry of
- * clouds.yaml (OS_CLIENT_CONFIG_FILE or the standard places); without a name, the OS_* variables
- * (OS_AUTH_URL, OS_USERNAME, ...) describe it. Mistakes come back as diagnostics with the file
+ * clouds.yaml, over which the same entry of secure.yaml (where passwords are kept apart) is
+ * merged; without a name, the OS_* variables (OS_AUTH_URL, OS_USERNAME, ...) describe it, as they
+ * do for the name `envvars` (OS_CLOUD_NAME). Mistakes come back as diagnostics with the file
  * position; the value is `undefined` then.
  */
 export function loadCloudConfig(opts: {
@@ -73,6 +109,7 @@ export function loadCloudConfig(opts: {
   cwd?: string;
 }): Result<CloudConfig | undefined> {
   const env = opts.env;
+  const cwd = opts.cwd ?? process.cwd();
   const name = opts.cloud ?? (env.OS_CLOUD || undefined);
   if (name === undefined) {
     if (env.OS_AUTH_URL) return fromEnvironment(env);
@@ -80,27 +117,46 @@ export function loadCloudConfig(opts: {
       'no OpenStack cloud chosen: set OS_CLOUD (and OS_CLIENT_CONFIG_FILE) or the OS_AUTH_URL variables; in the lab: eval "$(aare lab env)"',
     );
   }
-  const candidates = cloudsYamlCandidates(env, opts.cwd);
-  const file = candidates.find((f) => existsSync(f));
-  if (file === undefined) {
-    return fail(`cloud '${name}' requested but no clouds.yaml found (looked in ${candidates.join(', ')})`);
+  const clouds = firstReadable(configFileCandidates('clouds', env, cwd));
+  const secure = firstReadable(configFileCandidates('secure', env, cwd));
+  for (const r of [clouds, secure])
+    if (r && 'failed' in r) return { value: undefined, diagnostics: [r.failed] };
+  const cloudsText = clouds && 'text' in clouds ? clouds : undefined;
+  const secureText = secure && 'text' in secure ? secure : undefined;
+  if (cloudsText === undefined) {
+    if (name === (env.OS_CLOUD_NAME || 'envvars') && env.OS_AUTH_URL) return fromEnvironment(env);
+    const looked = configFileCandidates('clouds', env, cwd).filter((f) => f.endsWith('.yaml'));
+    return fail(`cloud '${name}' requested but no clouds.yaml found (looked in ${looked.join(', ')})`);
   }
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    return fail(`cannot read ${file}: ${(err as Error).message}`, { file, start: { line: 1, col: 1 } });
-  }
-  return parseCloudsYaml(text, file, name, env);
+  return parseCloudsYaml(cloudsText.text, cloudsText.file, name, {
+    cwd,
+    ...(secureText ? { secure: secureText } : {}),
+  });
 }
 
-/** Parses clouds.yaml text and picks the cloud `name`. Exported for tests. */
-export function parseCloudsYaml(
-  text: string,
-  file: string,
-  name: string,
-  env: NodeJS.ProcessEnv,
-): Result<CloudConfig | undefined> {
+/** The first candidate that exists, read; a file that exists but cannot be read is a diagnostic. */
+function firstReadable(candidates: string[]): ConfigText | { failed: Diagnostic } | undefined {
+  const file = candidates.find((f) => existsSync(f));
+  if (file === undefined) return undefined;
+  try {
+    return { file, text: readFileSync(file, 'utf8') };
+  } catch (err) {
+    return {
+      failed: error('OPENSTACK_CONFIG', `cannot read ${file}: ${(err as Error).message}`, {
+        source: { file, start: { line: 1, col: 1 } },
+      }),
+    };
+  }
+}
+
+/** One parsed config file and how to point into it. */
+interface ConfigLayer {
+  file: string;
+  clouds: YAMLMap | undefined;
+  at(node: YamlNode | null | undefined): SourceRange;
+}
+
+function parseLayer(text: string, file: string): Result<ConfigLayer | undefined> {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
   const at = (node: YamlNode | null | undefined): SourceRange => {
@@ -119,79 +175,194 @@ export function parseCloudsYaml(
     return { value: undefined, diagnostics };
   }
   const clouds = isMap(doc.contents) ? doc.contents.get('clouds', true) : undefined;
-  if (!isMap(clouds)) return fail(`${file} has no 'clouds' mapping`, at(doc.contents));
-  const cloud = clouds.get(name, true);
-  if (!isMap(cloud)) {
-    const known = clouds.items.map((p) => (isScalar(p.key) ? String(p.key.value) : '?')).join(', ');
-    return fail(`cloud '${name}' is not in ${file} (it has: ${known || 'none'})`, at(clouds));
+  if (clouds !== undefined && !isMap(clouds)) {
+    return fail(`${file}: 'clouds' must be a mapping of cloud names`, at(clouds as YamlNode));
   }
-  const raw = cloud.toJSON() as Record<string, unknown>;
-  const authNode = cloud.get('auth', true);
-  const auth = (isMap(authNode) ? authNode.toJSON() : {}) as Record<string, unknown>;
+  if (clouds === undefined && !(doc.contents === null || isMap(doc.contents))) {
+    return fail(`${file} must be a mapping with 'clouds'`, at(doc.contents));
+  }
+  return { value: { file, clouds, at }, diagnostics: [] };
+}
+
+/**
+ * Parses clouds.yaml text (and secure.yaml's, merged over it entry by entry, as openstacksdk does)
+ * and picks the cloud `name`. A relative `cacert` is read from `cwd`. Exported for tests.
+ */
+export function parseCloudsYaml(
+  text: string,
+  file: string,
+  name: string,
+  opts: { secure?: ConfigText; cwd?: string } = {},
+): Result<CloudConfig | undefined> {
+  const secure = opts.secure;
+  const layers: ConfigLayer[] = [];
+  const parseDiagnostics: Diagnostic[] = [];
+  for (const t of [{ text, file }, ...(secure ? [secure] : [])]) {
+    const r = parseLayer(t.text, t.file);
+    parseDiagnostics.push(...r.diagnostics);
+    if (r.value) layers.push(r.value);
+  }
+  if (parseDiagnostics.length > 0) return { value: undefined, diagnostics: parseDiagnostics };
+  const base = layers[0]!;
+  if (base.clouds === undefined) return fail(`${file} has no 'clouds' mapping`, base.at(null));
+  const entries: { layer: ConfigLayer; node: YAMLMap }[] = [];
+  for (const layer of layers) {
+    const node = layer.clouds?.get(name, true) as YamlNode | undefined;
+    if (node === undefined) continue;
+    if (!isMap(node)) return fail(`cloud '${name}' must be a mapping`, layer.at(node));
+    entries.push({ layer, node });
+  }
+  if (entries.length === 0) {
+    const known = [
+      ...new Set(
+        layers.flatMap(
+          (l) => l.clouds?.items.map((p) => (isScalar(p.key) ? String(p.key.value) : '?')) ?? [],
+        ),
+      ),
+    ].join(', ');
+    const where = layers.map((l) => l.file).join(' or ');
+    return fail(`cloud '${name}' is not in ${where} (it has: ${known || 'none'})`, base.at(base.clouds));
+  }
+  const raw = entries.reduce<Record<string, unknown>>(
+    (merged, e) => mergeDeep(merged, e.node.toJSON() as Record<string, unknown>),
+    {},
+  );
+  /** Where a key of the entry was set: the last file that sets it wins, as in the merge. */
+  const at = (...path: string[]): SourceRange => {
+    for (const e of [...entries].reverse()) {
+      const node = e.node.getIn(path, true) as YamlNode | undefined;
+      if (node !== undefined) return e.layer.at(node);
+    }
+    const first = entries[0]!;
+    return first.layer.at(first.node);
+  };
+  const rawAuth = raw.auth;
+  const auth = (rawAuth && typeof rawAuth === 'object' ? rawAuth : {}) as Record<string, unknown>;
   const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
   const authType =
     str(raw.auth_type) ?? (str(auth.application_credential_secret) ? 'v3applicationcredential' : 'password');
   const diagnostics: Diagnostic[] = [];
   const authUrl = str(auth.auth_url);
   if (!authUrl)
-    diagnostics.push(
-      error('OPENSTACK_CONFIG', `cloud '${name}' has no auth.auth_url`, { source: at(cloud) }),
-    );
+    diagnostics.push(error('OPENSTACK_CONFIG', `cloud '${name}' has no auth.auth_url`, { source: at() }));
   const built = buildAuth(authType, (k) => str(auth[k]));
-  if (typeof built === 'string')
+  if (typeof built === 'string') {
+    const hint = secure ? '' : ' (none here, and no secure.yaml found)';
+    const secretMissing = built.startsWith('password authentication needs a password');
     diagnostics.push(
-      error('OPENSTACK_CONFIG', `cloud '${name}': ${built}`, { source: at(authNode ?? cloud) }),
+      error('OPENSTACK_CONFIG', `cloud '${name}': ${built}${secretMissing ? hint : ''}`, {
+        source: at('auth'),
+      }),
     );
+  }
   const iface = str(raw.interface) ?? str(raw.endpoint_type) ?? 'public';
   if (!isInterface(iface)) {
     diagnostics.push(
       error(
         'OPENSTACK_CONFIG',
         `cloud '${name}': interface must be public, internal or admin, got '${iface}'`,
-        { source: at(cloud.get('interface', true) as YamlNode) },
+        { source: at('interface') },
       ),
     );
   }
+  const tls = readTls(
+    `cloud '${name}': `,
+    (key) => raw[key],
+    (key) => ({ source: at(key) }),
+    opts.cwd ?? process.cwd(),
+    diagnostics,
+  );
   if (diagnostics.length > 0 || !authUrl || typeof built === 'string' || !isInterface(iface)) {
     return { value: undefined, diagnostics };
   }
   const region = str(raw.region_name) ?? (Array.isArray(raw.regions) ? str(raw.regions[0]) : undefined);
-  // TLS: Node trusts its own CA list; a private CA comes in through NODE_EXTRA_CA_CERTS
-  const tls: Diagnostic[] = [];
-  const cacert = str(raw.cacert);
-  if (cacert && env.NODE_EXTRA_CA_CERTS !== cacert) {
-    tls.push(
-      warning(
-        'OPENSTACK_CONFIG',
-        `cloud '${name}': cacert is not read by Aare; start it with NODE_EXTRA_CA_CERTS=${cacert}`,
-        {
-          source: at(cloud.get('cacert', true) as YamlNode),
-        },
-      ),
-    );
-  }
-  if (raw.verify === false) {
-    tls.push(
-      warning(
-        'OPENSTACK_CONFIG',
-        `cloud '${name}': verify: false is not supported; certificates are always checked`,
-        {
-          source: at(cloud.get('verify', true) as YamlNode),
-        },
-      ),
-    );
-  }
   return {
     value: {
       name,
       authUrl: v3Url(authUrl),
       auth: built,
       interface: iface,
-      source: file,
+      source: layers.map((l) => l.file).join('+'),
       ...(region ? { regionName: region } : {}),
+      ...(tls ? { tls } : {}),
     },
-    diagnostics: tls,
+    diagnostics: [],
   };
+}
+
+/**
+ * `cacert`, `verify` and the older `insecure`, as openstacksdk reads them: `verify: false` (or
+ * `insecure: true`) turns checking off and `cacert` is then unused; otherwise `cacert` is the
+ * bundle certificates are checked against.
+ */
+function readTls(
+  what: string,
+  get: (key: 'verify' | 'insecure' | 'cacert') => unknown,
+  where: (key: string) => { source: SourceRange } | { field: string },
+  cwd: string,
+  diagnostics: Diagnostic[],
+): CloudTls | undefined {
+  const flag = (key: 'verify' | 'insecure'): boolean | undefined => {
+    const v = get(key);
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === 'boolean') return v;
+    if (typeof v === 'string' && /^(true|false)$/i.test(v)) return v.toLowerCase() === 'true';
+    diagnostics.push(
+      error('OPENSTACK_CONFIG', `${what}${key} must be true or false, got '${String(v)}'`, {
+        ...where(key),
+      }),
+    );
+    return undefined;
+  };
+  const verifyFlag = flag('verify');
+  const insecure = flag('insecure');
+  const verify = verifyFlag ?? (insecure === undefined ? true : !insecure);
+  const cacert = get('cacert');
+  if (cacert === undefined || cacert === null || cacert === '') return verify ? undefined : { verify };
+  if (typeof cacert !== 'string') {
+    diagnostics.push(
+      error('OPENSTACK_CONFIG', `${what}cacert must be the path of a PEM file`, {
+        ...where('cacert'),
+      }),
+    );
+    return undefined;
+  }
+  if (!verify) return { verify };
+  const file = resolve(cwd, cacert.startsWith('~/') ? join(homedir(), cacert.slice(2)) : cacert);
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (err) {
+    diagnostics.push(
+      error('OPENSTACK_CONFIG', `${what}cacert ${cacert} cannot be read: ${(err as Error).message}`, {
+        ...where('cacert'),
+      }),
+    );
+    return undefined;
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    diagnostics.push(
+      error('OPENSTACK_CONFIG', `${what}cacert ${cacert} holds no PEM certificate`, {
+        ...where('cacert'),
+      }),
+    );
+    return undefined;
+  }
+  return { ca: { file, pem }, verify };
+}
+
+/** Mappings merged key by key, anything else replaced: how secure.yaml lays over clouds.yaml. */
+function mergeDeep(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out[k];
+    out[k] = isRecord(prev) && isRecord(v) ? mergeDeep(prev, v) : v;
+  }
+  return out;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function fromEnvironment(env: NodeJS.ProcessEnv): Result<CloudConfig | undefined> {
@@ -203,14 +374,24 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Result<CloudConfig | undefined
   const iface = get('interface') ?? get('endpoint_type') ?? 'public';
   if (!isInterface(iface)) return fail(`OS_INTERFACE must be public, internal or admin, got '${iface}'`);
   const region = get('region_name');
+  const diagnostics: Diagnostic[] = [];
+  const tls = readTls(
+    'OS_* variables: ',
+    (key) => get(key),
+    (key) => ({ field: `OS_${key.toUpperCase()}` }),
+    process.cwd(),
+    diagnostics,
+  );
+  if (diagnostics.length > 0) return { value: undefined, diagnostics };
   return {
     value: {
-      name: 'envvars',
+      name: env.OS_CLOUD_NAME || 'envvars',
       authUrl: v3Url(env.OS_AUTH_URL ?? ''),
       auth: built,
       interface: iface,
       source: 'environment',
       ...(region ? { regionName: region } : {}),
+      ...(tls ? { tls } : {}),
     },
     diagnostics: [],
   };

@@ -7,10 +7,18 @@
  * This is the only code that talks to OpenStack. It never prints and never touches the store: it
  * reads the model it is given and returns plain data or throws ProviderError.
  */
-export { loadCloudConfig, parseCloudsYaml, cloudsYamlCandidates, v3Url } from './clouds-config.js';
+export {
+  loadCloudConfig,
+  parseCloudsYaml,
+  cloudsYamlCandidates,
+  configFileCandidates,
+  v3Url,
+} from './clouds-config.js';
 export type {
   CloudConfig,
   CloudAuth,
+  CloudTls,
+  ConfigText,
   PasswordAuth,
   ApplicationCredentialAuth,
   EndpointInterface,
@@ -36,7 +44,7 @@ export * from './neutron-routers.js';
 export * from './neutron-security-groups.js';
 export * from './glance-images.js';
 export * from './keystone-projects.js';
-export { openstackProvider, OPENSTACK_LIMITS } from './openstack-provider.js';
+export { openstackProvider, OPENSTACK_LIMITS, chooseCloud } from './openstack-provider.js';
 export type { OpenStackSettings } from './openstack-provider.js';
 export { openstackDrivers } from './openstack-drivers.js';
 export { MANAGED_TAG, sha256 } from './drivers/driver-support.js';

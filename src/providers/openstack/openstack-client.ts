@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DiagnosticsError } from '../../diag/index.js';
 import { ProviderError } from '../provider-error.js';
 import { loadCloudConfig } from './clouds-config.js';
-import type { CloudConfig } from './clouds-config.js';
+import type { CloudConfig, CloudTls } from './clouds-config.js';
 import { createHttpTransport, isConnectionLost } from '../http-transport.js';
 import type { HttpMethod, HttpResponse, HttpTransport, RetryPolicy } from '../http-transport.js';
 import { KeystoneSession } from './keystone-auth.js';
@@ -62,6 +62,7 @@ export class OpenStackClient {
       createHttpTransport({
         unavailableCode: 'OPENSTACK_UNAVAILABLE',
         ...(opts.retry ? { retry: opts.retry } : {}),
+        ...(opts.cloud.tls ? { tls: tlsOptions(opts.cloud.tls) } : {}),
       });
     this.session = new KeystoneSession({
       cloud: opts.cloud,
@@ -254,6 +255,11 @@ export function openStackClientFromEnv(
   });
   if (!value) throw new DiagnosticsError(diagnostics);
   return new OpenStackClient({ ...opts, cloud: value });
+}
+
+function tlsOptions(tls: CloudTls): { ca?: string; rejectUnauthorized?: boolean } {
+  if (!tls.verify) return { rejectUnauthorized: false };
+  return tls.ca ? { ca: tls.ca.pem } : {};
 }
 
 function nextLink(page: Record<string, unknown>, key: string): string | undefined {

@@ -1,6 +1,6 @@
 // The OpenStack provider: reseller -> Keystone domain, customer -> project, environment ->
 // network, subnet and router, VM -> security group, port and server (docs/engine.md).
-import { error } from '../../diag/index.js';
+import { DiagnosticsError, error } from '../../diag/index.js';
 import type { Diagnostic, Result } from '../../diag/index.js';
 import type { DesiredResource } from '../../engine/index.js';
 import { sensitiveOf } from '../../compile/index.js';
@@ -18,8 +18,13 @@ import { openstackResources } from './openstack-mapping.js';
 import type { CloudInput, VmInput } from './openstack-mapping.js';
 
 export interface OpenStackSettings {
-  /** The clouds.yaml entry (OS_CLOUD); default: aare.yaml's `endpoints.openstack.cloud`. */
+  /**
+   * The clouds.yaml entry chosen on the command line (`--os-cloud`, which the CLI passes as
+   * AARE_OS_CLOUD): it wins over OS_CLOUD and aare.yaml's `endpoints.openstack.cloud`.
+   */
   cloud?: string;
+  /** OS_CLOUD: must name aare.yaml's cloud unless `cloud` is set (see `chooseCloud`). */
+  envCloud?: string;
   /** Prepended to every OpenStack name (AARE_OPENSTACK_PREFIX): '' in production, one per test run. */
   prefix: string;
   /** Name of the external network routers get a gateway on (AARE_EXTERNAL_NETWORK). */
@@ -35,15 +40,18 @@ export const openstackProvider: ResourceProvider<OpenStackSettings> = {
   name: 'openstack',
   settings(env) {
     return {
-      ...(env.OS_CLOUD ? { cloud: env.OS_CLOUD } : {}),
+      ...(env.AARE_OS_CLOUD ? { cloud: env.AARE_OS_CLOUD } : {}),
+      ...(env.OS_CLOUD ? { envCloud: env.OS_CLOUD } : {}),
       prefix: env.AARE_OPENSTACK_PREFIX ?? '',
       ...(env.AARE_EXTERNAL_NETWORK ? { externalNetwork: env.AARE_EXTERNAL_NETWORK } : {}),
       env,
     };
   },
   open({ controlRepo, settings, transport, secrets }) {
+    const cloud = chooseCloud(settings, controlRepo.provider.endpoints.openstack.cloud);
+    if (typeof cloud !== 'string') throw new DiagnosticsError([cloud]);
     const client = openStackClientFromEnv({
-      cloud: settings.cloud ?? controlRepo.provider.endpoints.openstack.cloud,
+      cloud,
       env: settings.env as NodeJS.ProcessEnv,
       ...(transport ? { transport } : {}),
     });
@@ -56,6 +64,25 @@ export const openstackProvider: ResourceProvider<OpenStackSettings> = {
     });
   },
 };
+
+/**
+ * The cloud to talk to: `--os-cloud`, else aare.yaml's. OS_CLOUD, which the shell may have set for
+ * the `openstack` CLI and another cloud, is never used silently in place of aare.yaml's: when it
+ * names another cloud, the command stops and says how to choose. A diagnostic when it does.
+ */
+export function chooseCloud(
+  settings: Pick<OpenStackSettings, 'cloud' | 'envCloud'>,
+  aareYamlCloud: string,
+): string | Diagnostic {
+  if (settings.cloud) return settings.cloud;
+  if (settings.envCloud === undefined || settings.envCloud === aareYamlCloud) return aareYamlCloud;
+  return error(
+    'OPENSTACK_CONFIG',
+    `'${settings.envCloud}' is not the cloud aare.yaml names in endpoints.openstack.cloud ('${aareYamlCloud}'): ` +
+      `choose with --os-cloud ${aareYamlCloud} or --os-cloud ${settings.envCloud}, or unset OS_CLOUD`,
+    { field: 'OS_CLOUD' },
+  );
+}
 
 async function desiredResources(
   controlRepo: ControlRepo,
