@@ -188,13 +188,21 @@ function short(v: unknown, max = 80): string {
   return s.length > max ? `${s.slice(0, max - 3)}...` : s;
 }
 
-/** User-data can carry secrets; NDJSON shows its hash only (the plan file keeps it for apply). */
+/**
+ * User-data can carry secrets; NDJSON shows neither the desired nor an observed one (the plan
+ * file keeps it for apply).
+ */
 function withoutSecrets(c: Change): Change {
   const strip = (v: unknown) =>
     typeof v === 'object' && v !== null && 'userData' in v
       ? { ...(v as object), userData: '(see userDataSha256)' }
       : v;
-  return { ...c, after: strip(c.after), attrs: c.attrs.filter((a) => !hidden(a.path)) };
+  return {
+    ...c,
+    ...(c.before !== undefined ? { before: strip(c.before) } : {}),
+    ...(c.after !== undefined ? { after: strip(c.after) } : {}),
+    attrs: c.attrs.filter((a) => !hidden(a.path)),
+  };
 }
 
 /** An apply step's symbol: the action's, and `=` for recording what exists. */

@@ -62,15 +62,11 @@ export function register(program: Command): void {
         const r = records.find((x) => x.address === address);
         if (!r) {
           const near = records.filter((x) => x.address.endsWith(address)).map((x) => x.address);
-          throw new DiagnosticsError([
-            error('NOT_FOUND', `no resource ${address} in the state`, {
-              address,
-              detail:
-                near.length > 0
-                  ? `did you mean ${near.slice(0, 5).join(', ')}?`
-                  : 'see `aare state list` for the recorded addresses',
-            }),
-          ]);
+          const hint =
+            near.length > 0
+              ? `; did you mean ${near.slice(0, 5).join(', ')}?`
+              : '; `aare state list` shows the recorded addresses';
+          throw new DiagnosticsError([error('NOT_FOUND', `no resource ${address} in the state${hint}`)]);
         }
         const shown = {
           address: r.address,
