@@ -3,10 +3,11 @@ import { z } from 'zod';
 import { DiagnosticsError, error } from '../diag/index.js';
 import type { Plan } from './plan-types.js';
 
+// JSON drops an `undefined` value: a create's attribute has no `before` in the file
 const attrSchema = z.object({
   path: z.string(),
-  before: z.unknown(),
-  after: z.unknown(),
+  before: z.unknown().optional(),
+  after: z.unknown().optional(),
   forcesReplacement: z.boolean().optional(),
 });
 

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openStore } from '../../src/store/index.js';
-import { applyPlan, makePlan, ref, writePlanFile } from '../../src/engine/index.js';
+import { applyPlan, makePlan, readPlanFile, ref, writePlanFile } from '../../src/engine/index.js';
 import type { DesiredResource, EngineContext, EngineEvent, Plan } from '../../src/engine/index.js';
 import { planOutput } from '../../src/cli/plan-output.js';
 import { MemoryCloud, memoryDriver } from '../engine/memory-driver.js';
@@ -147,7 +147,14 @@ test('plan views in memory, show plan and state on the CLI', async (t) => {
         .find((c) => c.address === 't.server.muster/test/web1')!;
       assert.equal(web1.symbol, '+');
       assert.deepEqual(Object.keys(web1.display!), ['flavor', 'image', 'userData', 'parameters']);
-      const r = await applyPlan(w.ctx, p);
+      // a stored plan with creates (attributes without `before`) reads back, shows the same, applies
+      const file = join(dir, 'first.plan');
+      writePlanFile(file, p);
+      const shown = aare(['show', 'plan', file], dir);
+      assert.equal(shown.stderr, '');
+      assert.equal(shown.stdout, render(p, false, file));
+      const r = await applyPlan(w.ctx, readPlanFile(file));
+      assert.deepEqual(r.diagnostics, []);
       assert.equal(r.ok, true);
     },
   );
