@@ -16,10 +16,37 @@ const colour: Record<Action, (s: string) => string> = {
 
 export type PlanOutput = ReturnType<typeof planOutput>;
 
-export function planOutput(json: boolean) {
-  const tty = !json && process.stdout.isTTY === true;
-  const write = (line: string) => process.stdout.write(line + '\n');
+/**
+ * Where the renderer writes; the process's streams unless a test gives its own. `progress` is the
+ * terminal refresh progress goes to (stderr when it is a terminal), or none.
+ */
+export interface PlanOutputStreams {
+  stdout: { write(text: string): unknown; isTTY?: boolean };
+  progress?: { write(text: string): unknown };
+}
+
+export function planOutput(json: boolean, streams?: PlanOutputStreams) {
+  const stdout = streams?.stdout ?? process.stdout;
+  const progress = streams
+    ? streams.progress
+    : !json && process.stderr.isTTY === true
+      ? process.stderr
+      : undefined;
+  const tty = !json && stdout.isTTY === true;
+  const write = (line: string) => void stdout.write(line + '\n');
   const ndjson = (obj: unknown) => write(JSON.stringify(obj));
+  // a refresh of a large repository takes many seconds: one line on the terminal, rewritten
+  let progressShown = false;
+  const showProgress = (text: string | undefined) => {
+    if (!progress) return;
+    if (text === undefined) {
+      if (progressShown) progress.write('\r\x1b[K');
+      progressShown = false;
+      return;
+    }
+    progress.write(`\r\x1b[K${text}`);
+    progressShown = true;
+  };
   return {
     json,
     onEvent(e: EngineEvent): void {
@@ -28,6 +55,15 @@ export function planOutput(json: boolean) {
         return;
       }
       switch (e.type) {
+        case 'refresh.start':
+          showProgress(`Refreshing… 0/${e.resources} resources`);
+          return;
+        case 'refresh.progress':
+          showProgress(`Refreshing… ${e.done}/${e.total} resources (${e.kind})`);
+          return;
+        case 'refresh.done':
+          showProgress(undefined);
+          return;
         case 'resource.pre':
           if (tty) write(pc.dim(`  ${opSymbol(e.op)} ${e.address}: ${verb[e.op]}...`));
           return;
@@ -56,7 +92,6 @@ export function planOutput(json: boolean) {
           printDiagnostics([e.diagnostic]);
           return;
         case 'plan.start':
-        case 'refresh.done':
         case 'plan.done':
           return;
       }
@@ -98,37 +133,76 @@ export function planOutput(json: boolean) {
   };
 }
 
-function renderChange(c: Change, tty: boolean): string {
+/**
+ * One change as Terraform shows it: a create lists what it sets (`name = value`: the driver's
+ * display, else the desired shape); an update or replace lists `path: before -> after`, a replace
+ * marks the attributes that force it, then the display values that changed since the last apply
+ * (e.g. parameters inside user-data), then the reasons.
+ */
+export function renderChange(c: Change, tty = false): string {
   const paint = tty ? colour[c.action] : (s: string) => s;
+  const dim = tty ? pc.dim : (s: string) => s;
   const head =
     paint(`${actionSymbols[c.action]} ${c.address}`) +
     (c.adopt ? ' (adopt: exists but was not recorded)' : '');
   const lines = [head];
-  if (c.action !== 'create') {
+  if (c.action === 'create') {
+    const shown = c.display
+      ? Object.entries(c.display).map(([k, v]) => ({ path: k, value: v }))
+      : c.attrs.filter((a) => !hidden(a.path)).map((a) => ({ path: a.path, value: a.after }));
+    const width = Math.min(24, Math.max(0, ...shown.map((a) => a.path.length)));
+    for (const a of shown) lines.push(`      ${a.path.padEnd(width)} = ${shownValue(a.value)}`);
+  } else {
     for (const a of c.attrs) {
-      if (a.path === 'userData') continue;
+      if (hidden(a.path)) continue;
+      const forces = a.forcesReplacement && c.action === 'replace' ? paint(' # forces replacement') : '';
+      lines.push(`      ${a.path}: ${short(a.before)} -> ${short(a.after)}${forces}`);
+    }
+    for (const a of c.displayChanges ?? []) {
+      if (c.attrs.some((x) => x.path === a.path)) continue;
       lines.push(`      ${a.path}: ${short(a.before)} -> ${short(a.after)}`);
     }
   }
-  for (const r of c.reasons) lines.push(`      # ${r}`);
+  for (const r of c.reasons) lines.push(dim(`      # ${r}`));
   return lines.join('\n');
 }
 
-function short(v: unknown): string {
+/** Raw user-data is never printed (it may carry secret tokens); its digest stands for it. */
+const hidden = (path: string) => path === 'userData';
+
+/** A display value of a create: a map shows as its size; its entries show when they change. */
+function shownValue(v: unknown): string {
+  if (typeof v === 'object' && v !== null && !Array.isArray(v) && !('$ref' in v)) {
+    const n = Object.keys(v).length;
+    return `(${n} value${n === 1 ? '' : 's'})`;
+  }
+  if (typeof v === 'string' && v.startsWith('sha256:')) return v;
+  return short(v, 200);
+}
+
+function short(v: unknown, max = 80): string {
   if (v === undefined) return '(none)';
   if (typeof v === 'object' && v !== null && '$ref' in v)
     return `(known after apply: ${(v as { $ref: string }).$ref})`;
   const s = JSON.stringify(v);
-  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+  return s.length > max ? `${s.slice(0, max - 3)}...` : s;
 }
 
-/** User-data can carry secrets; NDJSON shows its hash only (the plan file keeps it for apply). */
+/**
+ * User-data can carry secrets; NDJSON shows neither the desired nor an observed one (the plan
+ * file keeps it for apply).
+ */
 function withoutSecrets(c: Change): Change {
   const strip = (v: unknown) =>
     typeof v === 'object' && v !== null && 'userData' in v
       ? { ...(v as object), userData: '(see userDataSha256)' }
       : v;
-  return { ...c, after: strip(c.after), attrs: c.attrs.filter((a) => a.path !== 'userData') };
+  return {
+    ...c,
+    ...(c.before !== undefined ? { before: strip(c.before) } : {}),
+    ...(c.after !== undefined ? { after: strip(c.after) } : {}),
+    attrs: c.attrs.filter((a) => !hidden(a.path)),
+  };
 }
 
 /** An apply step's symbol: the action's, and `=` for recording what exists. */

@@ -12,7 +12,7 @@ export {
   createCompileContext,
   TRUSTED_EXTENSION_OIDS,
 } from './vm-compile.js';
-export { isSensitiveType, redactText, sensitiveOf } from './sensitive-values.js';
+export { isSensitiveType, redactedSecret, redactText, sensitiveOf } from './sensitive-values.js';
 export type { VmSecrets } from './sensitive-values.js';
 export type { CompiledVm, CompileContext } from './vm-compile.js';
 export { compileControlRepo, compiledFiles, writeCompiled } from './compile-output.js';

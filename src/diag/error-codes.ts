@@ -16,6 +16,7 @@ export const errorCodes = {
   },
   // YAML and schema
   YAML_SYNTAX: { http: 400, exit: 1, doc: 'The file is not valid YAML.' },
+  JSON_SYNTAX: { http: 400, exit: 1, doc: 'The file is not valid JSON (e.g. a stored plan).' },
   YAML_DUPLICATE_KEY: { http: 400, exit: 1, doc: 'A mapping has the same key twice.' },
   SCHEMA: { http: 400, exit: 1, doc: 'A value does not match the file format.' },
   // references and model checks

@@ -7,6 +7,8 @@ export interface AttributeChange {
   path: string;
   before: unknown;
   after: unknown;
+  /** This change cannot be made in place: the plan marks it `# forces replacement`. */
+  forcesReplacement?: boolean;
 }
 
 export interface DriverDiff {
@@ -61,6 +63,13 @@ export interface ResourceDriver<D, S> {
   delete(ctx: DriverContext & { prior: S }): Promise<void>;
   /** Pure: compares desired with actual. No I/O. */
   diff(desired: D, actual: S): DriverDiff;
+  /**
+   * What a plan shows of a desired shape, by display name (`flavor`, `fixedIp`, `userData`...),
+   * for a create and to compare with the shape last applied. Pure. It must never return a secret:
+   * a digest or a redacted form stands in for it. Absent: the plan shows the desired shape itself.
+   * Values are strings, numbers, booleans, lists of them, or one level of `name -> value`.
+   */
+  display?(desired: D): Record<string, unknown>;
   /** Finds the object tagged with `address`, to adopt what a crashed apply created but did not record. */
   findByAddress?(ctx: DriverContext): Promise<S | undefined>;
 }

@@ -13,6 +13,8 @@ export interface ResourceRecord {
   /** The desired shape it was last applied with (refs unresolved). */
   desired: unknown;
   dependsOn: string[];
+  /** When an apply last wrote this record (ISO time); set when read, ignored when written. */
+  updatedAt?: string;
 }
 
 export type IntentAction = 'create' | 'update' | 'delete';
@@ -47,6 +49,7 @@ export class EngineState {
       state: JSON.parse(r.state) as unknown,
       desired: JSON.parse(r.desired) as unknown,
       dependsOn: JSON.parse(r.depends_on) as string[],
+      updatedAt: r.updated_at,
     }));
   }
 

@@ -7,7 +7,7 @@ export type Action = 'create' | 'update' | 'replace' | 'delete' | 'noop';
 export const actionSymbols: Record<Action, string> = {
   create: '+',
   update: '~',
-  replace: '±',
+  replace: '-/+',
   delete: '-',
   noop: ' ',
 };
@@ -16,6 +16,8 @@ export interface AttrChange {
   path: string;
   before: unknown;
   after: unknown;
+  /** The driver cannot make this change in place: it is why the resource is replaced. */
+  forcesReplacement?: boolean;
 }
 
 /** One resource's planned change. `before` is the observed state, `after` the desired shape. */
@@ -34,6 +36,17 @@ export interface Change {
   dependsOn: string[];
   /** The real object exists but the state does not record it (e.g. after a crash): apply records it. */
   adopt?: boolean;
+  /**
+   * What the resource will be, as its driver shows it (`ResourceDriver.display`): no secrets,
+   * only digests or redacted forms. Absent when the driver has no display.
+   */
+  display?: Record<string, unknown>;
+  /**
+   * For an update or replace: the display values that differ from those the resource was last
+   * applied with (e.g. parameters inside user-data whose digest changed). Only names the recorded
+   * shape had are compared, so a record written before a driver showed them adds no noise.
+   */
+  displayChanges?: AttrChange[];
 }
 
 /**
@@ -93,6 +106,9 @@ interface EventBase {
 export type EngineEvent = EventBase &
   (
     | { type: 'plan.start'; filter: PlanFilter; resources: number }
+    | { type: 'refresh.start'; kinds: string[]; resources: number }
+    /** After each refresh call: `done` of `total` addresses are known (a listing covers many). */
+    | { type: 'refresh.progress'; kind: string; done: number; total: number }
     | { type: 'refresh.done'; kinds: string[]; resources: number; ms: number }
     | { type: 'plan.done'; planId: string; counts: Record<Action, number>; ms: number }
     | { type: 'apply.start'; planId: string; operations: number }

@@ -10,7 +10,7 @@ import { dependenciesOf, flattenAttrs, refsIn, resolveRefs } from './desired-res
 import type { DesiredResource } from './desired-resource.js';
 import { topoOrder } from './resource-graph.js';
 import { countActions, eventEmitter, inFilter, serialKeyOf } from './plan-types.js';
-import type { Change, Plan, PlanFilter } from './plan-types.js';
+import type { AttrChange, Change, EngineEventInput, Plan, PlanFilter } from './plan-types.js';
 import { providerDiagnostic } from './provider-failure.js';
 
 export interface PlanRequest {
@@ -75,7 +75,7 @@ export async function makePlan(ctx: EngineContext, request: PlanRequest): Promis
   const refreshStarted = Date.now();
   let actual: Map<string, unknown>;
   try {
-    actual = await refresh(ctx, signal, desired, inScope, openIntents, recordOf);
+    actual = await refresh(ctx, signal, desired, inScope, openIntents, recordOf, emit);
   } catch (err) {
     return { value: undefined, diagnostics: [providerDiagnostic(err, undefined)] };
   }
@@ -142,6 +142,12 @@ function planOne(
   actual: ReadonlyMap<string, unknown>,
   recordOf: ReadonlyMap<string, ResourceRecord>,
 ): Change {
+  const display = driver.display?.(d.desired);
+  const displayChanges = (): { displayChanges?: AttrChange[] } => {
+    if (!display || !rec || !driver.display) return {};
+    const changed = displayDiff(driver.display(rec.desired), display);
+    return changed.length > 0 ? { displayChanges: changed } : {};
+  };
   const base = {
     address: d.address,
     kind: d.kind,
@@ -149,6 +155,7 @@ function planOne(
     endpoint: driver.endpoint,
     after: d.desired,
     dependsOn: dependenciesOf(d),
+    ...(display ? { display } : {}),
   };
   if (act === undefined) {
     return {
@@ -172,6 +179,7 @@ function planOne(
       before: act,
       action: 'replace',
       attrs: [],
+      ...displayChanges(),
       reasons: [...new Set(replacedTargets)].map((t) => `depends on ${t}, which is created anew`),
     };
   }
@@ -187,7 +195,38 @@ function planOne(
   if (action !== 'noop' && rec && driver.diff(resolved, rec.state).changes.length === 0) {
     reasons.push('changed outside Aare');
   }
-  return { ...base, ...adopt, before: act, action, attrs: diff.changes, reasons };
+  // without `update`, every change is one that forces the replacement
+  const attrs = driver.update ? diff.changes : diff.changes.map((c) => ({ ...c, forcesReplacement: true }));
+  return {
+    ...base,
+    ...adopt,
+    before: act,
+    action,
+    attrs,
+    ...(action === 'noop' ? {} : displayChanges()),
+    reasons,
+  };
+}
+
+/**
+ * The display values of `after` that differ from `before`, for the names `before` has: one level
+ * of `name -> value` is compared entry by entry (`parameters.nginx::port`), the rest as a whole.
+ */
+export function displayDiff(before: Record<string, unknown>, after: Record<string, unknown>): AttrChange[] {
+  const out: AttrChange[] = [];
+  const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  const isRecord = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
+  for (const name of Object.keys(before).sort()) {
+    const b = before[name];
+    const a = after[name];
+    if (b === undefined) continue;
+    if (isRecord(b) && isRecord(a)) {
+      for (const key of [...new Set([...Object.keys(b), ...Object.keys(a)])].sort())
+        if (!same(b[key], a[key])) out.push({ path: `${name}.${key}`, before: b[key], after: a[key] });
+    } else if (!same(b, a)) out.push({ path: name, before: b, after: a });
+  }
+  return out;
 }
 
 /** Observed state of every address the plan touches; missing = gone (or never created). */
@@ -198,6 +237,7 @@ async function refresh(
   inScope: readonly ResourceRecord[],
   intents: readonly IntentRecord[],
   recordOf: ReadonlyMap<string, ResourceRecord>,
+  emit: (e: EngineEventInput) => void,
 ): Promise<Map<string, unknown>> {
   const byKind = new Map<string, Set<string>>();
   const add = (kind: string, address: string) => {
@@ -216,6 +256,13 @@ async function refresh(
     return l;
   };
   const intentOf = new Map(intents.map((i) => [i.address, i]));
+  const total = [...byKind.values()].reduce((n, set) => n + set.size, 0);
+  emit({ type: 'refresh.start', kinds: [...byKind.keys()].sort(), resources: total });
+  let done = 0;
+  const progress = (kind: string, n: number) => {
+    done += n;
+    emit({ type: 'refresh.progress', kind, done, total });
+  };
   const jobs: Promise<void>[] = [];
   for (const [kind, set] of [...byKind].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const driver = ctx.drivers.get(kind)!;
@@ -225,6 +272,7 @@ async function refresh(
         limit(driver.endpoint)(async () => {
           const found = await driver.list!({ addresses, signal });
           for (const a of addresses) if (found.has(a)) actual.set(a, found.get(a));
+          progress(kind, addresses.length);
         }),
       );
       continue;
@@ -238,6 +286,7 @@ async function refresh(
           if (rec) s = await driver.read({ address, prior: rec.state, signal });
           else if (intent && driver.findByAddress) s = await driver.findByAddress({ address, signal });
           if (s !== undefined) actual.set(address, s);
+          progress(kind, 1);
         }),
       );
     }

@@ -25,7 +25,12 @@ export function diffFields(desired: Fields, actual: Fields, rules: Record<string
         ? JSON.stringify(v.map((x) => JSON.stringify(x)).sort())
         : JSON.stringify(v ?? null);
     if (norm(desired[path]) === norm(actual[path])) continue;
-    changes.push({ path, before: actual[path], after: desired[path] });
+    changes.push({
+      path,
+      before: actual[path],
+      after: desired[path],
+      ...(rule.replace ? { forcesReplacement: true } : {}),
+    });
     if (rule.replace) reasons.push(rule.replace);
   }
   return { changes, replace: reasons.length > 0, reasons };

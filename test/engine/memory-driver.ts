@@ -92,8 +92,13 @@ export function memoryDriver(
       const changes = Object.keys(desired)
         .filter((k) => JSON.stringify(desired[k]) !== JSON.stringify(actual[k]))
         .sort()
-        .map((k) => ({ path: k, before: actual[k], after: desired[k] }));
-      const fixed = changes.filter((c) => opts.replaceOn?.includes(c.path));
+        .map((k) => ({
+          path: k,
+          before: actual[k],
+          after: desired[k],
+          ...(opts.replaceOn?.includes(k) ? { forcesReplacement: true } : {}),
+        }));
+      const fixed = changes.filter((c) => c.forcesReplacement);
       return {
         changes,
         replace: fixed.length > 0,

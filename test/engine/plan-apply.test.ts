@@ -145,7 +145,9 @@ for (const backend of storeBackendsForTests()) {
     assert.equal(a['t.server.muster/test/db1'], 'replace');
     const db1 = p.changes.find((c) => c.address === 't.server.muster/test/db1')!;
     assert.deepEqual(db1.reasons, ['image cannot change in place']);
-    assert.deepEqual(db1.attrs, [{ path: 'image', before: 'deb12', after: 'deb13' }]);
+    assert.deepEqual(db1.attrs, [
+      { path: 'image', before: 'deb12', after: 'deb13', forcesReplacement: true },
+    ]);
     const r = await applyPlan(w.ctx, p);
     assert.equal(r.ok, true);
     assert.equal(w.cloud.objects.size, 9);

@@ -1,6 +1,7 @@
-// `aare show`: the loaded model as tables, or as JSON for scripts.
+// `aare show`: the loaded model as tables, or as JSON for scripts; `aare show plan FILE` renders a
+// plan stored by `aare plan --out` as `aare plan` showed it.
 import type { Command } from 'commander';
-import { action, EXIT, oneOf, printDiagnostics } from '../cli-run.js';
+import { action, EXIT, oneOf, printDiagnostics, UsageError } from '../cli-run.js';
 import { hasErrors } from '../../diag/index.js';
 import type { ControlRepo } from '../../model/index.js';
 import { controlRepoFlag, repoAliasFlag, relativeToCwd, requireControlRepoDir, withApp } from '../cli-app.js';
@@ -9,18 +10,29 @@ import { renderTable } from '../cli-table.js';
 
 const kinds = ['customers', 'roles', 'profiles', 'vms'] as const;
 type Kind = (typeof kinds)[number];
+const whats = [...kinds, 'plan'] as const;
 
 export function register(program: Command): void {
   program
     .command('show')
-    .description('list customers, roles, profiles or VMs of the control repository')
-    .argument('[what]', kinds.join(' | '), 'vms')
+    .description('list customers, roles, profiles or VMs of the control repository, or render a stored plan')
+    .argument('[what]', whats.join(' | '), 'vms')
+    .argument('[file]', 'with plan: the file `aare plan --out FILE` stored')
     .addOption(controlRepoFlag())
     .addOption(repoAliasFlag())
-    .option('--json', 'print JSON instead of a table')
+    .option('--json', 'print JSON instead of a table (a plan: NDJSON as `aare plan --json`)')
     .action(
-      action(async (what: string, opts: ControlRepoFlags & { json?: boolean }) => {
-        const kind = oneOf('show', what, kinds);
+      action(async (what: string, file: string | undefined, opts: ControlRepoFlags & { json?: boolean }) => {
+        const chosen = oneOf('show', what, whats);
+        if (chosen === 'plan') {
+          if (!file) throw new UsageError('show plan needs the plan file: aare show plan FILE');
+          const { readPlanFile } = await import('../../engine/index.js');
+          const { planOutput } = await import('../plan-output.js');
+          planOutput(!!opts.json).plan(readPlanFile(file), file);
+          return EXIT.ok;
+        }
+        if (file !== undefined) throw new UsageError(`show ${chosen} takes no file, got '${file}'`);
+        const kind: Kind = chosen;
         requireControlRepoDir(opts.controlRepo);
         const { value: controlRepo, diagnostics } = await withApp(opts, (app) =>
           Promise.resolve(app.loadControlRepo()),

@@ -36,6 +36,26 @@ export interface VmInput {
   /** Ingress rules from the VM's profiles' firewall declarations. */
   rules: { protocol: 'tcp' | 'udp'; port: number; remoteCidr: string }[];
   source?: SourceRange;
+  /** The image as the model names it (`imageId` is Glance's id), for the plan. */
+  image?: string;
+  /** Size of the plaintext user-data in bytes (also when `userData` is sealed), for the plan. */
+  userDataBytes?: number;
+  /** `<class>::<parameter>` -> value the user-data carries, secrets redacted, for the plan. */
+  parameters?: Record<string, unknown>;
+}
+
+/**
+ * What a server's plan shows besides the fields its driver compares: the server is one of three
+ * resources of a VM, and a plan reader wants the VM whole (network, fixed IP and rules live on
+ * its port and security group). Never compared by `diff`; no secrets (docs/engine.md).
+ */
+export interface ServerPlanView {
+  image?: string;
+  network: string;
+  fixedIp: string;
+  rules: string[];
+  userDataBytes?: number;
+  parameters?: Record<string, unknown>;
 }
 
 export const addressOf = {
@@ -155,6 +175,14 @@ export function openstackResources(
         securityGroupIds: [ref(sg)],
       },
     });
+    const planView: ServerPlanView = {
+      ...(vm.image !== undefined ? { image: vm.image } : {}),
+      network: `${vm.customer}/${vm.environment} ${envCidr.get(envScope)!}`,
+      fixedIp: ip,
+      rules: rules.map((r) => `${r.protocol}/${r.port} from ${r.remoteCidr}`),
+      ...(vm.userDataBytes !== undefined ? { userDataBytes: vm.userDataBytes } : {}),
+      ...(vm.parameters ? { parameters: vm.parameters } : {}),
+    };
     out.push({
       address: addressOf.server(vm.address),
       kind: 'openstack.server',
@@ -170,6 +198,7 @@ export function openstackResources(
         userData: vm.userData,
         userDataSha256: vm.userDataSha256 ?? sha256(vm.userData),
         metadata: { aare_vm: vm.address },
+        planView,
       },
     });
   }

@@ -3,7 +3,7 @@
 import { DiagnosticsError, error } from '../../diag/index.js';
 import type { Diagnostic, Result } from '../../diag/index.js';
 import type { DesiredResource } from '../../engine/index.js';
-import { sensitiveOf } from '../../compile/index.js';
+import { redactedSecret, redactText, sensitiveOf } from '../../compile/index.js';
 import type { CompiledVm } from '../../compile/index.js';
 import type { ControlRepo, Vm } from '../../model/index.js';
 import type { ProviderSecrets } from '../provider-secrets.js';
@@ -134,6 +134,9 @@ async function desiredResources(
         remoteCidr: r.remoteCidr,
       })),
       source: vm.source,
+      image: vm.image,
+      userDataBytes: Buffer.byteLength(compiled.userData),
+      parameters: shownParameters(compiled),
     });
   }
   const input: CloudInput = {
@@ -182,6 +185,25 @@ async function imageIds(
         }),
       );
       missing.add(vm.image);
+    }
+  }
+  return out;
+}
+
+/**
+ * The class parameters a VM's user-data carries, as a plan may show them: `<class>::<parameter>`,
+ * a secret one (or one that contains a secret's text) as its redacted form (docs/hiera-eyaml.md).
+ */
+function shownParameters(compiled: CompiledVm): Record<string, unknown> {
+  const secret = sensitiveOf(compiled);
+  const isSecret = new Set(secret.encParameters.map(([cls, name]) => `${cls}::${name}`));
+  const out: Record<string, unknown> = {};
+  for (const [cls, params] of Object.entries(compiled.enc.classes)) {
+    for (const [name, value] of Object.entries(params)) {
+      const key = `${cls}::${name}`;
+      const text = JSON.stringify(value) ?? '';
+      out[key] =
+        isSecret.has(key) || redactText(text, secret.strings) !== text ? redactedSecret(value) : value;
     }
   }
   return out;

@@ -20,6 +20,7 @@ import type { Flavor, Server } from '../nova-servers.js';
 import type { OpenStackClient } from '../openstack-client.js';
 import { goneError, MANAGED_TAG, mapValues, sha256 } from './driver-support.js';
 import type { DriverEnv } from './driver-support.js';
+import type { ServerPlanView } from '../openstack-mapping.js';
 import { fillSecretTokens, hasSecretTokens, isSealed, unfillSecretTokens } from '../../provider-secrets.js';
 import type { ProviderSecrets } from '../../provider-secrets.js';
 
@@ -190,6 +191,22 @@ export function serverDriver(env: DriverEnv): EngineDriver<Fields, Fields> {
       const ctx = { signal, address };
       await deleteServer(c, String(prior.id), ctx);
       await waitForServerGone(c, String(prior.id), { ...ctx, timeoutMs: 120_000 });
+    },
+    display(d) {
+      const view = (d.planView ?? {}) as Partial<ServerPlanView>;
+      const digest = typeof d.userDataSha256 === 'string' ? d.userDataSha256 : '';
+      return {
+        flavor: d.flavor,
+        // an image shows by its model name; a record written before there was one, by its id
+        ...(view.image !== undefined ? { image: view.image } : { imageId: d.imageId }),
+        ...(view.network !== undefined ? { network: view.network } : {}),
+        ...(view.fixedIp !== undefined ? { fixedIp: view.fixedIp } : {}),
+        ...(view.rules !== undefined ? { rules: view.rules } : {}),
+        // the digest only: user-data may carry secrets
+        userData: `sha256:${digest.slice(0, 12)}…`,
+        ...(view.userDataBytes !== undefined ? { userDataBytes: view.userDataBytes } : {}),
+        ...(view.parameters !== undefined ? { parameters: view.parameters } : {}),
+      };
     },
     diff(d, a) {
       return diffFields(
