@@ -13,6 +13,7 @@ export const layers = {
   engine: ['diag', 'store'],
   providers: ['diag', 'model', 'compile', 'engine'],
   lab: ['diag'],
+  access: ['diag', 'store'],
   release: ['diag', 'store', 'model', 'hiera', 'compile', 'providers', 'engine', 'repo', 'packaging'],
   app: [
     'diag',
@@ -27,6 +28,7 @@ export const layers = {
     'providers',
     'release',
     'lab',
+    'access',
   ],
   server: null,
   web: null,

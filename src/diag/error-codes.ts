@@ -175,6 +175,16 @@ export const errorCodes = {
   UPLOAD_TOO_LARGE: { http: 413, exit: 1, doc: 'An upload is larger than the server accepts.' },
   UPLOAD_BUSY: { http: 429, exit: 1, doc: 'The server is handling as many uploads as it allows.' },
   NOT_FOUND: { http: 404, exit: 1, doc: 'The named thing does not exist.' },
+  ACCESS_DENIED: {
+    http: 403,
+    exit: 1,
+    doc: 'The principal may see the thing but not do this to it (docs/access.md).',
+  },
+  UNAUTHENTICATED: {
+    http: 401,
+    exit: 1,
+    doc: 'The request carries no valid token or session (docs/access.md).',
+  },
   CONFLICT: { http: 409, exit: 1, doc: 'The request conflicts with the current state.' },
   SIGNING_KEY_MISSING: {
     http: 500,

@@ -70,6 +70,34 @@ export interface ReleaseDeploymentTable {
   digest: string | null;
 }
 
+/** access: a user or an API token (docs/access.md). */
+export interface AccessPrincipalTable {
+  id: Generated<number>;
+  kind: 'user' | 'token';
+  name: string;
+  owner_id: number | null;
+  /** A user's local password: scrypt, `scrypt$N$r$p$salt$hash` (base64url). */
+  password_hash: string | null;
+  oidc_subject: string | null;
+  /** The public part of a token, by which it is found. */
+  token_id: string | null;
+  /** sha256 of the whole token. */
+  token_hash: string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+  created_by: string;
+  created_at: string;
+}
+
+/** access: a role a principal holds on a node of the tenant tree. */
+export interface AccessGrantTable {
+  principal_id: number;
+  role: string;
+  scope: string;
+  granted_by: string;
+  granted_at: string;
+}
+
 /** engine: one row per resource Aare created and recorded (JSON in text columns). */
 export interface EngineResourceTable {
   address: string;
@@ -204,6 +232,8 @@ export interface Database {
   release_decisions: ReleaseDecisionTable;
   release_deployments: ReleaseDeploymentTable;
   engine_resources: EngineResourceTable;
+  access_principals: AccessPrincipalTable;
+  access_grants: AccessGrantTable;
   engine_intents: EngineIntentTable;
   engine_serials: EngineSerialTable;
   engine_locks: EngineLockTable;

@@ -22,6 +22,8 @@ import { register as secret } from './secret.js';
 import { register as windowCommand } from './window.js';
 import { register as audit } from './audit.js';
 import { register as release } from './release.js';
+import { register as token } from './token.js';
+import { register as user } from './user.js';
 import { register as state } from './state.js';
 
 export type RegisterCommand = (program: Command) => void;
@@ -49,5 +51,7 @@ export const commands: RegisterCommand[] = [
   windowCommand,
   audit,
   release,
+  token,
+  user,
   state,
 ];

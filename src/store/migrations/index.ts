@@ -5,6 +5,7 @@ import * as repo from './0200-repo.js';
 import * as engine from './0100-engine.js';
 import * as release from './0500-release.js';
 import * as rollout from './0510-rollout.js';
+import * as access from './0600-access.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-base': base,
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0200-repo': repo,
   '0500-release': release,
   '0510-rollout': rollout,
+  '0600-access': access,
 };
