@@ -22,6 +22,7 @@ import { register as secret } from './secret.js';
 import { register as windowCommand } from './window.js';
 import { register as audit } from './audit.js';
 import { register as release } from './release.js';
+import { register as completion } from './completion.js';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -48,4 +49,5 @@ export const commands: RegisterCommand[] = [
   windowCommand,
   audit,
   release,
+  completion,
 ];
