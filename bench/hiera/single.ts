@@ -60,6 +60,8 @@ for (const l of LOOKUPS) {
     config,
     '--facts',
     facts,
+    '--render-as',
+    'json',
     ...merge,
   ];
   const puppetArgs = [

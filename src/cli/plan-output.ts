@@ -1,7 +1,7 @@
 // The renderers of plans and engine events for plan, apply and destroy: NDJSON on stdout, or
 // human text (colours on a terminal). The symbols are the engine's `actionSymbols`, which the
 // web UI shows too.
-import pc from 'picocolors';
+import { colors as pc } from './cli-color.js';
 import { actionSymbols, countActions } from '../engine/index.js';
 import type { Action, Change, EngineEvent, OpKind, Plan } from '../engine/index.js';
 import { printDiagnostics } from './cli-run.js';

@@ -185,6 +185,18 @@ export const errorCodes = {
     exit: 1,
     doc: 'The request carries no valid token or session (docs/access.md).',
   },
+  // HTTP requests refused before any route sees them (aare serve answers them as problem+json)
+  METHOD_NOT_ALLOWED: { http: 405, exit: 2, doc: 'The HTTP method is not allowed on this path.' },
+  REQUEST_TIMEOUT: { http: 408, exit: 1, doc: 'The client did not send its request in time.' },
+  REQUEST_TOO_LARGE: { http: 413, exit: 1, doc: 'A request body is larger than the route accepts.' },
+  UNSUPPORTED_MEDIA_TYPE: {
+    http: 415,
+    exit: 2,
+    doc: "The request body's Content-Type is not accepted here.",
+  },
+  RANGE_NOT_SATISFIABLE: { http: 416, exit: 1, doc: 'A Range header asks for bytes outside the file.' },
+  HEADERS_TOO_LARGE: { http: 431, exit: 1, doc: "The request's headers are larger than the server reads." },
+  SERVER_CLOSING: { http: 503, exit: 1, doc: 'The server is shutting down and takes no new requests.' },
   CONFLICT: { http: 409, exit: 1, doc: 'The request conflicts with the current state.' },
   SIGNING_KEY_MISSING: {
     http: 500,

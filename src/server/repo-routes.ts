@@ -87,12 +87,12 @@ export function repoDownloadHandler(opts: RepoRoutesOptions) {
     try {
       parts = path.slice('/repos/'.length).split('/').map(decodeURIComponent);
     } catch {
-      sendError(res, 400, 'malformed URL');
+      sendError(res, 'USAGE', 'malformed URL');
       return true;
     }
     const [customer, environment, area, file, ...extra] = parts;
     if (!customer || !environment || !SAFE_SEGMENT.test(customer) || !SAFE_SEGMENT.test(environment)) {
-      sendError(res, 404, 'not found');
+      sendError(res, 'NOT_FOUND', 'not found');
       return true;
     }
     const dist = await resolve(
@@ -100,7 +100,7 @@ export function repoDownloadHandler(opts: RepoRoutesOptions) {
       area !== 'Packages' && !(area === 'repodata' && /^[0-9a-f]{64}-/.test(file ?? '')),
     );
     if (!dist) {
-      sendError(res, 404, `no distribution ${customer}/${environment}`);
+      sendError(res, 'NOT_FOUND', `no distribution ${customer}/${environment}`);
       return true;
     }
     if (area === undefined || (area === '' && file === undefined)) {
@@ -113,7 +113,7 @@ export function repoDownloadHandler(opts: RepoRoutesOptions) {
       return true;
     }
     if (extra.length || !file || !SAFE_SEGMENT.test(file)) {
-      sendError(res, 404, 'not found');
+      sendError(res, 'NOT_FOUND', 'not found');
       return true;
     }
     if (area === 'repodata') {
@@ -131,7 +131,7 @@ export function repoDownloadHandler(opts: RepoRoutesOptions) {
     if (area === 'Packages') {
       const sha = (await indexOf(dist.publicationId, dist.dir)).get(file);
       if (!sha) {
-        sendError(res, 404, `${file} is not in distribution ${customer}/${environment}`);
+        sendError(res, 'NOT_FOUND', `${file} is not in distribution ${customer}/${environment}`);
         return true;
       }
       // a file name can come back with other content after a removal, and the stored file's time
@@ -145,15 +145,16 @@ export function repoDownloadHandler(opts: RepoRoutesOptions) {
       });
       return true;
     }
-    sendError(res, 404, 'not found');
+    sendError(res, 'NOT_FOUND', 'not found');
     return true;
   };
 }
 
 function isRead(req: IncomingMessage, res: ServerResponse): boolean {
   if (req.method === 'GET' || req.method === 'HEAD') return true;
-  res.setHeader('allow', 'GET, HEAD');
-  sendError(res, 405, 'method not allowed');
+  sendError(res, 'METHOD_NOT_ALLOWED', `${req.method ?? ''} is not allowed here: only GET and HEAD`, {
+    allow: 'GET, HEAD',
+  });
   return false;
 }
 
@@ -174,7 +175,7 @@ export const repoRoutes: FastifyPluginAsync<RepoRoutesOptions> = async (app, opt
     reply: { hijack(): void; raw: ServerResponse },
   ) => {
     reply.hijack();
-    if (!(await download(req.raw, reply.raw))) sendError(reply.raw, 404, 'not found');
+    if (!(await download(req.raw, reply.raw))) sendError(reply.raw, 'NOT_FOUND', 'not found');
   };
   app.all('/repos/*', viaHandler); // other methods get 405 from the handler
   app.route({ method: ['GET', 'HEAD'], url: PUBLIC_KEY_PATH, handler: viaHandler });

@@ -5,9 +5,16 @@ import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import Fastify from 'fastify';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { RepoService } from '../repo/index.js';
-import { PROBLEM_TYPE, problem, sendError } from './http-problem.js';
+import {
+  PROBLEM_TYPE,
+  problem,
+  problemOfError,
+  rawProblemResponse,
+  sendError,
+  sendProblem,
+} from './http-problem.js';
 import { repoDownloadHandler, repoRoutes } from './repo-routes.js';
 import type { UploadOptions } from './upload-gate.js';
 
@@ -57,8 +64,33 @@ export async function createServerApp(opts: ServerOptions): Promise<FastifyInsta
   const fast = repoDownloadHandler(routeOpts);
   let fastifyHandler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   const firstHeaders = new WeakMap<Socket, NodeJS.Timeout>();
+  // set as close() begins: requests still arriving on open connections are refused from then
+  let closing = false;
   const app = Fastify({
     logger: opts.logger ?? false,
+    // fastify's own refusals (a bad URL, a request that never finished, a request while closing)
+    // answer in its JSON shape: they take the one problem+json path instead
+    frameworkErrors: (err, _req, reply) => {
+      reply.hijack();
+      sendProblem(reply.raw, problemOfError(err));
+    },
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
+      if (err.code === 'ECONNRESET' || socket.destroyed) return;
+      if (socket.writable) {
+        socket.write(
+          err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? rawProblemResponse('REQUEST_TIMEOUT', 'the request did not arrive in time')
+            : err.code === 'HPE_HEADER_OVERFLOW'
+              ? rawProblemResponse(
+                  'HEADERS_TOO_LARGE',
+                  'the request headers are larger than this server reads',
+                )
+              : rawProblemResponse('USAGE', 'the request is not valid HTTP'),
+        );
+      }
+      socket.destroy(err);
+    },
+    return503OnClosing: false,
     serverFactory: (handler) => {
       fastifyHandler = handler;
       const server: Server = createHttpServer(
@@ -69,6 +101,10 @@ export async function createServerApp(opts: ServerOptions): Promise<FastifyInsta
           connectionsCheckingInterval: Math.min(500, t.headers),
         },
         (req, res) => {
+          if (closing) {
+            sendError(res, 'SERVER_CLOSING', 'the server is shutting down; retry', { connection: 'close' });
+            return;
+          }
           if (req.socket.timeout !== t.idle) {
             req.socket.setTimeout(t.idle);
             clearTimeout(firstHeaders.get(req.socket));
@@ -79,7 +115,7 @@ export async function createServerApp(opts: ServerOptions): Promise<FastifyInsta
                 if (!handled) fastifyHandler?.(req, res);
               },
               () => {
-                if (!res.headersSent) sendError(res, 500, 'internal error');
+                if (!res.headersSent) sendError(res, 'INTERNAL', 'internal error');
                 else res.destroy();
               },
             );
@@ -97,7 +133,8 @@ export async function createServerApp(opts: ServerOptions): Promise<FastifyInsta
         // a backstop for the first request's headers: Node's own check (connectionsCheckingInterval)
         // once left a dripping slow-header client connected for minutes in a loaded test run
         const deadline = setTimeout(() => {
-          if (!socket.destroyed) socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n');
+          if (!socket.destroyed)
+            socket.end(rawProblemResponse('REQUEST_TIMEOUT', 'the request did not arrive in time'));
           socket.destroySoon();
         }, t.headers + 1_000).unref();
         socket.once('close', () => clearTimeout(deadline));
@@ -106,19 +143,18 @@ export async function createServerApp(opts: ServerOptions): Promise<FastifyInsta
       return server;
     },
   });
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
   // the request's URL is not echoed: an absolute-form URL would carry the client's host name
   app.setNotFoundHandler((_req, reply) =>
-    reply.code(404).type(PROBLEM_TYPE).send(problem(404, 'no such route')),
+    reply.code(404).type(PROBLEM_TYPE).send(problem('NOT_FOUND', 'no such route')),
   );
-  app.setErrorHandler((err: FastifyError, req, reply) => {
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    if (status === 500) req.log.error(err);
-    // a client error from fastify (bad JSON, unsupported media type) says what was wrong; a bug
-    // says nothing about the server's insides
-    return reply
-      .code(status)
-      .type(PROBLEM_TYPE)
-      .send(problem(status, status === 500 ? 'internal error' : err.message));
+  app.setErrorHandler((err, req, reply) => {
+    const p = problemOfError(err);
+    if (p.code === 'INTERNAL') req.log.error(err);
+    return reply.code(p.status).type(PROBLEM_TYPE).send(p);
   });
   await app.register(repoRoutes, routeOpts);
   return app;

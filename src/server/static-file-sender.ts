@@ -127,7 +127,7 @@ export async function sendFile(
         opts.cache.set(path, { size: body.length, mtimeMs: s.mtimeMs, body });
       }
     } catch {
-      sendError(res, 404, 'not found');
+      sendError(res, 'NOT_FOUND', 'not found');
       return;
     }
   }
@@ -168,8 +168,9 @@ export async function sendFile(
         start = Math.max(0, st.size - Number(m[2]));
       }
       if (start > end || start >= st.size) {
-        res.writeHead(416, { 'content-range': `bytes */${st.size}`, 'content-type': 'text/plain' });
-        res.end();
+        sendError(res, 'RANGE_NOT_SATISFIABLE', `the file has ${st.size} bytes`, {
+          'content-range': `bytes */${st.size}`,
+        });
         return;
       }
       status = 206;

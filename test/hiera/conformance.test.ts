@@ -11,7 +11,8 @@ import { join, resolve } from 'node:path';
 const repoRoot = resolve(import.meta.dirname, '../..');
 const corpus = resolve(repoRoot, '../shared/hiera-conformance');
 const runner = join(corpus, 'run-hiera-conformance.sh');
-const cli = `node ${join(repoRoot, 'bin/aare.mjs')} lookup`;
+// the corpus compares JSON: `--render-as json`, as its expectations were recorded from Puppet
+const cli = `node ${join(repoRoot, 'bin/aare.mjs')} lookup --render-as json`;
 
 function run(args: string[]): string {
   const r = spawnSync('bash', [runner, ...args, cli], { encoding: 'utf8', timeout: 600_000, cwd: repoRoot });

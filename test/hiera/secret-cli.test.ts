@@ -77,15 +77,24 @@ hierarchy:
   );
   writeFileSync(join(dir, 'data/common.eyaml'), `pw: ${e.stdout.trim()}\n`);
   writeFileSync(join(dir, 'facts.json'), '{}');
-  const l = aare(dir, ['lookup', 'pw', '--config', 'hiera.yaml', '--facts', 'facts.json', '--show-secrets']);
+  const l = aare(dir, [
+    'lookup',
+    'pw',
+    '--json',
+    '--config',
+    'hiera.yaml',
+    '--facts',
+    'facts.json',
+    '--show-secrets',
+  ]);
   assert.equal(l.status, 0, l.stderr);
   assert.equal(JSON.parse(l.stdout), 'from eyaml');
   // without --show-secrets: a stable digest, never the value
-  const hidden = aare(dir, ['lookup', 'pw', '--config', 'hiera.yaml', '--facts', 'facts.json']);
+  const hidden = aare(dir, ['lookup', 'pw', '--json', '--config', 'hiera.yaml', '--facts', 'facts.json']);
   assert.equal(hidden.status, 0, hidden.stderr);
   assert.match(JSON.parse(hidden.stdout) as string, /^\[sensitive\] sha256:[0-9a-f]{12}$/);
   assert.equal(
-    aare(dir, ['lookup', 'pw', '--config', 'hiera.yaml', '--facts', 'facts.json']).stdout,
+    aare(dir, ['lookup', 'pw', '--json', '--config', 'hiera.yaml', '--facts', 'facts.json']).stdout,
     hidden.stdout,
   );
   assert.doesNotMatch(hidden.stdout + hidden.stderr, /from eyaml/);

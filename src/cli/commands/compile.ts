@@ -1,6 +1,7 @@
 // `aare compile CUSTOMER/ENV/VM | --all`: a VM's cloud-init user-data, Puppet ENC and desired
 // state. With --out DIR every VM gets DIR/<customer>/<env>/<vm>/{user-data,enc.yaml,desired.json};
-// nothing is written when any VM fails to compile.
+// nothing is written when any VM fails to compile. JSON is the default: one document for a VM, and
+// for --all NDJSON (one VM per line), so that a reader can stream it.
 import type { Command } from 'commander';
 import { DiagnosticsError, hasErrors } from '../../diag/index.js';
 import { action, oneOf, printDiagnostics, UsageError } from '../cli-run.js';
@@ -13,6 +14,7 @@ interface CompileOptions extends ControlRepoFlags {
   all?: boolean;
   format: string;
   out?: string;
+  json?: boolean;
 }
 
 export function register(program: Command): void {
@@ -20,18 +22,23 @@ export function register(program: Command): void {
     .command('compile')
     .description('compile VMs: cloud-init user-data, Puppet ENC and desired state (resource needs)')
     .argument('[address]', 'the VM as customer/environment/vm')
-    .option('--all', 'compile every VM of the control repository')
+    .option('--all', 'compile every VM of the control repository (as JSON: NDJSON, one VM per line)')
     .addOption(controlRepoFlag())
     .addOption(repoAliasFlag())
     .option('--format <format>', `what to print: ${formats.join(', ')}`, 'json')
     .option('--out <dir>', 'write user-data, enc.yaml and desired.json per VM under this directory')
+    .option('--json', 'print JSON (--format json): with --all NDJSON, one VM per line; failures as JSON')
     .action(
       action(async (address: string | undefined, opts: CompileOptions) => {
         const format = oneOf('--format', opts.format, formats);
+        if (opts.json && format !== 'json')
+          throw new UsageError(`--json prints JSON: drop --format ${format}`);
         if ((address === undefined) === !opts.all)
           throw new UsageError('give a VM address (customer/env/vm) or --all');
         if (opts.all && !opts.out && format !== 'json')
-          throw new UsageError(`--all prints JSON lines; for --format ${format} give --out DIR`);
+          throw new UsageError(
+            `--all prints NDJSON (one VM per line); for --format ${format} give --out DIR`,
+          );
         const { compileAllInto, compileControlRepo, writeCompiled, compiledFiles, compiledForDisplay } =
           await import('../../compile/index.js');
         requireControlRepoDir(opts.controlRepo);

@@ -25,6 +25,7 @@ import { register as release } from './release.js';
 import { register as token } from './token.js';
 import { register as user } from './user.js';
 import { register as state } from './state.js';
+import { register as completion } from './completion.js';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -54,4 +55,5 @@ export const commands: RegisterCommand[] = [
   token,
   user,
   state,
+  completion,
 ];

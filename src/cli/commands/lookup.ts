@@ -1,10 +1,12 @@
 // `aare lookup KEY`: one Hiera lookup, standalone (--config + --facts, the contract of the Hiera
-// conformance corpus) or for a VM of the control repository (--vm). Prints the value as JSON.
+// conformance corpus) or for a VM of the control repository (--vm). Prints the value as a YAML
+// document, as `puppet lookup` does (`--- 8080`); `--render-as json` prints it as JSON, again like
+// Puppet, and `--json` also answers a failure in JSON, as every Aare command does.
 // Start-up matters here (it is compared with `puppet lookup`): only hiera/ is imported, lazily,
 // and the model only with --vm.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { action, EXIT, oneOf, printDiagnostics, UsageError } from '../cli-run.js';
+import { action, EXIT, oneOf, reportFailure, UsageError } from '../cli-run.js';
 import { DiagnosticsError, error, exitCodeOf, hasErrors } from '../../diag/index.js';
 import type { Hiera, MergeOption, MergeStrategyName } from '../../hiera/index.js';
 import { controlRepoFlag, repoAliasFlag, withApp } from '../cli-app.js';
@@ -21,9 +23,12 @@ interface LookupCliOptions extends ControlRepoFlags {
   default?: string;
   explain?: boolean;
   showSecrets?: boolean;
+  renderAs?: string;
+  json?: boolean;
 }
 
 const strategies = ['first', 'unique', 'hash', 'deep'] as const;
+const renderings = ['yaml', 'json'] as const;
 
 export function register(program: Command): void {
   program
@@ -45,10 +50,20 @@ export function register(program: Command): void {
     .option('--default <json>', 'JSON value returned when the key is not found')
     .option('--explain', 'explain every level and file tried, like `puppet lookup --explain`')
     .option('--show-secrets', 'print a value decrypted from eyaml as it is (default: [sensitive] + digest)')
+    .option(
+      '--render-as <format>',
+      `print the value as ${renderings.join(' | ')}, as \`puppet lookup\` does (default: yaml)`,
+    )
+    .option('--json', 'print the value as JSON, and a failure as JSON on stdout')
     .action(action(async (key: string, opts: LookupCliOptions) => runLookup(key, opts)));
 }
 
 async function runLookup(key: string, opts: LookupCliOptions): Promise<number> {
+  const renderAs = oneOf('--render-as', opts.renderAs ?? 'yaml', renderings);
+  if (opts.json && opts.renderAs !== undefined && renderAs !== 'json')
+    throw new UsageError(`--json prints JSON: drop --render-as ${renderAs}`);
+  if (opts.json && opts.explain) throw new UsageError('--explain prints text: drop --json');
+  const json = opts.json === true;
   const merge = mergeOption(opts);
   let defaultValue: unknown;
   if (opts.default !== undefined) {
@@ -73,11 +88,11 @@ async function runLookup(key: string, opts: LookupCliOptions): Promise<number> {
   });
   if (opts.explain && result.explain) process.stdout.write(renderExplain(result.explain));
   if ('error' in result) {
-    printDiagnostics([result.error]);
+    reportFailure([result.error], { json });
     return exitCodeOf(result.error.code);
   }
   if (!result.found) {
-    printDiagnostics([error('HIERA_NOT_FOUND', `no value found for the key '${key}'`)]);
+    reportFailure([error('HIERA_NOT_FOUND', `no value found for the key '${key}'`)], { json });
     return exitCodeOf('HIERA_NOT_FOUND');
   }
   // a value lookup_options convert to Sensitive is rendered as `puppet lookup` renders it; a
@@ -88,7 +103,9 @@ async function runLookup(key: string, opts: LookupCliOptions): Promise<number> {
       : (result.sensitive === 'decrypted' || secretKey) && !opts.showSecrets
         ? redactedSecret(result.value)
         : result.value;
-  if (!opts.explain) process.stdout.write(JSON.stringify(shown) + '\n');
+  if (opts.explain) return EXIT.ok;
+  if (json || renderAs === 'json') process.stdout.write(JSON.stringify(shown) + '\n');
+  else process.stdout.write((await import('../lookup-yaml.js')).yamlDocument(shown));
   return EXIT.ok;
 }
 
