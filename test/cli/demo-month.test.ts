@@ -6,7 +6,7 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { noPackageBuild } from '../repo/rpm-fixtures.js';
 import { committedRepo, demoCopy, ok, root } from '../release/release-helpers.js';
@@ -17,12 +17,19 @@ interface ReleaseRow {
   decisions: { customer: string; decision: string }[];
 }
 
-/** `aare ARGS` on the copy's own state (<copy>/.aare, SQLite), with the real clock unless the demo sets it. */
+/**
+ * `aare ARGS -C repo` on the copy's own state (<copy>/.aare, SQLite), with the real clock unless the
+ * demo sets it; run from the directory above, so that every step has to honour -C.
+ */
 function aare(repo: string, ...args: string[]): AareRun {
   const env: NodeJS.ProcessEnv = { ...process.env, AARE_DATABASE_URL: '', AARE_SERVE_URL: '' };
   delete env.AARE_NOW;
   delete env.AARE_STATE_DIR;
-  const r = spawnSync('node', [join(root, 'bin/aare.mjs'), ...args], { cwd: repo, encoding: 'utf8', env });
+  const r = spawnSync('node', [join(root, 'bin/aare.mjs'), ...args, '-C', repo], {
+    cwd: dirname(repo),
+    encoding: 'utf8',
+    env,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -33,7 +40,7 @@ describe('aare demo --no-lab walks the maintenance month', { skip: noPackageBuil
     const repo = demoCopy(join(dir, 'control'));
     committedRepo(repo);
 
-    const first = ok(aare(repo, 'demo', '--no-lab', '-C', repo));
+    const first = ok(aare(repo, 'demo', '--no-lab'));
     assert.match(first, /\n== 25\/25 /);
     assert.ok(
       first.includes(`\n$ AARE_NOW=2027-03-01T00:05:00+01:00 aare release freeze --json -C ${repo}\n`),
@@ -57,7 +64,7 @@ describe('aare demo --no-lab walks the maintenance month', { skip: noPackageBuil
     // freeze, accept, reject; the demo's own step verified the same chain
     assert.match(first, /audit log intact: 3 entries/);
 
-    const second = ok(aare(repo, 'demo', '--no-lab', '-C', repo));
+    const second = ok(aare(repo, 'demo', '--no-lab'));
     assert.match(second, /aare release reject 2027-03-2 --customer bergbahn-ag /);
     assert.deepEqual(
       releases().map((r) => r.name),
@@ -77,7 +84,7 @@ describe('aare demo --no-lab walks the maintenance month', { skip: noPackageBuil
       committedRepo(repo);
       writeFileSync(join(repo, 'NOTES.md'), 'not committed\n');
 
-      const r = aare(repo, 'demo', '--no-lab', '-C', repo);
+      const r = aare(repo, 'demo', '--no-lab');
       const out = ok(r);
       assert.match(r.stderr, /CONTROL_REPO_DIRTY/);
       assert.ok(out.includes('(skipping the maintenance month, steps 16-25: '), out);
