@@ -59,7 +59,10 @@ export function register(program: Command): void {
     .addOption(controlRepoFlag())
     .addOption(repoAliasFlag())
     .action(
-      action(async (opts: ControlRepoFlags) => {
+      // `-C` is parsed by `aare audit` wherever it stands (commander gives a parent's options to the
+      // parent), so this command's own value would always be the default
+      action(async (_own: ControlRepoFlags, cmd: Command) => {
+        const opts = cmd.parent?.opts<ControlRepoFlags>() ?? _own;
         const { verifyAudit } = await import('../../release/index.js');
         const v = await withApp(opts, async (app) => verifyAudit(await app.store()));
         if (v.problems.length > 0) {
