@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { error } from '../diag/index.js';
+import { DiagnosticsError, error } from '../diag/index.js';
 import type { Diagnostic } from '../diag/index.js';
 import type { EngineContext } from './engine-context.js';
 import { acquireApplyLock } from './apply-lock.js';
@@ -366,13 +366,23 @@ export async function recoverIntents(
   }
 }
 
-/** A provider call failed while an open intent was being resolved; the intent stays open. */
-export class RecoveryFailure extends Error {
+/**
+ * A provider call failed while an open intent was being resolved; the intent stays open. It is a
+ * diagnostic (the provider's, naming the resource and saying it was being recovered), so a command
+ * reports the real cause instead of an internal error.
+ */
+export class RecoveryFailure extends DiagnosticsError {
   constructor(
     readonly address: string,
     override readonly cause: unknown,
   ) {
-    super(`recovering ${address}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    const d = providerDiagnostic(cause, address);
+    super([
+      {
+        ...d,
+        summary: `while finishing what an interrupted apply left open: ${d.summary}`,
+      },
+    ]);
     this.name = 'RecoveryFailure';
   }
 }

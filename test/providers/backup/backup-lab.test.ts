@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applyPlan } from '../../../src/engine/index.js';
+import { applyPlan, EngineState, recoverInterrupted } from '../../../src/engine/index.js';
 import type { EngineContext } from '../../../src/engine/index.js';
 import { openStore } from '../../../src/store/index.js';
 import type { Store } from '../../../src/store/index.js';
@@ -131,6 +131,16 @@ test(
         new RegExp(`already exists at .*/${mine.customer}/test/ and does not open`),
       );
       assert.ok(readFileSync(config).equals(before), 'the other state’s repository is untouched');
+      // the refused create left an open intent; the next command drops it (the repository at that
+      // address is not this state's) instead of failing on it, and plans the create again
+      const recovered = await recoverInterrupted({ ...ctx, recoveryGraceMs: 0 });
+      assert.deepEqual([...recovered.values()], ['gone']);
+      assert.deepEqual(await new EngineState(b).intents(), []);
+      assert.ok(
+        (await plan(ctx, desired)).changes.some(
+          (c) => c.kind === 'backup.repository' && c.action === 'create',
+        ),
+      );
     } finally {
       await a.close();
       await b.close();

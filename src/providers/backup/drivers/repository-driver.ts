@@ -76,7 +76,14 @@ export function repositoryDriver(
     },
     async findByAddress({ address, signal }) {
       const d = desiredOf(address);
-      return d ? adopt(d, signal) : undefined;
+      try {
+        return d ? await adopt(d, signal) : undefined;
+      } catch (err) {
+        // someone else's repository at our address: our create did not make it, so an open intent
+        // is dropped (the next create reports the conflict again)
+        if (err instanceof ProviderError && err.code === 'BACKUP_CONFLICT') return undefined;
+        throw err;
+      }
     },
     async create({ desired, signal }) {
       const existing = await adopt(desired, signal);
