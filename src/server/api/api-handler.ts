@@ -65,8 +65,8 @@ function validate(route: ApiRoute, req: FastifyRequest): ApiInput | Diagnostic[]
     body: parse('body', route.body, req.body),
     url: req.url,
   };
-  const token = (input.query as { pageToken?: string } | undefined)?.pageToken;
-  if (token !== undefined) {
+  const token = route.list ? (req.query as { pageToken?: unknown } | undefined)?.pageToken : undefined;
+  if (typeof token === 'string') {
     const after = afterKeyOf(token);
     if (typeof after !== 'string') errors.push(after);
   }
