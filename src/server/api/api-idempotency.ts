@@ -29,6 +29,7 @@ export async function claimKey(
   key: string,
   hash: string,
   now: Date,
+  attempt = 0,
 ): Promise<Claim> {
   const expired = new Date(now.getTime() - IDEMPOTENCY_TTL_MS).toISOString();
   await store.db.deleteFrom('api_idempotency').where('created_at', '<', expired).execute();
@@ -51,8 +52,9 @@ export async function claimKey(
     .where('principal_id', '=', principalId)
     .where('key', '=', key)
     .executeTakeFirst();
-  // dropped between the two statements (the first request failed): this one may act
-  if (!row) return claimKey(store, principalId, key, hash, now);
+  // dropped between the two statements (the first request failed): this one may act; a key
+  // that keeps flapping is answered as busy rather than tried without end
+  if (!row) return attempt < 3 ? claimKey(store, principalId, key, hash, now, attempt + 1) : { kind: 'busy' };
   if (row.request_hash !== hash) return { kind: 'other-request' };
   if (row.status === null) return { kind: 'busy' };
   return { kind: 'replay', status: row.status, body: row.body === null ? undefined : JSON.parse(row.body) };
