@@ -1,6 +1,6 @@
 /**
  * The HTTP server of `aare serve`: a fastify app factory and its plugins (the repository
- * service's downloads and API now; the web UI and its API later). Thin: it parses requests and
+ * service's downloads and upload API, the API under /api/v1; the web UI later). Thin: it parses requests and
  * calls the layers below; it holds no state of its own beyond caches of immutable data. It
  * trusts nothing from the client: absolute URLs come from the configured public base URL, and
  * uploads need a token and stay within fixed limits.
@@ -14,3 +14,5 @@ export type { UploadOptions } from './upload-gate.js';
 export { sendFile, contentTypeOf } from './static-file-sender.js';
 export { problem, PROBLEM_TYPE } from './http-problem.js';
 export type { Problem } from './http-problem.js';
+export { apiPlugin, apiRoutes, openApiDocument, API_PREFIX } from './api/index.js';
+export type { ApiOptions, ApiRoute } from './api/index.js';

@@ -1,5 +1,5 @@
-// The fastify app factory of `aare serve`. Plugins add their routes (the repository service
-// now; the web UI and API later). Downloads under /repos/ and /keys/ take a fast path on raw
+// The fastify app factory of `aare serve`. Plugins add their routes (the repository service and
+// the API under /api/v1; the web UI later). Downloads under /repos/ and /keys/ take a fast path on raw
 // node:http before fastify's routing, since they are most of the traffic.
 import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -7,6 +7,8 @@ import type { Socket } from 'node:net';
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import type { RepoService } from '../repo/index.js';
+import { apiPlugin } from './api/index.js';
+import type { ApiOptions } from './api/index.js';
 import {
   PROBLEM_TYPE,
   problem,
@@ -32,6 +34,8 @@ export interface ServerOptions {
   timeouts?: Partial<ServerTimeouts>;
   /** pino logger options, or false (default) for none. */
   logger?: boolean | object;
+  /** The API under /api/v1 (docs/api.md); absent, only the repository routes are served. */
+  api?: ApiOptions;
 }
 
 /** Milliseconds. */
@@ -157,6 +161,7 @@ export async function createServerApp(opts: ServerOptions): Promise<FastifyInsta
     return reply.code(p.status).type(PROBLEM_TYPE).send(p);
   });
   await app.register(repoRoutes, routeOpts);
+  if (opts.api) await app.register(apiPlugin(opts.api));
   return app;
 }
 

@@ -98,6 +98,16 @@ export interface AccessGrantTable {
   granted_at: string;
 }
 
+/** server: a POST's answer under its `Idempotency-Key`, per principal (status null: still running). */
+export interface ApiIdempotencyTable {
+  principal_id: number;
+  key: string;
+  request_hash: string;
+  status: number | null;
+  body: string | null;
+  created_at: string;
+}
+
 /** engine: one row per resource Aare created and recorded (JSON in text columns). */
 export interface EngineResourceTable {
   address: string;
@@ -234,6 +244,7 @@ export interface Database {
   engine_resources: EngineResourceTable;
   access_principals: AccessPrincipalTable;
   access_grants: AccessGrantTable;
+  api_idempotency: ApiIdempotencyTable;
   engine_intents: EngineIntentTable;
   engine_serials: EngineSerialTable;
   engine_locks: EngineLockTable;

@@ -165,6 +165,7 @@ async function serve(
     publicUrl,
     upload,
     logger: o.log ? true : false,
+    api: { app: ctx },
   });
   const address = await app.listen({ host: o.host, port: Number(o.port) });
   const freezes = await (await import('../serve-freeze.js')).scheduleFreezes(ctx);

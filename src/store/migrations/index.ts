@@ -6,6 +6,7 @@ import * as engine from './0100-engine.js';
 import * as release from './0500-release.js';
 import * as rollout from './0510-rollout.js';
 import * as access from './0600-access.js';
+import * as api from './0700-api.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-base': base,
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0500-release': release,
   '0510-rollout': rollout,
   '0600-access': access,
+  '0700-api': api,
 };
