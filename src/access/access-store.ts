@@ -356,6 +356,14 @@ export async function authenticatePassword(
     .where('kind', '=', 'user')
     .where('name', '=', name)
     .executeTakeFirst();
-  if (!row?.password_hash || !(await verifyPassword(password, row.password_hash))) return undefined;
+  if (!row?.password_hash) {
+    // the same work as a wrong password, so the answer's time does not tell which users exist
+    await verifyPassword(password, await dummyHash());
+    return undefined;
+  }
+  if (!(await verifyPassword(password, row.password_hash))) return undefined;
   return { principal: principalOf(row), grants: await grantsOf(store, row.id) };
 }
+
+let dummy: Promise<string> | undefined;
+const dummyHash = () => (dummy ??= hashPassword('no such user'));
