@@ -25,8 +25,8 @@ node bench/out/hiera-inprocess.mjs "$out" | node -e '
   console.log(`${r.vms} VMs x ${r.keysPerVm} keys (first/deep/unique, interpolation, dotted)`);
   console.log(`cold (files parsed on the way): ${r.coldLookupsPerSecond.toLocaleString("en")} lookups/s`);
   console.log(`warm files, fresh facts per VM: ${r.warmLookupsPerSecond.toLocaleString("en")} lookups/s wall, ${r.warmLookupsPerCpuSecond.toLocaleString("en")} lookups per CPU-second (target > 100,000)`);'
-echo "== (e) eyaml levels vs plain YAML, one process each, alternating, best of ${EYAML_RUNS:-3}; load: $(cut -d' ' -f1-3 /proc/loadavg)"
-for _ in $(seq "${EYAML_RUNS:-3}"); do
+echo "== (e) eyaml levels vs plain YAML, one process each, alternating, best and median of ${EYAML_RUNS:-5}; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+for _ in $(seq "${EYAML_RUNS:-5}"); do
   node bench/out/hiera-inprocess.mjs "$out" >>bench/out/hiera-plain.ndjson.tmp
   node bench/out/hiera-inprocess.mjs "$eyaml_out" >>bench/out/hiera-eyaml.ndjson.tmp
 done

@@ -11,9 +11,37 @@ export interface DerNode {
 
 export class DerError extends Error {}
 
+/**
+ * An element as offsets into the buffer it was read from: walking an EnvelopedData touches a
+ * dozen elements per block, and a Buffer view for each (a typed array, costly to create) is made
+ * only when `raw` or `content` is asked for.
+ */
+class DerElement implements DerNode {
+  constructor(
+    readonly tag: number,
+    readonly buf: Buffer,
+    readonly start: number,
+    readonly contentStart: number,
+    readonly end: number,
+  ) {}
+
+  get raw(): Buffer {
+    return this.buf.subarray(this.start, this.end);
+  }
+
+  get content(): Buffer {
+    return this.buf.subarray(this.contentStart, this.end);
+  }
+}
+
 /** Reads one element at `offset`; throws DerError when the bytes are not DER. */
 export function readDer(buf: Buffer, offset = 0): DerNode {
-  if (offset + 2 > buf.length) throw new DerError('truncated element');
+  return readAt(buf, offset, buf.length);
+}
+
+/** The element at `offset` of `buf`, which must end by `limit`. */
+function readAt(buf: Buffer, offset: number, limit: number): DerElement {
+  if (offset + 2 > limit) throw new DerError('truncated element');
   const tag = buf[offset]!;
   if ((tag & 0x1f) === 0x1f) throw new DerError('multi-byte tags are not used here');
   let len = buf[offset + 1]!;
@@ -21,31 +49,46 @@ export function readDer(buf: Buffer, offset = 0): DerNode {
   if (len & 0x80) {
     const n = len & 0x7f;
     if (n === 0 || n > 4) throw new DerError('indefinite or oversized length');
-    if (offset + 2 + n > buf.length) throw new DerError('truncated length');
+    if (offset + 2 + n > limit) throw new DerError('truncated length');
     len = 0;
     for (let i = 0; i < n; i++) len = len * 256 + buf[offset + 2 + i]!;
     head += n;
   }
   const end = offset + head + len;
-  if (end > buf.length) throw new DerError('truncated content');
-  return { tag, raw: buf.subarray(offset, end), content: buf.subarray(offset + head, end) };
+  if (end > limit) throw new DerError('truncated content');
+  return new DerElement(tag, buf, offset, offset + head, end);
+}
+
+function element(node: DerNode): DerElement {
+  if (node instanceof DerElement) return node;
+  const raw = node.raw;
+  return new DerElement(node.tag, raw, 0, raw.length - node.content.length, raw.length);
 }
 
 /** The elements inside a constructed element. */
 export function children(node: DerNode): DerNode[] {
+  const e = element(node);
   const out: DerNode[] = [];
-  let off = 0;
-  while (off < node.content.length) {
-    const c = readDer(node.content, off);
+  let off = e.contentStart;
+  while (off < e.end) {
+    const c = readAt(e.buf, off, e.end);
     out.push(c);
-    off += c.raw.length;
+    off = c.end;
   }
   return out;
 }
 
-/** The i-th element inside a constructed element. */
+/** The i-th element inside a constructed element; all of them must be well formed. */
 export function child(node: DerNode, i: number): DerNode {
-  return children(node)[i] ?? fail();
+  const e = element(node);
+  let found: DerElement | undefined;
+  let off = e.contentStart;
+  for (let k = 0; off < e.end; k++) {
+    const c = readAt(e.buf, off, e.end);
+    if (k === i) found = c;
+    off = c.end;
+  }
+  return found ?? fail();
 }
 
 export function fail(): never {
@@ -54,8 +97,8 @@ export function fail(): never {
 
 /** Reads exactly one element filling `buf`. */
 export function readWhole(buf: Buffer): DerNode {
-  const n = readDer(buf, 0);
-  if (n.raw.length !== buf.length) throw new DerError('trailing bytes after the element');
+  const n = readAt(buf, 0, buf.length);
+  if (n.end !== buf.length) throw new DerError('trailing bytes after the element');
   return n;
 }
 

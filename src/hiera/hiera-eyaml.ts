@@ -143,7 +143,11 @@ function certIdentity(pem: string): CertIdentity {
 export class EyamlKeyring {
   private readonly privateKeys = new Map<string, KeyObject | Error>();
   private readonly certs = new Map<string, CertIdentity | Error>();
-  private readonly plain = new Map<string, string>();
+  /** Plaintexts by key files (their paths joined) and scheme, then by ciphertext. A base64 block
+   *  is hundreds of characters: a key made of it and the paths would be copied for every block. */
+  private readonly plain = new Map<string, Map<string, string>>();
+  /** The plaintext map of a key-files object: lookups pass the same object again and again. */
+  private readonly plainOf = new WeakMap<EyamlKeys, Map<string, Map<string, string>>>();
 
   private load<T>(cache: Map<string, T | Error>, file: string, parse: (text: string) => T): T {
     let v = cache.get(file);
@@ -174,12 +178,25 @@ export class EyamlKeyring {
     return this.load(this.certs, file, certIdentity);
   }
 
+  private plainMap(scheme: string, keys: EyamlKeys): Map<string, string> {
+    let byScheme = this.plainOf.get(keys);
+    if (!byScheme) this.plainOf.set(keys, (byScheme = new Map()));
+    let m = byScheme.get(scheme);
+    if (!m) {
+      const id = `${scheme}\0${keys.privateKey ?? ''}\0${keys.publicKey ?? ''}\0${keys.gnupghome ?? ''}`;
+      m = this.plain.get(id);
+      if (!m) this.plain.set(id, (m = new Map()));
+      byScheme.set(scheme, m);
+    }
+    return m;
+  }
+
   /** One block decrypted with a level's keys; the same block and keys are decrypted once. */
   decrypt(scheme: string, cipher: string, keys: EyamlKeys): string {
-    const id = `${scheme}\0${keys.privateKey ?? ''}\0${keys.publicKey ?? ''}\0${keys.gnupghome ?? ''}\0${cipher}`;
-    const hit = this.plain.get(id);
+    const cache = this.plainMap(scheme, keys);
+    const hit = cache.get(cipher);
     if (hit !== undefined) return hit;
-    const block = `ENC[${scheme},${cipher}]`;
+    const block = (): string => `ENC[${scheme},${cipher}]`;
     let text: string;
     try {
       if (scheme === 'PKCS7') {
@@ -191,19 +208,19 @@ export class EyamlKeyring {
           key = this.privateKey(keys.privateKey);
           cert = this.certificate(keys.publicKey);
         } catch (e) {
-          throw new EyamlError((e as Error).message, block, 'key');
+          throw new EyamlError((e as Error).message, block(), 'key');
         }
         text = pkcs7Decrypt(Buffer.from(cipher, 'base64'), key, cert).toString('utf8');
       } else if (scheme === 'GPG') {
-        text = gpgDecrypt(Buffer.from(cipher, 'base64'), keys.gnupghome, block);
+        text = gpgDecrypt(Buffer.from(cipher, 'base64'), keys.gnupghome, block());
       } else {
         throw new Error(`Encryption method ${scheme} is not supported (Aare decrypts PKCS7 and GPG blocks)`);
       }
     } catch (e) {
       if (e instanceof EyamlError) throw e;
-      throw new EyamlError((e as Error).message, block);
+      throw new EyamlError((e as Error).message, block());
     }
-    this.plain.set(id, text);
+    cache.set(cipher, text);
     return text;
   }
 }

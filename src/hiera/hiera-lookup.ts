@@ -99,8 +99,9 @@ interface DataFile {
   needsInterp: Map<string, boolean>;
   /** eyaml levels: whether a key's value holds an ENC[...] block eyaml_lookup_key decrypts. */
   hasEnc?: Map<string, boolean>;
-  /** eyaml levels: decrypted values by key and key files (plaintext, kept in memory only). */
-  decrypted?: Map<string, unknown>;
+  /** eyaml levels: decrypted values by key files (interned, see `eyamlKeys`) and key, with
+   *  whether they need interpolation (plaintext, kept in memory only). */
+  decrypted?: Map<EyamlKeys, Map<string, { value: unknown; interp: boolean }>>;
 }
 
 interface ResolvedLocation {
@@ -599,20 +600,21 @@ export class HieraEngine implements Hiera {
     let interp = df.needsInterp.get(key.root);
     let decrypted = false;
     if (loc.eyaml && this.hasEnc(df, key.root)) {
-      // decrypted once per value and key pair; interpolation still runs per lookup
-      const id = `${key.root}\0${loc.eyaml.privateKey}\0${loc.eyaml.publicKey}\0${loc.eyaml.gnupghome ?? ''}`;
-      const cache = (df.decrypted ??= new Map());
-      let plain = cache.get(id);
+      // decrypted once per value and key files; interpolation still runs per lookup
+      const byKeys = (df.decrypted ??= new Map());
+      let cache = byKeys.get(loc.eyaml);
+      if (!cache) byKeys.set(loc.eyaml, (cache = new Map()));
+      let plain = cache.get(key.root);
       if (plain === undefined) {
-        plain = deepFreeze(
+        const v = deepFreeze(
           this.decryptData(value, loc.eyaml, loc.file, df.keyPositions.get(key.root), key.root),
         );
-        cache.set(id, plain);
+        cache.set(key.root, (plain = { value: v, interp: needsInterpolation(v) }));
       }
-      value = plain;
+      value = plain.value;
+      interp = plain.interp;
       inv.work.decrypted = decrypted = true;
       if (inv.explain) inv.explain.redact = true;
-      interp = needsInterpolation(value);
     } else if (interp === undefined) df.needsInterp.set(key.root, (interp = needsInterpolation(value)));
     if (interp) value = this.interpolateData(value, inv, loc.file, df.keyPositions.get(key.root), key.root);
     if (inv.sink) {
@@ -802,8 +804,36 @@ export class HieraEngine implements Hiera {
     return this.eyamlKeys(level.eyaml.options, inv);
   }
 
-  /** A level's eyaml options, interpolated (variables only, as Puppet does) and made absolute. */
+  /** Key files by their paths joined: equal key files are one object (the decryption caches
+   *  are keyed by it). */
+  private readonly keySets = new Map<string, EyamlKeys>();
+  /** The key files of levels whose options have nothing to interpolate (the same for all VMs). */
+  private readonly fixedKeys = new WeakMap<Hash, EyamlKeys>();
+
+  /**
+   * A level's eyaml options, interpolated (variables only, as Puppet does) and made absolute;
+   * the same object for the same files.
+   */
   private eyamlKeys(options: Hash, inv: Invocation): EyamlKeys {
+    const fixed = this.fixedKeys.get(options);
+    if (fixed) return fixed;
+    const keys = this.internKeys(this.eyamlKeyFiles(options, inv));
+    const names = ['pkcs7_private_key', 'pkcs7_public_key', 'gpg_gnupghome'];
+    if (names.every((n) => typeof options[n] !== 'string' || !(options[n] as string).includes('%{'))) {
+      this.fixedKeys.set(options, keys);
+    }
+    return keys;
+  }
+
+  private internKeys(keys: EyamlKeys): EyamlKeys {
+    const id = `${keys.privateKey ?? ''}\0${keys.publicKey ?? ''}\0${keys.gnupghome ?? ''}`;
+    const known = this.keySets.get(id);
+    if (known) return known;
+    this.keySets.set(id, keys);
+    return keys;
+  }
+
+  private eyamlKeyFiles(options: Hash, inv: Invocation): EyamlKeys {
     const path = (name: string, fallback?: string): string | undefined => {
       const v = options[name];
       const text = typeof v === 'string' ? interpolatePath(v, inv) : fallback;
