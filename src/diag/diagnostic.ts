@@ -84,3 +84,9 @@ export class DiagnosticsError extends Error {
     this.name = 'DiagnosticsError';
   }
 }
+
+/** For callers that want an exception: the value, or DiagnosticsError with the result's diagnostics. */
+export function valueOrThrow<T>(r: Result<T | undefined>): T {
+  if (r.value === undefined || hasErrors(r.diagnostics)) throw new DiagnosticsError([...r.diagnostics]);
+  return r.value;
+}

@@ -12,6 +12,7 @@ export {
   sortDiagnostics,
   formatDiagnostic,
   DiagnosticsError,
+  valueOrThrow,
 } from './diagnostic.js';
 export { errorCodes, exitCodeOf, httpStatusOf } from './error-codes.js';
 export type { ErrorCode } from './error-codes.js';

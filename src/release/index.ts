@@ -26,13 +26,7 @@ export type {
 } from './maintenance-calendar.js';
 export { appendAudit, entryHash, listAudit, verifyAudit } from './audit-log.js';
 export type { AuditEntry, AuditInput, AuditResult, AuditVerification } from './audit-log.js';
-export {
-  controlRepoCommit,
-  freezeRelease,
-  listReleases,
-  snapshotNameOf,
-  valueOrThrow,
-} from './release-freeze.js';
+export { controlRepoCommit, freezeRelease, listReleases, snapshotNameOf } from './release-freeze.js';
 export type { FreezeContext, ReleaseInfo } from './release-freeze.js';
 export { checkoutCommit } from './release-checkout.js';
 export type { CheckedOutTree } from './release-checkout.js';

@@ -7,8 +7,8 @@ import { execFile } from 'node:child_process';
 import { relative, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { Temporal } from 'temporal-polyfill';
-import { DiagnosticsError, error, hasErrors, isSpawnNotFound, toolMissing } from '../diag/index.js';
-import type { Diagnostic, Result } from '../diag/index.js';
+import { error, hasErrors, isSpawnNotFound, toolMissing } from '../diag/index.js';
+import type { Result } from '../diag/index.js';
 import type { Maintenance } from '../model/index.js';
 import type { RepoService } from '../repo/index.js';
 import type { Store } from '../store/index.js';
@@ -180,11 +180,4 @@ export async function controlRepoCommit(dir: string, stateDir: string): Promise<
     );
   }
   return { value: commit, diagnostics: [] };
-}
-
-/** For callers that want an exception: the value, or DiagnosticsError. */
-export function valueOrThrow<T>(r: Result<T | undefined>): T {
-  if (r.value === undefined || hasErrors(r.diagnostics))
-    throw new DiagnosticsError(r.diagnostics as Diagnostic[]);
-  return r.value;
 }

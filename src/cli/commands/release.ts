@@ -7,8 +7,7 @@ import { controlRepoFlag, repoAliasFlag, requireControlRepoDir, withApp } from '
 import type { ControlRepoFlags } from '../cli-app.js';
 import { renderTable } from '../cli-table.js';
 import { printDiagnostics, UsageError } from '../cli-run.js';
-import { DiagnosticsError, hasErrors } from '../../diag/index.js';
-import type { Diagnostic, Result } from '../../diag/index.js';
+import { DiagnosticsError, valueOrThrow } from '../../diag/index.js';
 import type { AppContext } from '../../app/index.js';
 import type { Plan } from '../../engine/index.js';
 import type { InfrastructureRollout, ReleaseDiff, RolloutContext, RolloutStep } from '../../release/index.js';
@@ -26,7 +25,7 @@ export function register(program: Command): void {
     .action(
       action(async (opts: ControlRepoFlags & { json?: boolean }) => {
         requireControlRepoDir(opts.controlRepo);
-        const { freezeRelease, valueOrThrow } = await import('../../release/index.js');
+        const { freezeRelease } = await import('../../release/index.js');
         const release = await withApp(opts, async (app) =>
           valueOrThrow(
             await freezeRelease({
@@ -102,12 +101,6 @@ async function rolloutContext(app: AppContext, signing = false): Promise<Rollout
   };
 }
 
-function check<T>(r: Result<T | undefined>): T {
-  if (r.value === undefined || hasErrors(r.diagnostics))
-    throw new DiagnosticsError(r.diagnostics as Diagnostic[]);
-  return r.value;
-}
-
 interface DiffFlags extends ControlRepoFlags {
   customer: string;
   json?: boolean;
@@ -130,7 +123,7 @@ function registerDiff(group: Command): void {
       action(async (release: string, opts: DiffFlags) => {
         const { releaseDiff } = await import('../../release/index.js');
         const { diff, plan } = await withApp(opts, async (app) => {
-          const diff = check(await releaseDiff(await rolloutContext(app), release, opts.customer));
+          const diff = valueOrThrow(await releaseDiff(await rolloutContext(app), release, opts.customer));
           return { diff, plan: opts.plan ? await releasePlan(app, diff) : undefined };
         });
         if (opts.json) {
@@ -252,7 +245,7 @@ function registerDecision(group: Command, decision: 'accepted' | 'rejected'): vo
       action(async (release: string, opts: ControlRepoFlags & { customer: string; comment?: string }) => {
         const { decideRelease } = await import('../../release/index.js');
         const info = await withApp(opts, async (app) =>
-          check(
+          valueOrThrow(
             await decideRelease(await rolloutContext(app), release, opts.customer, decision, opts.comment),
           ),
         );
@@ -310,7 +303,7 @@ function registerRollout(group: Command, env: 'test' | 'production'): void {
         opts,
         async (app) => {
           const base = await rolloutContext(app, true);
-          const found = check(await releaseNamed(base.store, release));
+          const found = valueOrThrow(await releaseNamed(base.store, release));
           // what the release froze, read from git: never the working tree
           const frozen = await app.atCommit(found.commit);
           const ctx: RolloutContext = { ...base, controlRepo: frozen.controlRepo() };
@@ -328,7 +321,7 @@ function registerRollout(group: Command, env: 'test' | 'production'): void {
               };
             },
           };
-          const plan = check(
+          const plan = valueOrThrow(
             await planRollout(
               ctx,
               {

@@ -5,15 +5,8 @@ import { action, EXIT, UsageError } from '../cli-run.js';
 import { controlRepoFlag, repoAliasFlag, withApp } from '../cli-app.js';
 import type { ControlRepoFlags } from '../cli-app.js';
 import { renderTable } from '../cli-table.js';
-import { DiagnosticsError, hasErrors } from '../../diag/index.js';
-import type { Diagnostic, Result } from '../../diag/index.js';
+import { valueOrThrow } from '../../diag/index.js';
 import { accessContext, auditScope, knownScope, parseDuration } from './access-shared.js';
-
-function check<T>(r: Result<T | undefined>): T {
-  if (r.value === undefined || hasErrors(r.diagnostics))
-    throw new DiagnosticsError(r.diagnostics as Diagnostic[]);
-  return r.value;
-}
 
 interface CreateFlags extends ControlRepoFlags {
   role: string;
@@ -55,7 +48,7 @@ export function register(program: Command): void {
             Temporal.Instant.fromEpochMilliseconds(ctx.now.getTime()).toZonedDateTimeISO('UTC').add(duration)
               .epochMilliseconds,
           );
-          const result = check(
+          const result = valueOrThrow(
             await createToken(ctx, {
               name: opts.name,
               grants: [{ role: opts.role, scope: scope.path }],
@@ -149,7 +142,7 @@ export function register(program: Command): void {
       action(async (id: string, opts: ControlRepoFlags) => {
         const { revokeToken } = await import('../../access/index.js');
         await withApp(opts, async (app) => {
-          const revoked = check(await revokeToken(await accessContext(app), id));
+          const revoked = valueOrThrow(await revokeToken(await accessContext(app), id));
           await app.audit({
             action: 'access.token.revoke',
             scope: '',

@@ -5,15 +5,8 @@ import { action, EXIT, UsageError } from '../cli-run.js';
 import { controlRepoFlag, repoAliasFlag, withApp } from '../cli-app.js';
 import type { ControlRepoFlags } from '../cli-app.js';
 import { renderTable } from '../cli-table.js';
-import { DiagnosticsError, hasErrors } from '../../diag/index.js';
-import type { Diagnostic, Result } from '../../diag/index.js';
+import { valueOrThrow } from '../../diag/index.js';
 import { accessContext, auditScope, knownScope } from './access-shared.js';
-
-function check<T>(r: Result<T | undefined>): T {
-  if (r.value === undefined || hasErrors(r.diagnostics))
-    throw new DiagnosticsError(r.diagnostics as Diagnostic[]);
-  return r.value;
-}
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -47,7 +40,7 @@ export function register(program: Command): void {
             throw new UsageError('--password-stdin: a password needs at least 12 characters');
           const { addUser } = await import('../../access/index.js');
           await withApp(opts, async (app) => {
-            check(
+            valueOrThrow(
               await addUser(await accessContext(app), name, {
                 ...(password !== undefined ? { password } : {}),
                 ...(opts.oidcSubject !== undefined ? { oidcSubject: opts.oidcSubject } : {}),
@@ -81,7 +74,7 @@ export function register(program: Command): void {
             const ctx = await accessContext(app);
             const user = await findUser(ctx.store, name);
             if (!user) throw new UsageError(`no user '${name}' (aare user list)`);
-            const done = check(
+            const done = valueOrThrow(
               await (verb === 'grant' ? grantRole : revokeRole)(ctx, user, opts.role, scope.path),
             );
             await app.audit({
