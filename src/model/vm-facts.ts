@@ -37,3 +37,19 @@ export function findVm(controlRepo: ControlRepo, address: string): Vm | undefine
   }
   return undefined;
 }
+
+/** A VM as listings show it (`aare show vms --json`, the API's VM lists): the same fields everywhere. */
+export function vmSummary(vm: Vm) {
+  return {
+    address: vm.address,
+    name: vm.name,
+    reseller: vm.reseller,
+    customer: vm.customer,
+    environment: vm.environment,
+    role: vm.role,
+    profiles: vm.profiles,
+    flavor: vm.flavor,
+    image: vm.image,
+    fqdn: vm.fqdn,
+  };
+}

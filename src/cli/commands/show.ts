@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { action, EXIT, oneOf, printDiagnostics, UsageError } from '../cli-run.js';
 import { hasErrors } from '../../diag/index.js';
-import type { ControlRepo } from '../../model/index.js';
+import type { ControlRepo, Vm } from '../../model/index.js';
 import { controlRepoFlag, repoAliasFlag, relativeToCwd, requireControlRepoDir, withApp } from '../cli-app.js';
 import type { ControlRepoFlags } from '../cli-app.js';
 import { renderTable } from '../cli-table.js';
@@ -42,7 +42,9 @@ export function register(program: Command): void {
           process.stderr.write('the control repository has errors; run `aare validate`\n');
           return EXIT.failed;
         }
-        const rows = rowsOf(controlRepo, kind);
+        // loaded on use, like the model itself: `aare --help` does not load the model's code
+        const { vmSummary } = await import('../../model/index.js');
+        const rows = rowsOf(controlRepo, kind, vmSummary);
         if (opts.json) {
           process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
           return EXIT.ok;
@@ -55,21 +57,10 @@ export function register(program: Command): void {
     );
 }
 
-function rowsOf(controlRepo: ControlRepo, kind: Kind): object[] {
+function rowsOf(controlRepo: ControlRepo, kind: Kind, vmSummary: (vm: Vm) => object): object[] {
   switch (kind) {
     case 'vms':
-      return controlRepo.vms.map((vm) => ({
-        address: vm.address,
-        name: vm.name,
-        reseller: vm.reseller,
-        customer: vm.customer,
-        environment: vm.environment,
-        role: vm.role,
-        profiles: vm.profiles,
-        flavor: vm.flavor,
-        image: vm.image,
-        fqdn: vm.fqdn,
-      }));
+      return controlRepo.vms.map(vmSummary);
     case 'customers':
       return [...controlRepo.customers.values()]
         .sort((a, b) => (a.name < b.name ? -1 : 1))

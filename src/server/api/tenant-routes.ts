@@ -6,7 +6,7 @@ import { scopePath } from '../../access/index.js';
 import type { AppContext } from '../../app/index.js';
 import { describeOrigin, redactedSecret, resolveParameters } from '../../compile/index.js';
 import type { Diagnostic } from '../../diag/index.js';
-import { findVm, vmFacts } from '../../model/index.js';
+import { findVm, vmFacts, vmSummary } from '../../model/index.js';
 import type { ControlRepo, Customer, Vm } from '../../model/index.js';
 import { listRoute, oneRoute } from './api-route.js';
 import type { Target } from './api-route.js';
@@ -38,21 +38,6 @@ function customerOf(c: Customer) {
     displayName: c.displayName,
     contact: c.contact,
     environments: [...c.environments.keys()],
-  };
-}
-
-function vmSummary(vm: Vm) {
-  return {
-    address: vm.address,
-    name: vm.name,
-    reseller: vm.reseller,
-    customer: vm.customer,
-    environment: vm.environment,
-    role: vm.role,
-    profiles: vm.profiles,
-    flavor: vm.flavor,
-    image: vm.image,
-    fqdn: vm.fqdn,
   };
 }
 
