@@ -107,6 +107,17 @@ export async function grantsOf(store: Store, principalId: number): Promise<Grant
   return rows.filter((r) => isRole(r.role)).map((r) => ({ role: r.role as Role, scope: r.scope }));
 }
 
+/** An access_grants row: who gave it and when, from the acting context. */
+function grantRow(ctx: AccessContext, principalId: number, g: { role: string; scope: string }) {
+  return {
+    principal_id: principalId,
+    role: g.role,
+    scope: g.scope,
+    granted_by: ctx.actor,
+    granted_at: ctx.now.toISOString(),
+  };
+}
+
 function refusedFor(ctx: AccessContext, what: string): Diagnostic {
   return error(
     'ACCESS_DENIED',
@@ -153,13 +164,7 @@ export async function grantRole(
     return fail(error('USAGE', "a token's roles are fixed when it is made", { field: 'principal' }));
   const done = await ctx.store.db
     .insertInto('access_grants')
-    .values({
-      principal_id: principal.id,
-      role,
-      scope,
-      granted_by: ctx.actor,
-      granted_at: ctx.now.toISOString(),
-    })
+    .values(grantRow(ctx, principal.id, { role, scope }))
     .onConflict((oc) => oc.columns(['principal_id', 'role', 'scope']).doNothing())
     .executeTakeFirst();
   return { value: Number(done.numInsertedOrUpdatedRows ?? 0n) > 0, diagnostics: [] };
@@ -240,13 +245,7 @@ export async function createToken(
     for (const g of grants)
       await trx
         .insertInto('access_grants')
-        .values({
-          principal_id: row.id,
-          role: g.role,
-          scope: g.scope,
-          granted_by: ctx.actor,
-          granted_at: ctx.now.toISOString(),
-        })
+        .values(grantRow(ctx, row.id, g))
         .execute();
     return principalOf(row);
   });
