@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { testKey, testKeyFile } from '../repo/rpm-fixtures.js';
-import { aareAt, committedRepo, demoCopy, ok, root } from './release-helpers.js';
+import { aareAt, committedRepo, demoCopy, ok, useSigningKey, root } from './release-helpers.js';
 import type { AareRun } from './release-helpers.js';
 
 interface Diff {
@@ -38,14 +38,7 @@ async function demoRepo(t: { after: (f: () => void) => void }) {
   const state = join(dir, 'state');
   demoCopy(repo);
   await testKey('provider');
-  const yaml = join(repo, 'aare.yaml');
-  writeFileSync(
-    yaml,
-    readFileSync(yaml, 'utf8').replace(
-      /key: file:\.aare\/signing-key\.asc.*/,
-      `key: file:${testKeyFile('provider')}`,
-    ),
-  );
+  useSigningKey(repo, testKeyFile('provider'));
   const git = committedRepo(repo);
   const aare = aareAt(repo, state);
   ok(aare('2027-02-01T00:00:00Z', 'repo', 'create', 'base'));

@@ -2,7 +2,7 @@
 // the demo, and `aare` run as a user runs it at a given AARE_NOW over one state.
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const root = resolve(import.meta.dirname, '../..');
@@ -24,6 +24,15 @@ export function committedRepo(dir: string, message = 'the demo'): (...args: stri
 export function demoCopy(dir: string): string {
   cpSync(join(root, 'examples/demo'), dir, { recursive: true, filter: (src) => !src.includes('/.aare') });
   return dir;
+}
+
+/** Points aare.yaml's `packageSigning.key` at a key file (the tests' provider key), instead of the demo's throwaway. */
+export function useSigningKey(repo: string, keyFile: string): void {
+  const yaml = join(repo, 'aare.yaml');
+  writeFileSync(
+    yaml,
+    readFileSync(yaml, 'utf8').replace(/key: file:\.aare\/signing-key\.asc.*/, `key: file:${keyFile}`),
+  );
 }
 
 export interface AareRun {

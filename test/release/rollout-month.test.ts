@@ -17,7 +17,7 @@ import { storeBackendsForTests } from '../store/store-test-backends.js';
 import { buildSignedRpm, hasTool, noRpmbuild, testKey, testKeyFile } from '../repo/rpm-fixtures.js';
 import { labCloud, listByPrefix, withoutDnsAndBackup } from '../engine/lab-helpers.js';
 import { freePort } from '../free-port.js';
-import { aareAt, committedRepo, demoCopy, ok, root } from './release-helpers.js';
+import { aareAt, committedRepo, demoCopy, ok, useSigningKey, root } from './release-helpers.js';
 
 const skip =
   noRpmbuild ||
@@ -98,14 +98,7 @@ for (const backend of storeBackendsForTests().slice(-1)) {
         const envServers = (names: string[], customer: string, env: string) =>
           names.filter((n) => n.endsWith(`.${env}.${customer}.cloud.example.ch`)).length;
         const key = await testKey('provider');
-        const yaml = join(repo, 'aare.yaml');
-        writeFileSync(
-          yaml,
-          readFileSync(yaml, 'utf8').replace(
-            /key: file:\.aare\/signing-key\.asc.*/,
-            `key: file:${testKeyFile('provider')}`,
-          ),
-        );
+        useSigningKey(repo, testKeyFile('provider'));
         const git = committedRepo(repo);
         const commit = git('rev-parse', 'HEAD').trim();
         const opts = await backend.fresh();

@@ -11,7 +11,7 @@ import { openAppContext } from '../../src/app/index.js';
 import type { AppContext } from '../../src/app/index.js';
 import { createServerApp } from '../../src/server/index.js';
 import type { Store } from '../../src/store/index.js';
-import { aareAt, committedRepo, demoCopy, ok } from '../release/release-helpers.js';
+import { aareAt, committedRepo, demoCopy, ok, useSigningKey } from '../release/release-helpers.js';
 import { testKey, testKeyFile } from '../repo/rpm-fixtures.js';
 
 /** The instant every request of the tests is made at (the release was frozen before it). */
@@ -42,9 +42,7 @@ export async function apiHarness(): Promise<ApiHarness> {
   await testKey('provider');
   const edit = (file: string, f: (s: string) => string) =>
     writeFileSync(join(repo, file), f(readFileSync(join(repo, file), 'utf8')));
-  edit('aare.yaml', (s) =>
-    s.replace(/key: file:\.aare\/signing-key\.asc.*/, `key: file:${testKeyFile('provider')}`),
-  );
+  useSigningKey(repo, testKeyFile('provider'));
   edit('profiles/muster_shop.yaml', (s) =>
     s.replace('parameters:\n', 'parameters:\n  api_key:\n    type: Sensitive[String[1]]\n'),
   );
