@@ -4,7 +4,7 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { authenticateToken } from '../../src/access/index.js';
@@ -123,7 +123,8 @@ test('token create/list/revoke and user add/grant/revoke/list', async (t) => {
     {
       name: 'anna',
       grants: [{ role: 'customer-approver', scope: '/r/alpine-it/c/muster-ag' }],
-      createdBy: users[0]!['createdBy' as never],
+      // the operator who ran `aare user add`: the OS account running the CLI
+      createdBy: userInfo().username,
       createdAt: '2027-03-01T09:00:00.000Z',
     },
   ]);
