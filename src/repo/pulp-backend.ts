@@ -17,7 +17,7 @@ import type { PrunePolicy, PruneReport } from './repo-prune.js';
 import type { PackageRef } from './repo-queries.js';
 import type { RepoService } from './repo-service.js';
 import type { SnapshotInfo } from './repo-snapshots.js';
-import type { RepositoryInfo, UploadOutcome, VersionInfo } from './repo-versions.js';
+import type { UploadOutcome, VersionInfo } from './repo-versions.js';
 import { checkRpm } from './rpm-verifier.js';
 import type { PublicKey } from 'openpgp';
 import { openPulpClient } from './pulp-client.js';
