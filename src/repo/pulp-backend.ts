@@ -330,14 +330,23 @@ export function openPulpRepoService(opts: PulpRepoOptions): RepoService {
       bytes: 0,
     };
     if (policy.dryRun) return report;
+    // only content that was in what this prune deleted counts: orphans of others are not Aare's
+    const candidates = new Set(
+      (await Promise.all(gone.map((v) => packagesAt(v.href)))).flat().map((p) => p.pulp_href),
+    );
     for (const v of gone) await pulp.call('DELETE', v.href);
     for (const p of pubs) await pulp.call('DELETE', p.pulp_href);
-    // content no repository version holds any more; the cleanup is Pulp-wide, as Pulp has no other
-    const orphans = await pulp.list<PulpPackage>(`content/rpm/packages/?orphaned_for=0&${PKG_FIELDS}`);
+    const orphans = (
+      await pulp.list<PulpPackage>(`content/rpm/packages/?orphaned_for=0&${PKG_FIELDS}`)
+    ).filter((p) => candidates.has(p.pulp_href));
     report.artifacts = orphans.length;
     report.bytes = orphans.reduce((n, p) => n + p.size_package, 0);
-    if (gone.length + pubs.length + orphans.length > 0) {
-      await pulp.call('POST', 'orphans/cleanup/', { orphan_protection_time: 0 });
+    // only these: another client's upload is an orphan until its modify adds it to a repository
+    if (orphans.length > 0) {
+      await pulp.call('POST', 'orphans/cleanup/', {
+        content_hrefs: orphans.map((p) => p.pulp_href),
+        orphan_protection_time: 0,
+      });
     }
     return report;
   }

@@ -46,15 +46,29 @@ export function repoBackendsForTests(): RepoBackend[] {
   ];
 }
 
-/** Deletes the distributions and repositories of one test run, then the content they held. */
+/** Deletes the distributions and repositories of one test run, then the content only they held. */
 export async function cleanPulpRun(t: PulpTestTarget): Promise<void> {
   const pulp = openPulpClient(t);
-  const q = `?name__startswith=${encodeURIComponent(t.namePrefix)}&fields=pulp_href`;
-  for (const d of await pulp.list<{ pulp_href: string }>(`distributions/rpm/rpm/${q}`)) {
+  const q = `?name__startswith=${encodeURIComponent(t.namePrefix)}`;
+  const content = new Set<string>();
+  for (const r of await pulp.list<{ versions_href: string }>(
+    `repositories/rpm/rpm/${q}&fields=versions_href`,
+  )) {
+    for (const v of await pulp.list<{ pulp_href: string }>(`${r.versions_href}?fields=pulp_href`)) {
+      const pkgs = await pulp.list<{ pulp_href: string }>(
+        `content/rpm/packages/?repository_version=${encodeURIComponent(v.pulp_href)}&fields=pulp_href`,
+      );
+      for (const p of pkgs) content.add(p.pulp_href);
+    }
+  }
+  for (const d of await pulp.list<{ pulp_href: string }>(`distributions/rpm/rpm/${q}&fields=pulp_href`)) {
     await pulp.call('DELETE', d.pulp_href);
   }
-  for (const r of await pulp.list<{ pulp_href: string }>(`repositories/rpm/rpm/${q}`)) {
+  for (const r of await pulp.list<{ pulp_href: string }>(`repositories/rpm/rpm/${q}&fields=pulp_href`)) {
     await pulp.call('DELETE', r.pulp_href);
   }
-  await pulp.call('POST', 'orphans/cleanup/', { orphan_protection_time: 0 });
+  // only this run's content: a parallel run's fresh uploads are orphans until their modify
+  if (content.size > 0) {
+    await pulp.call('POST', 'orphans/cleanup/', { content_hrefs: [...content], orphan_protection_time: 0 });
+  }
 }
