@@ -179,6 +179,11 @@ function openContext(opts: AppContextOptions, shared?: SharedState): AppContext 
         const key = signing ? await signingKey() : undefined;
         const { openRepoService } = await import('../repo/index.js');
         const { trustedKeys } = await import('./provider-key.js');
+        const pulp = await (await import('./repo-backend.js')).pulpSettings(config);
+        if (pulp) {
+          const { openPulpRepoService } = await import('../repo/index.js');
+          return openPulpRepoService({ ...pulp, trustedKeys: await trustedKeys(config.stateDir) });
+        }
         return openRepoService({
           store: await store(),
           stateDir: config.stateDir,

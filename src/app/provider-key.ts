@@ -99,7 +99,7 @@ export function repositoryBaseUrl(config: AppConfig): Promise<string> {
  * One setting of aare.yaml and where it stands, without loading the whole model. The file is read
  * under the control repository's rules (inside it, UTF-8); a missing aare.yaml is no setting.
  */
-function aareYamlScalar(root: string, path: string[]): { value?: unknown; source: SourceRange } {
+export function aareYamlScalar(root: string, path: string[]): { value?: unknown; source: SourceRange } {
   const source: SourceRange = { file: 'aare.yaml', start: { line: 1, col: 1 } };
   const read = readControlRepoFile(root, 'aare.yaml');
   if ('diagnostic' in read) {

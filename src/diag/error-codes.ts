@@ -174,6 +174,15 @@ export const errorCodes = {
   UPLOAD_UNAUTHORIZED: { http: 401, exit: 1, doc: 'An upload carries no valid bearer token.' },
   UPLOAD_TOO_LARGE: { http: 413, exit: 1, doc: 'An upload is larger than the server accepts.' },
   UPLOAD_BUSY: { http: 429, exit: 1, doc: 'The server is handling as many uploads as it allows.' },
+  PULP_CONFIG: {
+    http: 400,
+    exit: 1,
+    doc: 'The Pulp back end of the repository service is misconfigured (aare.yaml repositories, password).',
+  },
+  PULP_AUTH: { http: 502, exit: 1, doc: 'Pulp refused the credentials (401/403).' },
+  PULP_TASK_FAILED: { http: 502, exit: 1, doc: 'A Pulp task failed or was canceled; its error is shown.' },
+  PULP_UNAVAILABLE: { http: 503, exit: 1, doc: 'Pulp was unreachable or answered with a server error.' },
+  PULP_BAD_REQUEST: { http: 502, exit: 1, doc: 'Pulp rejected a request Aare made as invalid (400).' },
   NOT_FOUND: { http: 404, exit: 1, doc: 'The named thing does not exist.' },
   ACCESS_DENIED: {
     http: 403,

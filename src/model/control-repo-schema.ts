@@ -201,6 +201,26 @@ export const aareFileSchema = z
         key: secretRef.meta({ description: 'Armored OpenPGP secret key, by reference.' }),
       })
       .meta({ description: 'The key that signs RPMs and repository metadata.' }),
+    repositories: z
+      .strictObject({
+        backend: z.enum(['local', 'pulp']).default('local'),
+        url: z.url().optional().meta({ description: "Pulp's API origin, e.g. https://pulp.example.net" }),
+        username: z.string().min(1).optional(),
+        password: secretRef.optional(),
+        signingService: z
+          .string()
+          .min(1)
+          .optional()
+          .meta({ description: 'The Pulp signing service that signs repomd.xml.' }),
+      })
+      .refine((r) => r.backend !== 'pulp' || (r.url && r.username && r.password && r.signingService), {
+        error: 'backend pulp needs url, username, password (by reference) and signingService',
+      })
+      .optional()
+      .meta({
+        description:
+          'Which back end carries out repository operations: the embedded one (default) or an existing Pulp 3.',
+      }),
     puppet: z
       .strictObject({
         server: domainName,

@@ -42,3 +42,6 @@ export type { SigningKey, SigningKeyIdentity } from './signing-key.js';
 export { openSigningKey, readSigningKeyRecord, recordSigningKey } from './signing-key-state.js';
 export type { SigningKeyRecord } from './signing-key-state.js';
 export { rpmvercmp, compareEvr, formatEvr } from './rpm-version-compare.js';
+export { openPulpRepoService } from './pulp-backend.js';
+export type { PulpRepoOptions } from './pulp-backend.js';
+export type { PulpConnection } from './pulp-client.js';

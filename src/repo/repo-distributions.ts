@@ -21,6 +21,8 @@ export interface DistributionInfo {
   /** repository name -> version number the publication holds */
   versions: Record<string, number>;
   packages: string[];
+  /** Where clients fetch it, when the back end serves it elsewhere (Pulp's content app). */
+  url?: string;
 }
 
 /**

@@ -295,12 +295,14 @@ export function distributionsJson(
   versions: Record<string, number>;
 }[] {
   const base = baseUrl.replace(/\/+$/, '');
+  // a Pulp distribution is served by Pulp's content app, its repomd.xml signed by Pulp's signing
+  // service (the key beside it), its packages by the provider's key
   return dists.map((d) => ({
-    url: `${base}/repos/${d.basePath}/`,
+    url: d.url ?? `${base}/repos/${d.basePath}/`,
     customer: d.customer,
     environment: d.environment,
     packages: d.packages,
-    gpgkey: `${base}${PUBLIC_KEY_PATH}`,
+    gpgkey: d.url ? `${d.url}repodata/repomd.xml.key ${base}${PUBLIC_KEY_PATH}` : `${base}${PUBLIC_KEY_PATH}`,
     snapshot: d.snapshot,
     versions: d.versions,
   }));

@@ -5,13 +5,15 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { openRepoService, readPublicKeys } from '../../src/repo/index.js';
+import { openPulpRepoService, openRepoService, readPublicKeys } from '../../src/repo/index.js';
 import type { RepoService, SigningKey } from '../../src/repo/index.js';
 import { createServerApp } from '../../src/server/index.js';
 import type { ServerOptions } from '../../src/server/index.js';
 import { openStore } from '../../src/store/index.js';
 import type { Store, StoreOptions } from '../../src/store/index.js';
 import { testKey } from './rpm-fixtures.js';
+import { cleanPulpRun } from './repo-backends.js';
+import type { PulpTestTarget } from './repo-backends.js';
 
 export interface Harness {
   dir: string;
@@ -33,6 +35,8 @@ export async function openHarness(
     serve?: boolean;
     storeOptions?: StoreOptions;
     server?: Partial<Pick<ServerOptions, 'upload' | 'timeouts'>>;
+    /** Run the repository service on this Pulp instead of the embedded back end. */
+    pulp?: PulpTestTarget;
   } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'aare-repo-test-'));
@@ -41,12 +45,10 @@ export async function openHarness(
   await mkdir(join(stateDir, 'keys'), { recursive: true });
   await writeFile(join(stateDir, 'keys', 'provider.asc'), key.publicArmored);
   const store = await openStore(opts.storeOptions ?? { sqlitePath: join(dir, 'state.db') });
-  const repo = openRepoService({
-    store,
-    stateDir,
-    signingKey: key,
-    trustedKeys: await readPublicKeys(key.publicArmored),
-  });
+  const trustedKeys = await readPublicKeys(key.publicArmored);
+  const repo = opts.pulp
+    ? openPulpRepoService({ ...opts.pulp, trustedKeys })
+    : openRepoService({ store, stateDir, signingKey: key, trustedKeys });
   let app: FastifyInstance | undefined;
   let baseUrl = '';
   if (opts.serve) {
@@ -64,6 +66,7 @@ export async function openHarness(
     close: async () => {
       await app?.close();
       await store.close();
+      if (opts.pulp) await cleanPulpRun(opts.pulp);
       await rm(dir, { recursive: true, force: true });
     },
   };
