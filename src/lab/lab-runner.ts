@@ -17,6 +17,11 @@ export type LabProgress = (line: string) => void;
 export interface LabUpOptions {
   /** Services to start; default: lab/services. */
   services?: string[];
+  /**
+   * Every service with a start.sh: lab/services first, then the services started only on request
+   * (they may use the default ones, as Pulp uses the lab's PostgreSQL, so they start after them).
+   */
+  forTests?: boolean;
   onProgress?: LabProgress;
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
@@ -37,39 +42,45 @@ export interface LabUpResult {
 export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
   const env = opts.env ?? process.env;
   const paths = labPaths(env);
-  const services = checkNames(paths, opts.services?.length ? opts.services : defaultLabServices(paths));
+  const defaults = defaultLabServices(paths);
+  const batches = opts.forTests
+    ? [defaults, labServiceNames(paths).filter((n) => !defaults.includes(n))]
+    : [checkNames(paths, opts.services?.length ? opts.services : defaults)];
   const say = opts.onProgress ?? (() => undefined);
   const t0 = performance.now();
   await labInstall({ onProgress: say, env, signal: opts.signal });
   const packagesSeconds = (performance.now() - t0) / 1000;
-  const results = await Promise.all(
-    services.map(async (service) => {
-      const s0 = performance.now();
-      const before = await serviceStatus(paths, service);
-      if (before.up) {
-        say(`[${service}] already up`);
-        return { service, action: 'already-up' as const, seconds: (performance.now() - s0) / 1000 };
-      }
-      const run = await runScript(
-        paths,
-        join(paths.labDir, service, 'start.sh'),
+  const results: Awaited<ReturnType<typeof startOne>>[] = [];
+  for (const batch of batches) {
+    results.push(...(await Promise.all(batch.map(startOne))));
+    if (results.some((r) => 'failed' in r)) break;
+  }
+  async function startOne(service: string) {
+    const s0 = performance.now();
+    const before = await serviceStatus(paths, service);
+    if (before.up) {
+      say(`[${service}] already up`);
+      return { service, action: 'already-up' as const, seconds: (performance.now() - s0) / 1000 };
+    }
+    const run = await runScript(
+      paths,
+      join(paths.labDir, service, 'start.sh'),
+      service,
+      say,
+      env,
+      opts.signal,
+    );
+    if (run.code !== 0) return { service, failed: run.tail };
+    const after = await serviceStatus(paths, service);
+    if (!after.up) {
+      const down = after.processes.filter((p) => !p.running || p.reachable === false).map((p) => p.process);
+      return {
         service,
-        say,
-        env,
-        opts.signal,
-      );
-      if (run.code !== 0) return { service, failed: run.tail };
-      const after = await serviceStatus(paths, service);
-      if (!after.up) {
-        const down = after.processes.filter((p) => !p.running || p.reachable === false).map((p) => p.process);
-        return {
-          service,
-          failed: [`start.sh succeeded but not up: ${down.join(', ') || 'no processes recorded'}`],
-        };
-      }
-      return { service, action: 'started' as const, seconds: (performance.now() - s0) / 1000 };
-    }),
-  );
+        failed: [`start.sh succeeded but not up: ${down.join(', ') || 'no processes recorded'}`],
+      };
+    }
+    return { service, action: 'started' as const, seconds: (performance.now() - s0) / 1000 };
+  }
   const failed = results.filter((r): r is { service: string; failed: string[] } => 'failed' in r);
   if (failed.length > 0) {
     throw new DiagnosticsError(

@@ -17,7 +17,7 @@ export function register(program: Command): void {
       action(async (services: string[], opts: { forTests?: boolean }) => {
         const { labUp } = await import('../../lab/index.js');
         const say = (line: string) => process.stdout.write(line + '\n');
-        const result = await labUp({ services: opts.forTests ? [] : services, onProgress: say });
+        const result = await labUp({ services, forTests: opts.forTests === true, onProgress: say });
         const started = result.services.filter((s) => s.action === 'started').map((s) => s.service);
         say(
           `lab up in ${result.totalSeconds.toFixed(1)} s` +
