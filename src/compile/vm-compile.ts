@@ -276,7 +276,8 @@ function puppetBootstrap(controlRepo: ControlRepo, vm: Vm): PuppetBootstrap | un
   const puppet = controlRepo.provider.puppet;
   if (!puppet) return undefined;
   return {
-    server: puppet.port === 8140 ? puppet.server : `${puppet.server}:${puppet.port}`,
+    server: puppet.server,
+    ...(puppet.port !== 8140 ? { serverport: puppet.port } : {}),
     certname: vm.fqdn,
     environment: puppet.environment,
     packageName: 'puppet-agent',

@@ -60,7 +60,8 @@ export interface LookupOptions {
   explain?: boolean;
   /** The key is a secret (e.g. a `Sensitive` parameter): the explanation shows no value. */
   secret?: boolean;
-  /** Extra top-scope variables (e.g. Puppet's `environment`); facts do not override them. */
+  /** Extra top-scope variables (e.g. Puppet's `environment`); facts do not override them. A
+   *  `trusted` hash here (authenticated/certname/extensions) is `$trusted`, before one in facts. */
   variables?: Record<string, unknown>;
 }
 
@@ -143,12 +144,13 @@ class Scope {
     private readonly locals?: Map<string, unknown>,
     trusted?: Hash,
   ) {
-    this.trusted = trusted ?? Scope.trustedFrom(facts);
+    this.trusted = trusted ?? Scope.trustedFrom(facts, variables);
   }
 
-  static trustedFrom(facts: Record<string, unknown>): Hash {
-    const t = facts['trusted'];
-    if (isHash(t) && 'authenticated' in t && 'certname' in t && 'extensions' in t) return t;
+  static trustedFrom(facts: Record<string, unknown>, variables: Record<string, unknown> = {}): Hash {
+    for (const t of [variables['trusted'], facts['trusted']]) {
+      if (isHash(t) && 'authenticated' in t && 'certname' in t && 'extensions' in t) return t;
+    }
     const str = (v: unknown): unknown => (typeof v === 'string' ? v : null);
     return {
       authenticated: 'local',
