@@ -30,7 +30,10 @@ export interface CloudFile {
 }
 
 export interface PuppetBootstrap {
+  /** The Puppet server's host name (Puppet refuses `host:port` here). */
   server: string;
+  /** Its port, when not Puppet's default 8140 (`serverport` in puppet.conf). */
+  serverport?: number;
   certname: string;
   /** Puppet code environment the agent asks for (the ENC has the last word). */
   environment: string;
@@ -117,7 +120,15 @@ export function buildCloudConfig(input: CloudConfigInput): Record<string, unknow
       install: true,
       install_type: 'packages',
       package_name: p.packageName,
-      conf: { agent: { server: p.server, certname: p.certname, environment: p.environment } },
+      conf: {
+        agent: {
+          server: p.server,
+          // cloud-init sets puppet.conf options through Python's ConfigParser: text values
+          ...(p.serverport !== undefined ? { serverport: String(p.serverport) } : {}),
+          certname: p.certname,
+          environment: p.environment,
+        },
+      },
       csr_attributes: { extension_requests: p.extensionRequests },
       exec: true,
       start_service: true,

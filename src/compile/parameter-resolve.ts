@@ -6,6 +6,7 @@
 import { error } from '../diag/index.js';
 import type { Diagnostic, SourceRange } from '../diag/index.js';
 import type { Hiera } from '../hiera/index.js';
+import { vmVariables } from '../model/index.js';
 import type { ControlRepo, Profile, Role, Vm } from '../model/index.js';
 import { checkValue } from '../puppet-types/index.js';
 import { hieraOrigin, controlRepoRelative } from './hiera-origin.js';
@@ -70,9 +71,10 @@ export function resolveProfile(
   diagnostics: Diagnostic[],
 ): Map<string, ResolvedParameter> {
   const out = new Map<string, ResolvedParameter>();
+  const variables = vmVariables(controlRepo, vm);
   for (const [name, param] of profile.parameters) {
     const key = `${profile.puppetClass}::${name}`;
-    const result = hiera.lookup(key, { facts });
+    const result = hiera.lookup(key, { facts, variables });
     let value: unknown;
     let origin: ParameterOrigin;
     let sensitive = isSensitiveType(param.type, controlRepo.typeAliases);

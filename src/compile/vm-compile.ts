@@ -160,7 +160,10 @@ function compileInContext(ctx: CompileContext, vm: Vm, diagnostics: Diagnostic[]
     provider.endpoints.logging,
   );
   const mail = vmMail(vm, provider.endpoints.mail.relay, profiles);
-  const profileFiles = renderFiles(ctx, vm, vmInfo, facts, profiles, diagnostics);
+  // a VM with a failed parameter does not compile: its templates would only report echoes of it
+  const profileFiles = profiles.some((p) => p.failed)
+    ? []
+    : renderFiles(ctx, vm, vmInfo, facts, profiles, diagnostics);
   const userData = renderUserData({
     hostname: vm.name,
     fqdn: vm.fqdn,
@@ -276,7 +279,8 @@ function puppetBootstrap(controlRepo: ControlRepo, vm: Vm): PuppetBootstrap | un
   const puppet = controlRepo.provider.puppet;
   if (!puppet) return undefined;
   return {
-    server: puppet.port === 8140 ? puppet.server : `${puppet.server}:${puppet.port}`,
+    server: puppet.server,
+    ...(puppet.port !== 8140 ? { serverport: puppet.port } : {}),
     certname: vm.fqdn,
     environment: puppet.environment,
     packageName: 'puppet-agent',
@@ -299,9 +303,8 @@ function renderFiles(
 ): CloudFile[] {
   const files: CloudFile[] = [];
   const writtenBy = new Map<string, string>();
-  for (const { profile, parameters, failed } of profiles) {
-    // with a parameter missing or wrong, a template would only fail again on it
-    if (profile.files.length === 0 || failed) continue;
+  for (const { profile, parameters } of profiles) {
+    if (profile.files.length === 0) continue;
     const params = Object.fromEntries([...parameters].map(([name, r]) => [name, r.value]));
     for (const f of profile.files) {
       const other = writtenBy.get(f.path);

@@ -33,6 +33,7 @@ import {
   type MergeStrategy,
 } from './hiera-merge.js';
 import { parseHieraYaml, type TextPos } from './hiera-yaml.js';
+import { positionOfPath } from './hiera-positions.js';
 import { EyamlError, EyamlKeyring, decryptString, isEncrypted, type EyamlKeys } from './hiera-eyaml.js';
 import { type Hash, isHash, hasOwn, deepFreeze, copyIntegerKeys, markIntegerKey } from './hiera-values.js';
 
@@ -60,7 +61,8 @@ export interface LookupOptions {
   explain?: boolean;
   /** The key is a secret (e.g. a `Sensitive` parameter): the explanation shows no value. */
   secret?: boolean;
-  /** Extra top-scope variables (e.g. Puppet's `environment`); facts do not override them. */
+  /** Extra top-scope variables (e.g. Puppet's `environment`); facts do not override them. A
+   *  `trusted` hash here (authenticated/certname/extensions) is `$trusted`, before one in facts. */
   variables?: Record<string, unknown>;
 }
 
@@ -143,12 +145,13 @@ class Scope {
     private readonly locals?: Map<string, unknown>,
     trusted?: Hash,
   ) {
-    this.trusted = trusted ?? Scope.trustedFrom(facts);
+    this.trusted = trusted ?? Scope.trustedFrom(facts, variables);
   }
 
-  static trustedFrom(facts: Record<string, unknown>): Hash {
-    const t = facts['trusted'];
-    if (isHash(t) && 'authenticated' in t && 'certname' in t && 'extensions' in t) return t;
+  static trustedFrom(facts: Record<string, unknown>, variables: Record<string, unknown> = {}): Hash {
+    for (const t of [variables['trusted'], facts['trusted']]) {
+      if (isHash(t) && 'authenticated' in t && 'certname' in t && 'extensions' in t) return t;
+    }
     const str = (v: unknown): unknown => (typeof v === 'string' ? v : null);
     return {
       authenticated: 'local',
@@ -354,6 +357,40 @@ export class HieraEngine implements Hiera {
     return s;
   }
 
+  /** The strategy a lookup_options entry names; a wrong one is reported at that entry's `merge`. */
+  private optionsStrategy(m: unknown, root: string, inv: Invocation): MergeStrategy {
+    try {
+      return this.strategy(m);
+    } catch (e) {
+      if (!(e instanceof HieraFailure) || e instanceof HieraDataFailure) throw e;
+      const at = this.optionsEntryPosition(root, inv);
+      throw at ? new HieraDataFailure(e.message, at.file, at.pos, e.kind) : e;
+    }
+  }
+
+  /** The most specific data file whose lookup_options give `root` a merge, and where. */
+  private optionsEntryPosition(
+    root: string,
+    inv: Invocation,
+  ): { file: string; pos: TextPos | undefined } | undefined {
+    for (const rl of inv.resolved.levels ?? []) {
+      for (const loc of rl.locations) {
+        const df = loc?.exists ? (loc.df ?? this.files.get(loc.file)) : undefined;
+        const options = df?.data[LOOKUP_OPTIONS];
+        if (!df || !isHash(options)) continue;
+        const entry = hasOwn(options, root)
+          ? root
+          : Object.keys(options).find((k) => k.startsWith('^') && rubyRegExp(k).test(root));
+        if (entry === undefined || !isHash(options[entry]) || !hasOwn(options[entry], 'merge')) continue;
+        const read = this.readText(df.file);
+        const pos =
+          'text' in read ? positionOfPath(read.text, [LOOKUP_OPTIONS, entry, 'merge'], 'value') : undefined;
+        return { file: df.file, pos: pos ?? df.keyPositions.get(LOOKUP_OPTIONS) };
+      }
+    }
+    return undefined;
+  }
+
   toDiagnostic(e: HieraFailure): Diagnostic {
     const code = KIND_CODES[e.kind];
     if (e instanceof HieraDataFailure) {
@@ -377,11 +414,13 @@ export class HieraEngine implements Hiera {
     if (!key) this.keys.set(keyText, (key = parseLookupKey(keyText)));
     const options = this.lookupOptionsFor(key.root, inv);
     let m = merge;
+    let fromOptions = false;
     if (m === undefined && isHash(options)) {
       m = options['merge'];
-      if (m !== undefined) ex?.line('Using merge options from "lookup_options" hash');
+      fromOptions = m !== undefined;
+      if (fromOptions) ex?.line('Using merge options from "lookup_options" hash');
     }
-    const strategy = this.strategy(m);
+    const strategy = fromOptions ? this.optionsStrategy(m, key.root, inv) : this.strategy(m);
     const body = (): Found => {
       const value = inv.check(keyText, () => this.globalLookup(key, inv, strategy));
       if (value === NOT_FOUND) return NOT_FOUND;
@@ -690,6 +729,12 @@ export class HieraEngine implements Hiera {
     } catch (e) {
       if (e instanceof HieraFailure && !(e instanceof HieraDataFailure) && e.kind === 'interpolation') {
         throw new HieraDataFailure(e.message, file, pos, e.kind);
+      }
+      if (e instanceof HieraFailure && !(e instanceof HieraDataFailure) && e.kind === 'recursion') {
+        // the innermost value on the cycle: the interpolation that leads back to a key being looked up
+        const read = this.readText(file);
+        const at = 'text' in read ? positionOfPath(read.text, [key], 'value') : undefined;
+        throw new HieraDataFailure(e.message, file, at ?? pos, e.kind);
       }
       if (e instanceof HieraFailure && !(e instanceof HieraDataFailure) && e.kind === 'limit' && inv.sink) {
         // named at the key the user looked up (nested lookups pass the failure on unchanged)

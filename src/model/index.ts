@@ -13,7 +13,7 @@
 export { loadControlRepo } from './control-repo-loader.js';
 export { readControlRepoFile } from './control-repo-read.js';
 export type { ControlRepoRead } from './control-repo-read.js';
-export { vmFacts, findVm, vmSummary } from './vm-facts.js';
+export { vmFacts, vmVariables, findVm, vmSummary } from './vm-facts.js';
 export { builtinFacts } from './tenant-checks.js';
 export { controlRepoJsonSchemas, schemaFileGlobs } from './json-schemas.js';
 export { fileKinds } from './control-repo-schema.js';

@@ -23,6 +23,52 @@ export function vmFacts(controlRepo: ControlRepo, vm: Vm): Record<string, unknow
   };
 }
 
+// one object per VM: the Hiera engine caches a VM's resolved hierarchy by facts and variables
+const variablesOf = new WeakMap<Vm, Readonly<Record<string, unknown>>>();
+
+/**
+ * The top-scope variables Puppet's compiler sets for a VM beside its facts, given the ENC Aare
+ * writes (docs/desired-state.md, "Variables a hierarchy can use"): `$environment` and
+ * `$server_facts['environment']` are the Puppet code environment the ENC sets (never the
+ * customer environment); the ENC's parameters `$reseller`, `$customer`, `$role`,
+ * `$aare_environment`; `$trusted` as the Puppet server builds it from the certificate the
+ * agent requested (its extensions under the short names docs/desired-state.md maps them to).
+ * Facts do not override these.
+ */
+export function vmVariables(controlRepo: ControlRepo, vm: Vm): Readonly<Record<string, unknown>> {
+  let variables = variablesOf.get(vm);
+  if (variables !== undefined) return variables;
+  const codeEnvironment = controlRepo.provider.puppet?.environment ?? 'production';
+  // Puppet splits the certname at its first dot
+  const dot = vm.fqdn.indexOf('.');
+  variables = Object.freeze({
+    environment: codeEnvironment,
+    name: 'main',
+    title: 'main',
+    module_name: '',
+    reseller: vm.reseller,
+    customer: vm.customer,
+    role: vm.role,
+    aare_environment: vm.environment,
+    trusted: {
+      authenticated: 'remote',
+      certname: vm.fqdn,
+      extensions: {
+        pp_role: vm.role,
+        pp_environment: vm.environment,
+        aare_reseller: vm.reseller,
+        aare_customer: vm.customer,
+      },
+      hostname: dot < 0 ? vm.fqdn : vm.fqdn.slice(0, dot),
+      domain: dot < 0 ? null : vm.fqdn.slice(dot + 1),
+      external: {},
+    },
+    server_facts: { environment: codeEnvironment },
+  });
+  variablesOf.set(vm, variables);
+  return variables;
+}
+
 /** The VM at `customer/environment/vm`, or undefined. */
 export function findVm(controlRepo: ControlRepo, address: string): Vm | undefined {
   // vms are sorted by address: binary search keeps 10,000-VM repositories cheap

@@ -75,8 +75,9 @@ async function runLookup(key: string, opts: LookupCliOptions): Promise<number> {
   }
   const { renderExplain, puppetLookupVariables, SENSITIVE_TEXT, redactedSecret } =
     await import('../../hiera/index.js');
-  const { hiera, facts, standalone, secretKey } = await hieraAndFacts(opts, key);
-  const variables = standalone ? puppetLookupVariables : undefined;
+  const { hiera, facts, vmVariables, secretKey } = await hieraAndFacts(opts, key);
+  // standalone: what `puppet lookup --node N --facts F` has; --vm: what Puppet has for the VM
+  const variables = vmVariables ?? puppetLookupVariables;
   const hideSecret = secretKey && !opts.showSecrets;
   const result = hiera.lookup(key, {
     facts,
@@ -84,7 +85,7 @@ async function runLookup(key: string, opts: LookupCliOptions): Promise<number> {
     ...(merge ? { merge } : {}),
     ...(defaultValue !== undefined ? { default: defaultValue } : {}),
     ...(opts.explain ? { explain: true } : {}),
-    ...(variables ? { variables } : {}),
+    variables,
   });
   if (opts.explain && result.explain) process.stdout.write(renderExplain(result.explain));
   if ('error' in result) {
@@ -141,14 +142,19 @@ function mergeOption(opts: LookupCliOptions): MergeOption | undefined {
 async function hieraAndFacts(
   opts: LookupCliOptions,
   key: string,
-): Promise<{ hiera: Hiera; facts: Record<string, unknown>; standalone: boolean; secretKey?: boolean }> {
+): Promise<{
+  hiera: Hiera;
+  facts: Record<string, unknown>;
+  vmVariables?: Readonly<Record<string, unknown>>;
+  secretKey?: boolean;
+}> {
   if (opts.vm !== undefined) {
     if (opts.config !== undefined || opts.facts !== undefined) {
       throw new UsageError(
         '--vm takes the configuration and facts from the control repository: drop --config/--facts',
       );
     }
-    const { findVm, vmFacts } = await import('../../model/index.js');
+    const { findVm, vmFacts, vmVariables } = await import('../../model/index.js');
     const { controlRepo, hiera } = await withApp(opts, (app) => {
       const { value, diagnostics } = app.loadControlRepo();
       if (hasErrors(diagnostics))
@@ -174,7 +180,12 @@ async function hieraAndFacts(
           `${p.puppetClass}::${name}` === root && isSensitiveType(param.type, controlRepo.typeAliases),
       ),
     );
-    return { hiera, facts: vmFacts(controlRepo, vm), standalone: false, ...(secretKey ? { secretKey } : {}) };
+    return {
+      hiera,
+      facts: vmFacts(controlRepo, vm),
+      vmVariables: vmVariables(controlRepo, vm),
+      ...(secretKey ? { secretKey } : {}),
+    };
   }
   if (opts.config === undefined)
     throw new UsageError('give --config HIERA_YAML (with --facts FACTS_JSON), or --vm');
@@ -198,5 +209,5 @@ async function hieraAndFacts(
     facts = parsed as Record<string, unknown>;
   }
   const { loadHiera } = await import('../../hiera/index.js');
-  return { hiera: loadHiera(opts.config).value, facts, standalone: true };
+  return { hiera: loadHiera(opts.config).value, facts };
 }

@@ -8,6 +8,44 @@ import { renderTable } from '../cli-table.js';
 import { valueOrThrow } from '../../diag/index.js';
 import { accessContext, auditScope, knownScope } from './access-shared.js';
 
+/**
+ * The password from stdin. On a terminal: a prompt on stderr and the typed line read without
+ * echo (raw mode; backspace edits, Ctrl-C aborts); piped: everything, without a prompt.
+ */
+async function readPassword(name: string): Promise<string> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) return readStdin();
+  // echo off before the prompt shows: nothing typed after it may reach the screen
+  stdin.setRawMode(true);
+  process.stderr.write(`Password for ${name}: `);
+  try {
+    return await new Promise<string>((done, fail) => {
+      let typed = '';
+      const onData = (chunk: Buffer) => {
+        for (const ch of chunk.toString('utf8')) {
+          if (ch === '\r' || ch === '\n' || ch === '\u0004') {
+            stdin.off('data', onData);
+            done(typed);
+            return;
+          }
+          if (ch === '\u0003') {
+            stdin.off('data', onData);
+            fail(new UsageError('--password-stdin: cancelled'));
+            return;
+          }
+          if (ch === '\u007f' || ch === '\b') typed = [...typed].slice(0, -1).join('');
+          else typed += ch;
+        }
+      };
+      stdin.on('data', onData);
+    });
+  } finally {
+    stdin.setRawMode(false);
+    stdin.pause();
+    process.stderr.write('\n');
+  }
+}
+
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
@@ -35,7 +73,7 @@ export function register(program: Command): void {
         async (name: string, opts: ControlRepoFlags & { passwordStdin?: boolean; oidcSubject?: string }) => {
           if (!opts.passwordStdin && opts.oidcSubject === undefined)
             throw new UsageError('aare user add needs --password-stdin or --oidc-subject');
-          const password = opts.passwordStdin ? await readStdin() : undefined;
+          const password = opts.passwordStdin ? await readPassword(name) : undefined;
           if (password !== undefined && password.length < 12)
             throw new UsageError('--password-stdin: a password needs at least 12 characters');
           const { addUser } = await import('../../access/index.js');
