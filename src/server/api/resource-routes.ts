@@ -18,7 +18,7 @@ import { DiagnosticsError, error, hasErrors } from '../../diag/index.js';
 import { appendAudit } from '../../release/index.js';
 import { listRoute, oneRoute, SHARED } from './api-route.js';
 import type { ApiEnv, Target } from './api-route.js';
-import { nameParam, namedSchemas } from './api-schemas.js';
+import { namedSchemas } from './api-schemas.js';
 import { customerScope } from './tenant-routes.js';
 
 function named<T extends z.ZodType>(id: string, schema: T): T {
