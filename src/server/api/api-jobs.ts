@@ -273,6 +273,17 @@ export async function* jobEvents(
       yield `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(data)}\n\n`;
       if ((JOB_END_EVENTS as readonly string[]).includes(e.type)) return;
     }
+    // resumed after the job's last event: nothing more will come
+    if (rows.length === 0 && last > 0) {
+      const ended = await store.db
+        .selectFrom('api_job_events')
+        .select('seq')
+        .where('job_id', '=', id)
+        .where('seq', '<=', last)
+        .where('type', 'in', [...JOB_END_EVENTS])
+        .executeTakeFirst();
+      if (ended) return;
+    }
     await new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer);
