@@ -205,6 +205,13 @@ const RULES: Record<string, Rule> = {
     },
   },
   listPackages: { on: 'tree', needs: 'read', ok: 200, request: () => get('/packages'), names: ownNames },
+  listBuilds: {
+    on: 'customer',
+    only: ['own', 'sibling'],
+    needs: 'read',
+    ok: 200,
+    request: (c) => get(`/packages/${PACKAGE_OF[c]}/builds`),
+  },
   listRepositories: {
     on: 'tree',
     needs: 'read',

@@ -18,7 +18,8 @@ import { DiagnosticsError, error, hasErrors } from '../../diag/index.js';
 import { appendAudit } from '../../release/index.js';
 import { listRoute, oneRoute, SHARED } from './api-route.js';
 import type { ApiEnv, Target } from './api-route.js';
-import { namedSchemas } from './api-schemas.js';
+import { nameParam, namedSchemas } from './api-schemas.js';
+import { packageTarget } from './job-routes.js';
 import { customerScope } from './tenant-routes.js';
 
 function named<T extends z.ZodType>(id: string, schema: T): T {
@@ -36,6 +37,18 @@ const packageSchema = named(
     git: z.string().describe('the source repository URL'),
     tagPattern: z.string(),
     repositories: z.array(z.string()),
+  }),
+);
+
+const buildSchema = named(
+  'Build',
+  z.object({
+    package: z.string(),
+    tag: z.string(),
+    commit: z.string(),
+    filename: z.string(),
+    sha256: z.string(),
+    builtAt: z.string(),
   }),
 );
 
@@ -161,6 +174,26 @@ export const resourceRoutes = [
           };
         }),
       ),
+  }),
+  listRoute({
+    id: 'listBuilds',
+    method: 'GET',
+    path: '/packages/{package}/builds',
+    summary: "The package's recorded builds: which git tag (commit) became which RPM",
+    tag: 'packages',
+    params: z.object({ package: nameParam }),
+    access: {
+      kind: 'node',
+      action: 'read',
+      target: ({ params }, app) => packageTarget(app, params.package),
+    },
+    item: buildSchema,
+    scopeOf: () => SHARED,
+    key: (b) => `${b.builtAt}|${b.tag}`,
+    handle: async ({ params }, env) => {
+      const { listBuilds } = await import('../../packaging/index.js');
+      return listBuilds(await env.app.store(), params.package);
+    },
   }),
   listRoute({
     id: 'listRepositories',
