@@ -85,5 +85,8 @@ test(
     );
     assert.ok(servers.length > 0);
     assert.ok(servers.every((c) => c.action === 'create'));
+    // what the API shows of a plan is what the drivers display, never the desired attributes
+    assert.ok(job.result.changes.every((c) => !('after' in c) && !('before' in c)));
+    assert.ok(!stream.body.includes('"userData"') && !JSON.stringify(job).includes('#cloud-config'));
   },
 );

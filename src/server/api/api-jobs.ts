@@ -48,6 +48,11 @@ export interface JobSpec {
   request: Record<string, unknown>;
   /** The work; its answer is the job's result. Throws DiagnosticsError for what the caller caused. */
   run(job: JobRun): Promise<unknown>;
+  /**
+   * What the API shows of the answer, when not all of it (a plan's resources hold their desired
+   * attributes; readers see what the drivers display). The whole answer is kept for the server.
+   */
+  shown?(out: unknown): unknown;
 }
 
 /** How long a stream waits for a notification before it reads the store again (another server's job). */
@@ -172,7 +177,10 @@ async function execute(
       await finish('failed', { errors: failureOf(err, signal, r) });
       return;
     }
-    await finish('succeeded', { value: out ?? null });
+    await finish('succeeded', {
+      value: (spec.shown ? spec.shown(out) : out) ?? null,
+      ...(spec.shown ? { kept: out } : {}),
+    });
   } catch (err) {
     // the store itself failed (closed under the job): nothing more can be recorded
     r.log(err);
@@ -227,6 +235,20 @@ export async function findJob(app: AppContext, id: string): Promise<Job | undefi
     .where('id', '=', id)
     .executeTakeFirst();
   return row ? jobOf(row) : undefined;
+}
+
+/** The whole answer of a job that succeeded (what `shown` left out included). */
+export async function keptResult(app: AppContext, id: string): Promise<unknown> {
+  const row = await (
+    await app.store()
+  ).db
+    .selectFrom('api_jobs')
+    .select('result')
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!row?.result) return undefined;
+  const r = JSON.parse(row.result) as { value?: unknown; kept?: unknown };
+  return 'kept' in r ? r.kept : r.value;
 }
 
 export async function listJobs(app: AppContext): Promise<Job[]> {

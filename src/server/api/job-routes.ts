@@ -11,7 +11,7 @@ import type { Diagnostic, Result } from '../../diag/index.js';
 import type { EngineContext, Plan, PlanFilter } from '../../engine/index.js';
 import { appendAudit, controlRepoHistory } from '../../release/index.js';
 import type { InfrastructureRollout, RolloutContext } from '../../release/index.js';
-import { findJob, jobEvents, jobUrl, lastEventIdOf, listJobs, startJob } from './api-jobs.js';
+import { findJob, jobEvents, jobUrl, keptResult, lastEventIdOf, listJobs, startJob } from './api-jobs.js';
 import type { Job, JobRun, JobSpec } from './api-jobs.js';
 import { listRoute, oneRoute } from './api-route.js';
 import type { ApiEnv, Target } from './api-route.js';
@@ -82,6 +82,28 @@ async function planOf(app: AppContext, run: JobRun, filter: PlanFilter): Promise
   });
   if (!planned.value || hasErrors(planned.diagnostics)) throw new DiagnosticsError(planned.diagnostics);
   return planned.value;
+}
+
+/**
+ * A plan as the API shows it: each change with what its driver displays (digests and redacted
+ * forms, as `aare plan` prints them), never the desired attributes an apply works with.
+ */
+function shownPlan(plan: Plan) {
+  return {
+    id: plan.id,
+    createdAt: plan.createdAt,
+    filter: plan.filter,
+    mode: plan.mode,
+    changes: plan.changes.map((c) => ({
+      address: c.address,
+      kind: c.kind,
+      action: c.action,
+      reasons: c.reasons,
+      ...(c.adopt ? { adopt: true } : {}),
+      ...(c.display ? { display: c.display } : {}),
+      ...(c.displayChanges ? { displayChanges: c.displayChanges } : {}),
+    })),
+  };
 }
 
 /** Runs `work` and records it in the audit log with the caller, ok or failed with its codes. */
@@ -156,6 +178,7 @@ export const jobRoutes = [
           scope: scopePath(c.reseller, c.name),
           request: { customer: params.customer, environment: params.environment },
           run: (run) => planOf(env.app, run, filter),
+          shown: (plan) => shownPlan(plan as Plan),
         }),
       );
     },
@@ -193,7 +216,7 @@ export const jobRoutes = [
         throw usage('body.plan', 'not a plan job of this environment');
       if (planJob.state !== 'succeeded')
         throw usage('body.plan', `the plan job has not succeeded (it is ${planJob.state})`);
-      const plan = planJob.result as Plan;
+      const plan = (await keptResult(app, planJob.id)) as Plan;
       const request = {
         customer: params.customer,
         environment: params.environment,
