@@ -7,6 +7,7 @@ import { join, relative } from 'node:path';
 import type { Diagnostic } from '../diag/index.js';
 import { signRpm } from '../repo/index.js';
 import { nowIso } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import type { BuildContext } from './build-context.js';
 import type { TagInfo } from './git-source.js';
 import type { PackageDef } from './spec-generator.js';
@@ -40,6 +41,33 @@ export async function priorBuild(
     .where('package', '=', def.name)
     .where('tag', '=', tag)
     .executeTakeFirst();
+}
+
+/** A recorded build of a package's tag, oldest first (for `aare serve`'s API). */
+export interface RecordedBuild {
+  package: string;
+  tag: string;
+  commit: string;
+  filename: string;
+  sha256: string;
+  builtAt: string;
+}
+
+export async function listBuilds(store: Store, pkg: string): Promise<RecordedBuild[]> {
+  const rows = await store.db
+    .selectFrom('package_builds')
+    .selectAll()
+    .where('package', '=', pkg)
+    .orderBy('built_at')
+    .execute();
+  return rows.map((r) => ({
+    package: r.package,
+    tag: r.tag,
+    commit: r.commit_sha,
+    filename: r.filename,
+    sha256: r.sha256,
+    builtAt: r.built_at,
+  }));
 }
 
 /**

@@ -7,6 +7,8 @@
  */
 export type { PackagingContext } from './packaging-context.js';
 export { buildPackage } from './package-builder.js';
+export { listBuilds } from './build-publish.js';
+export type { RecordedBuild } from './build-publish.js';
 export type { BuildOptions, BuildOutcome } from './package-builder.js';
 export type { BuildContext } from './build-context.js';
 export { resolveGitSource } from './git-source.js';

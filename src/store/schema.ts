@@ -108,6 +108,30 @@ export interface ApiIdempotencyTable {
   created_at: string;
 }
 
+/** api: a long piece of work run by `aare serve` (docs/api.md); JSON in text columns. */
+export interface ApiJobTable {
+  id: string;
+  kind: string;
+  /** The node of the tenant tree it acts on (`/r/<reseller>/c/<customer>`, `/r/<reseller>`, `/`). */
+  scope: string;
+  state: 'queued' | 'running' | 'succeeded' | 'failed';
+  actor: string;
+  request: string;
+  result: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+/** api: a job's progress, numbered from 1 per job (the event stream's ids). */
+export interface ApiJobEventTable {
+  job_id: string;
+  seq: number;
+  type: string;
+  data: string;
+  at: string;
+}
+
 /** engine: one row per resource Aare created and recorded (JSON in text columns). */
 export interface EngineResourceTable {
   address: string;
@@ -245,6 +269,8 @@ export interface Database {
   access_principals: AccessPrincipalTable;
   access_grants: AccessGrantTable;
   api_idempotency: ApiIdempotencyTable;
+  api_jobs: ApiJobTable;
+  api_job_events: ApiJobEventTable;
   engine_intents: EngineIntentTable;
   engine_serials: EngineSerialTable;
   engine_locks: EngineLockTable;

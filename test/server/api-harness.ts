@@ -34,6 +34,19 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
+/**
+ * The environment without the lab's clouds and services: the API's jobs (plan, deploy) started by
+ * these tests then stop at the provider's configuration and never touch the shared lab (the lab
+ * test of jobs opens its own context, with its own prefix).
+ */
+export function withoutLab(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out = { ...env };
+  for (const k of Object.keys(out))
+    if (k.startsWith('AARE_LAB_') || ['OS_CLOUD', 'OS_CLIENT_CONFIG_FILE', 'AARE_OS_CLOUD'].includes(k))
+      delete out[k];
+  return out;
+}
+
 export async function apiHarness(): Promise<ApiHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'aare-api-'));
   const repo = join(dir, 'control');
@@ -54,7 +67,13 @@ export async function apiHarness(): Promise<ApiHarness> {
   ok(aare('2027-03-01T00:30:00+01:00', 'release', 'freeze'));
   const app = openAppContext({
     controlRepoDir: repo,
-    env: { ...process.env, AARE_NOW: NOW, AARE_STATE_DIR: state, AARE_DATABASE_URL: '', AARE_SERVE_URL: '' },
+    env: {
+      ...withoutLab(process.env),
+      AARE_NOW: NOW,
+      AARE_STATE_DIR: state,
+      AARE_DATABASE_URL: '',
+      AARE_SERVE_URL: '',
+    },
   });
   const store = await app.store();
   const server = await createServerApp({

@@ -4,6 +4,7 @@
 // does not exist; 403 inside), claim the idempotency key of a POST, act, and answer; a list keeps
 // only what the same grants allow (allowedScopes + inScopes) and is paged. Every 404 the API gives
 // is the same body, so that no answer tells whether another tenant's thing exists.
+import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { allowedScopes, decide, inScopes } from '../../access/index.js';
@@ -76,11 +77,16 @@ function validate(route: ApiRoute, req: FastifyRequest): ApiInput | Diagnostic[]
 type Verdict =
   { allowed: true; action: Action | undefined } | { allowed: false; status: 403 | 404; action?: Action };
 
-function authorize(route: ApiRoute, input: ApiInput, caller: Caller, app: AppContext): Verdict {
+async function authorize(
+  route: ApiRoute,
+  input: ApiInput,
+  caller: Caller,
+  app: AppContext,
+): Promise<Verdict> {
   const access = route.access;
   if (access.kind === 'self') return { allowed: true, action: undefined };
   const actions = typeof access.action === 'string' ? [access.action] : [...access.action];
-  const target = access.target(input, app);
+  const target = await access.target(input, app);
   if (!target) return { allowed: false, status: 404 };
   let status: 403 | 404 = 404;
   for (const action of actions) {
@@ -115,7 +121,14 @@ export function handlerOf(route: ApiRoute, app: AppContext) {
     if (!caller) return send(reply, UNAUTHENTICATED, { 'www-authenticate': 'Bearer realm="aare"' });
     const input = validate(route, req);
     if (Array.isArray(input)) return send(reply, problemOf(input));
-    const verdict = authorize(route, input, caller, app);
+    if (route.events) {
+      const last = req.headers['last-event-id'];
+      if (typeof last === 'string') input.lastEventId = last;
+      const ac = new AbortController();
+      req.raw.once('close', () => ac.abort());
+      input.signal = ac.signal;
+    }
+    const verdict = await authorize(route, input, caller, app);
     if (!verdict.allowed)
       return send(
         reply,
@@ -145,6 +158,7 @@ export function handlerOf(route: ApiRoute, app: AppContext) {
     );
     switch (claim.kind) {
       case 'replay':
+        if (route.location) reply.header('location', route.location(claim.body));
         return reply.code(claim.status).header('idempotent-replayed', 'true').send(claim.body);
       case 'busy':
         return send(reply, problem('CONFLICT', 'a request with this Idempotency-Key is still running'));
@@ -162,7 +176,7 @@ export function handlerOf(route: ApiRoute, app: AppContext) {
         route.status,
         route.replayed ? route.replayed(out) : out,
       );
-      return reply.code(route.status).send(out);
+      return sendOut(route, reply, out);
     } catch (err) {
       await releaseKey(store, caller.principal.id, key);
       return failed(reply, err);
@@ -178,10 +192,20 @@ async function answer(
 ): Promise<FastifyReply> {
   try {
     const out = await act(route, input, env);
-    return out === undefined ? reply.code(204).send() : reply.code(route.status).send(out);
+    return out === undefined ? reply.code(204).send() : sendOut(route, reply, out);
   } catch (err) {
     return failed(reply, err);
   }
+}
+
+function sendOut(route: ApiRoute, reply: FastifyReply, out: unknown): FastifyReply {
+  if (route.events)
+    return reply
+      .code(200)
+      .headers({ 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store' })
+      .send(Readable.from(out as AsyncIterable<string>));
+  if (route.location) reply.header('location', route.location(out));
+  return reply.code(route.status).send(out);
 }
 
 function failed(reply: FastifyReply, err: unknown): FastifyReply {

@@ -83,12 +83,25 @@ export function openApiDocument(routes: readonly ApiRoute[], info: { version: st
     const success =
       r.status === 204
         ? { description: 'done' }
-        : {
-            description: r.list ? 'one page' : 'the answer',
-            content: {
-              'application/json': { schema: REF(r.list ? answerId(r) : (answerSchema ?? answerId(r))) },
-            },
-          };
+        : r.events
+          ? {
+              description:
+                'Server-Sent Events: `id` numbers the events, `Last-Event-ID` resumes after one; the stream ends after the job ends',
+              content: { 'text/event-stream': { schema: { type: 'string' } } },
+            }
+          : {
+              ...(r.location
+                ? {
+                    headers: {
+                      Location: { description: 'the job: /api/v1/jobs/{id}', schema: { type: 'string' } },
+                    },
+                  }
+                : {}),
+              description: r.list ? 'one page' : 'the answer',
+              content: {
+                'application/json': { schema: REF(r.list ? answerId(r) : (answerSchema ?? answerId(r))) },
+              },
+            };
     const responses: Json = {
       [String(r.status)]: success,
       '400': problem('the request is malformed: `errors` names each field'),

@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/index.js';
 import { authenticateStep, handlerOf } from './api-handler.js';
+import { setJobLogger, stopJobs } from './api-jobs.js';
 import { openApiDocument } from './api-openapi.js';
 import { apiRoutes, API_PREFIX } from './api-routes.js';
 
@@ -22,6 +23,9 @@ export function apiPlugin(opts: ApiOptions) {
     fastify.get(`${API_PREFIX}/openapi.json`, (_req, reply) =>
       reply.type('application/json; charset=utf-8').send(document),
     );
+    // jobs run in this process: their bugs go to the server's log, and closing stops them
+    setJobLogger(opts.app, (err) => fastify.log.error(err));
+    fastify.addHook('onClose', () => stopJobs(opts.app));
     for (const route of apiRoutes) {
       fastify.route({
         method: route.method,

@@ -34,6 +34,10 @@ export interface ApiInput<P = unknown, Q = unknown, B = unknown> {
   body: B;
   /** The request's path, as the client sent it (for the idempotency record). */
   url: string;
+  /** The `Last-Event-ID` header of an event stream's request. */
+  lastEventId?: string;
+  /** Aborted when the client goes away (an event stream stops following). */
+  signal?: AbortSignal;
 }
 
 export type Access<P, Q> =
@@ -44,7 +48,8 @@ export type Access<P, Q> =
   | {
       kind: 'node';
       action: Action | readonly Action[];
-      target: (input: ApiInput<P, Q>, app: AppContext) => Target;
+      /** A job's node is read from the store: the target may be found asynchronously. */
+      target: (input: ApiInput<P, Q>, app: AppContext) => Target | Promise<Target>;
     }
   /**
    * The caller's own tokens: any authenticated principal, and a user also with its password
@@ -84,8 +89,15 @@ export interface ApiRoute {
   body?: z.ZodObject;
   /** The answer (of a list: one item); none for 204. */
   response?: z.ZodType;
-  status: 200 | 201 | 204;
+  status: 200 | 201 | 202 | 204;
   access: Access<unknown, unknown>;
+  /** A job (202): the `Location` of the answer (`/api/v1/jobs/{id}`). */
+  location?(body: unknown): string;
+  /**
+   * An event stream (`text/event-stream`): `handle` answers an async iterable of SSE frames; the
+   * request's `Last-Event-ID` header is in the input's `lastEventId`.
+   */
+  events?: true;
   /** A list: every item is kept only when visible, ordered by key and paged. */
   list?: { scopeOf(item: unknown): ScopePath | typeof SHARED; key(item: unknown): string };
   /** What an idempotent replay answers instead of the body first sent (a secret is shown once). */
@@ -116,7 +128,9 @@ export function oneRoute<
 >(
   def: RouteCommon<P, Q, B> & {
     response?: R;
-    status?: 200 | 201 | 204;
+    status?: 200 | 201 | 202 | 204;
+    location?(body: z.input<R>): string;
+    events?: true;
     replayed?(body: z.input<R>): z.input<R>;
     handle(input: ApiInput<Out<P>, Out<Q>, Out<B>>, env: ApiEnv): Promise<z.input<R> | undefined>;
   },
