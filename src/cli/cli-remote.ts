@@ -108,8 +108,10 @@ export async function apiCall<T>(remote: Remote, method: string, path: string, c
       ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}),
     });
   } catch (err) {
-    const cause = (err as { cause?: { code?: unknown } }).cause?.code;
-    throw unreachable(remote, typeof cause === 'string' ? cause : 'no answer');
+    // undici puts the socket's error (ECONNREFUSED, ENOTFOUND) or its own reason in `cause`
+    const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
+    const why = typeof cause?.code === 'string' ? cause.code : cause?.message;
+    throw unreachable(remote, typeof why === 'string' ? why : 'no answer');
   }
   const text = await res.text();
   if (res.status === 204) return undefined as T;
