@@ -29,7 +29,7 @@ const work = mkdtempSync(join(tmpdir(), 'aare-api-bench-'));
 chmodSync(work, 0o755); // nginx's workers run as www-data
 const headers = { authorization: `Bearer ${st.token}` };
 const line = (what: string, f: LoadFigures) =>
-  `${what.padEnd(24)} ${f.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${String(f.p50).padStart(5)} ms  p99 ${String(f.p99).padStart(5)} ms  errors ${f.errors + f.timeouts}  non-2xx ${f.non2xx}  (${f.requests} requests)`;
+  `${what.padEnd(24)} ${f.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${String(f.p50).padStart(5)} ms  p99 ${String(f.p99).padStart(5)} ms  errors ${f.errors} (of which timeouts ${f.timeouts})  non-2xx ${f.non2xx}  (${f.requests} requests)`;
 
 const results: Record<string, unknown>[] = [];
 let body = '';
