@@ -15,6 +15,8 @@ export const LOAD_PATH = '/api/v1/customers/muster-ag/vms';
 
 export interface LoadState {
   repo: string;
+  /** The release frozen in it. */
+  release: string;
   /** AARE_STATE_DIR and AARE_DATABASE_URL for `aare` on this state. */
   env: Record<string, string>;
   backend: 'postgres' | 'sqlite';
@@ -50,12 +52,13 @@ export async function apiLoadState(pgUrl?: string): Promise<LoadState> {
   const aare = aareAt(repo, state, databaseUrl);
   const now = new Date().toISOString();
   ok(aare(now, 'repo', 'create', 'base'));
-  ok(aare(now, 'release', 'freeze'));
+  const frozen = JSON.parse(ok(aare(now, 'release', 'freeze', '--json'))) as { name: string };
   const made = ok(
     aare(now, 'token', 'create', '--role', 'provider-admin', '--scope', '/', '--expires', '1d', '--json'),
   );
   return {
     repo,
+    release: frozen.name,
     env: { AARE_STATE_DIR: state, AARE_DATABASE_URL: databaseUrl },
     backend: pgUrl ? 'postgres' : 'sqlite',
     token: (JSON.parse(made) as { token: string }).token,
@@ -110,7 +113,15 @@ interface AutocannonResult {
  */
 export async function runLoad(
   url: string,
-  opts: { connections: number; seconds: number; headers?: Record<string, string> },
+  opts: {
+    connections: number;
+    seconds: number;
+    headers?: Record<string, string>;
+    method?: 'GET' | 'POST';
+    body?: string;
+    /** seconds a request may take before it counts as a timeout (and an error) */
+    timeout?: number;
+  },
 ): Promise<LoadFigures> {
   // autocannon ships no types; the few fields read here are its documented result
   const name = 'autocannon';
@@ -122,7 +133,9 @@ export async function runLoad(
     connections: opts.connections,
     duration: opts.seconds,
     headers: opts.headers ?? {},
-    timeout: 10,
+    method: opts.method ?? 'GET',
+    ...(opts.body !== undefined ? { body: opts.body } : {}),
+    timeout: opts.timeout ?? 10,
   });
   return {
     requests: r.requests.total,
