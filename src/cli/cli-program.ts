@@ -2,6 +2,7 @@
 // main.ts renders them in the one diagnostic style. Built by a function so that tests can walk
 // the commands without running them.
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { checkRemoteCommand } from './cli-remote.js';
 import { commands } from './commands/index.js';
 
 export function buildProgram(): Command {
@@ -20,9 +21,16 @@ export function buildProgram(): Command {
     )
     // the app reads its settings once, from the environment (src/app/app-config.ts): the flag goes
     // there under a name of its own, so that the OpenStack provider can tell it from OS_CLOUD
-    .hook('preAction', (self) => {
+    .addOption(
+      new Option(
+        '--server <url>',
+        'run against this aare serve (its API, with AARE_TOKEN) instead of the local state; over AARE_SERVER',
+      ),
+    )
+    .hook('preAction', (self, actionCommand) => {
       const { osCloud } = self.opts<{ osCloud?: string }>();
       if (osCloud !== undefined) process.env.AARE_OS_CLOUD = osCloud;
+      checkRemoteCommand(self, actionCommand);
     });
   for (const register of commands) register(program);
   return program;

@@ -207,6 +207,11 @@ export const errorCodes = {
   HEADERS_TOO_LARGE: { http: 431, exit: 1, doc: "The request's headers are larger than the server reads." },
   SERVER_CLOSING: { http: 503, exit: 1, doc: 'The server is shutting down and takes no new requests.' },
   CONFLICT: { http: 409, exit: 1, doc: 'The request conflicts with the current state.' },
+  SERVER_UNREACHABLE: {
+    http: 502,
+    exit: 1,
+    doc: 'The Aare server named by --server (AARE_SERVER) cannot be reached or does not answer as the API.',
+  },
   SIGNING_KEY_MISSING: {
     http: 500,
     exit: 1,

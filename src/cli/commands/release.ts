@@ -10,7 +10,14 @@ import { printDiagnostics, UsageError } from '../cli-run.js';
 import { DiagnosticsError, valueOrThrow } from '../../diag/index.js';
 import type { AppContext } from '../../app/index.js';
 import type { Plan } from '../../engine/index.js';
-import type { InfrastructureRollout, ReleaseDiff, RolloutContext, RolloutStep } from '../../release/index.js';
+import type {
+  InfrastructureRollout,
+  ReleaseDiff,
+  ReleaseStatus,
+  RolloutContext,
+  RolloutStep,
+} from '../../release/index.js';
+import type { Remote } from '../cli-remote.js';
 
 export function register(program: Command): void {
   const group = program.command('release').description('releases: the monthly freeze of every repository');
@@ -56,7 +63,10 @@ export function register(program: Command): void {
     .action(
       action(async (opts: ControlRepoFlags & { json?: boolean }) => {
         const { releaseStatus } = await import('../../release/index.js');
-        const releases = await withApp(opts, async (app) => releaseStatus(await rolloutContext(app)));
+        const remote = await remoteServerOf();
+        const releases = remote
+          ? await remoteReleases(remote)
+          : await withApp(opts, async (app) => releaseStatus(await rolloutContext(app)));
         if (opts.json) {
           process.stdout.write(JSON.stringify(releases, null, 2) + '\n');
           return EXIT.ok;
@@ -122,10 +132,17 @@ function registerDiff(group: Command): void {
     .action(
       action(async (release: string, opts: DiffFlags) => {
         const { releaseDiff } = await import('../../release/index.js');
-        const { diff, plan } = await withApp(opts, async (app) => {
-          const diff = valueOrThrow(await releaseDiff(await rolloutContext(app), release, opts.customer));
-          return { diff, plan: opts.plan ? await releasePlan(app, diff) : undefined };
-        });
+        const remote = await remoteServerOf();
+        if (remote && opts.plan)
+          throw new UsageError(
+            'with --server, release diff has no infrastructure plan (the API does not plan): add --no-plan',
+          );
+        const { diff, plan } = remote
+          ? { diff: await remoteDiff(remote, release, opts.customer), plan: undefined }
+          : await withApp(opts, async (app) => {
+              const diff = valueOrThrow(await releaseDiff(await rolloutContext(app), release, opts.customer));
+              return { diff, plan: opts.plan ? await releasePlan(app, diff) : undefined };
+            });
         if (opts.json) {
           const summary = plan && {
             changes: shownChanges(plan).map((c) => ({
@@ -244,11 +261,20 @@ function registerDecision(group: Command, decision: 'accepted' | 'rejected'): vo
     .action(
       action(async (release: string, opts: ControlRepoFlags & { customer: string; comment?: string }) => {
         const { decideRelease } = await import('../../release/index.js');
-        const info = await withApp(opts, async (app) =>
-          valueOrThrow(
-            await decideRelease(await rolloutContext(app), release, opts.customer, decision, opts.comment),
-          ),
-        );
+        const remote = await remoteServerOf();
+        const info = remote
+          ? await remoteDecision(remote, release, opts.customer, decision, opts.comment)
+          : await withApp(opts, async (app) =>
+              valueOrThrow(
+                await decideRelease(
+                  await rolloutContext(app),
+                  release,
+                  opts.customer,
+                  decision,
+                  opts.comment,
+                ),
+              ),
+            );
         process.stdout.write(
           `${info.customer} ${decision} release ${info.release} (diff ${info.digest.slice(0, 12)})\n`,
         );
@@ -380,4 +406,53 @@ function showStep(s: RolloutStep): void {
 
 function hasPlanChanges(plan: NonNullable<RolloutStep['plan']>): boolean {
   return plan.changes.some((c) => c.action !== 'noop' || c.adopt === true);
+}
+
+async function remoteServerOf(): Promise<Remote | undefined> {
+  return (await import('../cli-remote.js')).remoteServer();
+}
+
+/** The releases from the API, each as `releaseStatus` gives it. */
+async function remoteReleases(remote: Remote): Promise<ReleaseStatus[]> {
+  const { apiList } = await import('../cli-remote.js');
+  const items = await apiList<ReleaseStatus>(remote, '/releases');
+  return items.map((r) => ({
+    name: r.name,
+    month: r.month,
+    frozenAt: r.frozenAt,
+    commit: r.commit,
+    snapshot: r.snapshot,
+    frozenBy: r.frozenBy,
+    deployed: r.deployed,
+    decisions: r.decisions,
+  }));
+}
+
+/** The diff from the API, as `releaseDiff` gives it (the API adds the customer's acceptance). */
+async function remoteDiff(remote: Remote, release: string, customer: string): Promise<ReleaseDiff> {
+  const { apiCall, apiPath } = await import('../cli-remote.js');
+  const { acceptance: _acceptance, ...diff } = await apiCall<ReleaseDiff & { acceptance?: unknown }>(
+    remote,
+    'GET',
+    apiPath('/releases/{release}/customers/{customer}/diff', { release, customer }),
+  );
+  return diff;
+}
+
+async function remoteDecision(
+  remote: Remote,
+  release: string,
+  customer: string,
+  decision: 'accepted' | 'rejected',
+  comment: string | undefined,
+): Promise<{ customer: string; release: string; digest: string }> {
+  const { apiCall, apiPath } = await import('../cli-remote.js');
+  return apiCall(
+    remote,
+    'POST',
+    apiPath('/releases/{release}/customers/{customer}/decision', { release, customer }),
+    {
+      body: { decision, ...(comment !== undefined ? { comment } : {}) },
+    },
+  );
 }

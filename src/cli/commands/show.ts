@@ -7,6 +7,7 @@ import type { ControlRepo, Vm } from '../../model/index.js';
 import { controlRepoFlag, repoAliasFlag, relativeToCwd, requireControlRepoDir, withApp } from '../cli-app.js';
 import type { ControlRepoFlags } from '../cli-app.js';
 import { renderTable } from '../cli-table.js';
+import type { Remote } from '../cli-remote.js';
 
 const kinds = ['customers', 'roles', 'profiles', 'vms'] as const;
 type Kind = (typeof kinds)[number];
@@ -33,6 +34,9 @@ export function register(program: Command): void {
         }
         if (file !== undefined) throw new UsageError(`show ${chosen} takes no file, got '${file}'`);
         const kind: Kind = chosen;
+        const { remoteServer } = await import('../cli-remote.js');
+        const remote = remoteServer();
+        if (remote) return printRows(kind, await remoteRows(remote, kind), !!opts.json);
         requireControlRepoDir(opts.controlRepo);
         const { value: controlRepo, diagnostics } = await withApp(opts, (app) =>
           Promise.resolve(app.loadControlRepo()),
@@ -44,17 +48,69 @@ export function register(program: Command): void {
         }
         // loaded on use, like the model itself: `aare --help` does not load the model's code
         const { vmSummary } = await import('../../model/index.js');
-        const rows = rowsOf(controlRepo, kind, vmSummary);
-        if (opts.json) {
-          process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
-          return EXIT.ok;
-        }
-        const spec = tables[kind];
-        const cells = rows.map((r) => spec.cells(r as Row));
-        process.stdout.write((await renderTable(spec.head, cells, { rowLines: false })) + '\n');
-        return EXIT.ok;
+        return printRows(kind, rowsOf(controlRepo, kind, vmSummary), !!opts.json);
       }),
     );
+}
+
+async function printRows(kind: Kind, rows: object[], json: boolean): Promise<number> {
+  if (json) {
+    process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+    return EXIT.ok;
+  }
+  const spec = tables[kind];
+  const cells = rows.map((r) => spec.cells(r as Row));
+  process.stdout.write((await renderTable(spec.head, cells, { rowLines: false })) + '\n');
+  return EXIT.ok;
+}
+
+interface ApiCustomer {
+  name: string;
+  reseller: string;
+  displayName: string;
+  contact: unknown;
+  environments: string[];
+}
+
+/**
+ * The rows of `show customers|vms` from the API: the customers the token may read, each with its
+ * environments' networks and its VMs. The API has no roles or profiles: those stay local.
+ */
+async function remoteRows(remote: Remote, kind: Kind): Promise<object[]> {
+  if (kind === 'roles' || kind === 'profiles')
+    throw new UsageError(`show ${kind} has no API route: run it without --server on the control repository`);
+  const { apiList, apiPath } = await import('../cli-remote.js');
+  const customers = (await apiList<ApiCustomer>(remote, '/customers')).sort((a, b) =>
+    a.name < b.name ? -1 : 1,
+  );
+  const vmsOf = (c: ApiCustomer) =>
+    apiList<{ address: string }>(remote, apiPath('/customers/{customer}/vms', { customer: c.name }));
+  if (kind === 'vms') {
+    const vms = (await Promise.all(customers.map(vmsOf))).flat();
+    // the model's order: by address, as the control repository lists its VMs
+    return vms.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+  }
+  return Promise.all(
+    customers.map(async (c) => {
+      const [envs, vms] = await Promise.all([
+        apiList<{ name: string; network: { cidr: string } }>(
+          remote,
+          apiPath('/customers/{customer}/environments', { customer: c.name }),
+        ),
+        vmsOf(c),
+      ]);
+      const cidr = new Map(envs.map((e) => [e.name, e.network.cidr]));
+      return {
+        name: c.name,
+        displayName: c.displayName,
+        reseller: c.reseller,
+        environments: c.environments,
+        networks: Object.fromEntries(c.environments.map((e) => [e, cidr.get(e)])),
+        contact: c.contact,
+        vms: vms.length,
+      };
+    }),
+  );
 }
 
 function rowsOf(controlRepo: ControlRepo, kind: Kind, vmSummary: (vm: Vm) => object): object[] {

@@ -6,6 +6,9 @@ import { controlRepoFlag, repoAliasFlag, withApp } from '../cli-app.js';
 import type { ControlRepoFlags } from '../cli-app.js';
 import { renderTable } from '../cli-table.js';
 import { valueOrThrow } from '../../diag/index.js';
+import type { Temporal } from 'temporal-polyfill';
+import type { Grant, ListedPrincipal } from '../../access/index.js';
+import type { Remote } from '../cli-remote.js';
 import { accessContext, auditScope, knownScope, parseDuration } from './access-shared.js';
 
 interface CreateFlags extends ControlRepoFlags {
@@ -35,6 +38,8 @@ export function register(program: Command): void {
         const duration = parseDuration('--expires', opts.expires);
         const { createToken, findUser, isRole } = await import('../../access/index.js');
         if (!isRole(opts.role)) throw new UsageError(`--role: no role '${opts.role}' (aare token roles)`);
+        const remote = (await import('../cli-remote.js')).remoteServer();
+        if (remote) return remoteCreate(remote, opts, duration);
         const made = await withApp(opts, async (app) => {
           const scope = await knownScope(app, opts.scope);
           const ctx = await accessContext(app);
@@ -72,21 +77,13 @@ export function register(program: Command): void {
           return result;
         });
         const { tokenIdOf } = await import('../../access/index.js');
-        const out = {
+        return printCreated(opts, {
           token: made.token,
           id: tokenIdOf(made.token)!,
           name: made.principal.name,
           expiresAt: made.principal.expiresAt,
           grants: made.grants,
-        };
-        if (opts.json) process.stdout.write(JSON.stringify(out, null, 2) + '\n');
-        else
-          process.stdout.write(
-            `${out.token}\n` +
-              `token ${out.id} (${out.name}): ${opts.role} on ${opts.scope}, expires ${out.expiresAt}\n` +
-              'It is shown only now: Aare keeps a hash of it.\n',
-          );
-        return EXIT.ok;
+        });
       }),
     );
   group
@@ -98,20 +95,10 @@ export function register(program: Command): void {
     .action(
       action(async (opts: ControlRepoFlags & { json?: boolean }) => {
         const { listPrincipals } = await import('../../access/index.js');
-        const all = await withApp(opts, async (app) => listPrincipals(await app.store()));
-        const users = new Map(all.filter((p) => p.kind === 'user').map((p) => [p.id, p.name]));
-        const tokens = all
-          .filter((p) => p.kind === 'token')
-          .map((p) => ({
-            id: p.tokenId!,
-            name: p.name,
-            ...(p.ownerId !== undefined ? { owner: users.get(p.ownerId) ?? `#${p.ownerId}` } : {}),
-            grants: p.grants,
-            expiresAt: p.expiresAt,
-            ...(p.revokedAt ? { revokedAt: p.revokedAt } : {}),
-            createdBy: p.createdBy,
-            createdAt: p.createdAt,
-          }));
+        const remote = (await import('../cli-remote.js')).remoteServer();
+        const tokens = remote
+          ? await remoteTokens(remote)
+          : localTokens(await withApp(opts, async (app) => listPrincipals(await app.store())));
         if (opts.json) {
           process.stdout.write(JSON.stringify(tokens, null, 2) + '\n');
           return EXIT.ok;
@@ -141,15 +128,22 @@ export function register(program: Command): void {
     .action(
       action(async (id: string, opts: ControlRepoFlags) => {
         const { revokeToken } = await import('../../access/index.js');
-        await withApp(opts, async (app) => {
-          const revoked = valueOrThrow(await revokeToken(await accessContext(app), id));
-          await app.audit({
-            action: 'access.token.revoke',
-            scope: '',
-            detail: { id, name: revoked.name },
-            result: 'ok',
+        const { remoteServer, apiCall, apiPath } = await import('../cli-remote.js');
+        const remote = remoteServer();
+        if (remote)
+          await apiCall(remote, 'DELETE', apiPath('/tokens/{id}', { id }), {
+            credentials: 'token-or-password',
           });
-        });
+        else
+          await withApp(opts, async (app) => {
+            const revoked = valueOrThrow(await revokeToken(await accessContext(app), id));
+            await app.audit({
+              action: 'access.token.revoke',
+              scope: '',
+              detail: { id, name: revoked.name },
+              result: 'ok',
+            });
+          });
         process.stdout.write(`token ${id} revoked\n`);
         return EXIT.ok;
       }),
@@ -179,4 +173,101 @@ export function register(program: Command): void {
         return EXIT.ok;
       }),
     );
+}
+
+interface ListedToken {
+  id: string;
+  name: string;
+  owner?: string;
+  grants: Grant[];
+  expiresAt?: string;
+  revokedAt?: string;
+  createdBy: string;
+  createdAt: string;
+}
+
+function localTokens(all: ListedPrincipal[]): ListedToken[] {
+  const users = new Map(all.filter((p) => p.kind === 'user').map((p) => [p.id, p.name]));
+  return all
+    .filter((p) => p.kind === 'token')
+    .map((p) => ({
+      id: p.tokenId!,
+      name: p.name,
+      ...(p.ownerId !== undefined ? { owner: users.get(p.ownerId) ?? `#${p.ownerId}` } : {}),
+      grants: p.grants,
+      expiresAt: p.expiresAt,
+      ...(p.revokedAt ? { revokedAt: p.revokedAt } : {}),
+      createdBy: p.createdBy,
+      createdAt: p.createdAt,
+    }));
+}
+
+/**
+ * The caller's own tokens from the API (a user's with AARE_USER and AARE_PASSWORD; a token sees
+ * itself), each as the local listing shows it.
+ */
+async function remoteTokens(remote: Remote): Promise<ListedToken[]> {
+  const { apiList } = await import('../cli-remote.js');
+  const items = await apiList<ListedToken>(remote, '/tokens', {}, 'token-or-password');
+  return items.map((t) => ({
+    id: t.id,
+    name: t.name,
+    ...(t.owner !== undefined ? { owner: t.owner } : {}),
+    grants: t.grants,
+    expiresAt: t.expiresAt === '' ? undefined : t.expiresAt,
+    ...(t.revokedAt ? { revokedAt: t.revokedAt } : {}),
+    createdBy: t.createdBy,
+    createdAt: t.createdAt,
+  }));
+}
+
+interface CreatedToken {
+  token: string;
+  id: string;
+  name: string;
+  expiresAt: string | undefined;
+  grants: Grant[];
+}
+
+function printCreated(opts: CreateFlags, out: CreatedToken): number {
+  if (opts.json) process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+  else
+    process.stdout.write(
+      `${out.token}\n` +
+        `token ${out.id} (${out.name}): ${opts.role} on ${opts.scope}, expires ${out.expiresAt}\n` +
+        'It is shown only now: Aare keeps a hash of it.\n',
+    );
+  return EXIT.ok;
+}
+
+/**
+ * A token for the calling user (AARE_USER and AARE_PASSWORD: the API never lets a token make
+ * tokens). Its expiry is counted from the client's clock, the one `aare` reads (AARE_NOW in tests).
+ */
+async function remoteCreate(remote: Remote, opts: CreateFlags, duration: Temporal.Duration): Promise<number> {
+  if (opts.user !== undefined)
+    throw new UsageError('--user has no form with --server: the token is the calling user’s (AARE_USER)');
+  const { readAppConfig } = await import('../../app/index.js');
+  const now = readAppConfig({ controlRepoDir: opts.controlRepo, env: process.env }).now();
+  const { Temporal } = await import('temporal-polyfill');
+  const expiresAt = new Date(
+    Temporal.Instant.fromEpochMilliseconds(now.getTime()).toZonedDateTimeISO('UTC').add(duration)
+      .epochMilliseconds,
+  );
+  const { apiCall } = await import('../cli-remote.js');
+  const made = await apiCall<CreatedToken>(remote, 'POST', '/tokens', {
+    body: {
+      name: opts.name,
+      grants: [{ role: opts.role, scope: opts.scope }],
+      expiresAt: expiresAt.toISOString(),
+    },
+    credentials: 'token-or-password',
+  });
+  return printCreated(opts, {
+    token: made.token,
+    id: made.id,
+    name: made.name,
+    expiresAt: made.expiresAt,
+    grants: made.grants,
+  });
 }

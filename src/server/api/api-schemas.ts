@@ -145,6 +145,7 @@ export const releaseSchema = named(
     frozenAt: z.string(),
     commit: z.string(),
     snapshot: z.string(),
+    frozenBy: z.string().describe('who froze it (the audit log names the same actor)'),
     deployed: z.array(z.object({ customer: z.string(), environment: z.string() })),
     decisions: z.array(
       z.object({ customer: z.string(), decision: z.enum(['accepted', 'rejected']), current: z.boolean() }),

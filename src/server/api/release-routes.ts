@@ -278,6 +278,7 @@ async function releasesFor(env: ApiEnv) {
     frozenAt: r.frozenAt,
     commit: r.commit,
     snapshot: r.snapshot,
+    frozenBy: r.frozenBy,
     deployed: r.deployed.filter((d) => mine(d.customer)),
     decisions: r.decisions.filter((d) => mine(d.customer)),
   }));
