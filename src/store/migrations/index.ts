@@ -7,6 +7,7 @@ import * as release from './0500-release.js';
 import * as rollout from './0510-rollout.js';
 import * as access from './0600-access.js';
 import * as api from './0700-api.js';
+import * as webSessions from './0850-web-sessions.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-base': base,
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0510-rollout': rollout,
   '0600-access': access,
   '0700-api': api,
+  '0850-web-sessions': webSessions,
 };
