@@ -23,7 +23,8 @@ export function portalRoutes(webDir: string) {
     if (/^[\w.-]+$/.test(name)) files.set(name, readFileSync(join(webDir, name)));
   }
   const index = files.get('index.html');
-  if (!index) throw new Error(`the portal bundle in ${webDir} has no index.html (run node scripts/build.mjs)`);
+  if (!index)
+    throw new Error(`the portal bundle in ${webDir} has no index.html (run node scripts/build.mjs)`);
   return async (fastify: FastifyInstance): Promise<void> => {
     const headers = {
       'content-security-policy': CSP,

@@ -3,7 +3,7 @@
 // the portal's writes; and logout. Every failed login is the same answer, whatever failed.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { authenticatePassword } from '../../access/index.js';
+import { actionsOf, authenticatePassword } from '../../access/index.js';
 import type { AppContext } from '../../app/index.js';
 import { PROBLEM_TYPE, problem } from '../http-problem.js';
 import type { Problem } from '../http-problem.js';
@@ -77,7 +77,8 @@ export function sessionRoutes(opts: SessionOptions) {
       if (!s || s === 'csrf') return send(reply, NO_SESSION);
       return reply.send({
         ...sessionAnswer({ name: s.caller.principal.name, ...s }),
-        grants: s.caller.grants.map((g) => ({ role: g.role, scope: g.scope })),
+        // what each grant allows, so that the portal shows only the buttons that would work
+        grants: s.caller.grants.map((g) => ({ role: g.role, scope: g.scope, actions: [...actionsOf(g.role)] })),
       });
     });
     fastify.post('/auth/login', { bodyLimit: 4096 }, async (req, reply) => {
@@ -151,10 +152,7 @@ export function sessionRoutes(opts: SessionOptions) {
       if (!user) return failed();
       const made = await createSession(store, user.id, 'oidc', now());
       return reply
-        .header('set-cookie', [
-          setCookie(SESSION_COOKIE, made.cookie, maxAge),
-          clearCookie(LOGIN_COOKIE),
-        ])
+        .header('set-cookie', [setCookie(SESSION_COOKIE, made.cookie, maxAge), clearCookie(LOGIN_COOKIE)])
         .header('cache-control', 'no-store')
         .redirect('/', 302);
     });
