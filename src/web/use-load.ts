@@ -1,4 +1,4 @@
-// Loading one thing for a view: its value, its error, and a reload after a write.
+// Loading what a view shows: its value, its error, and a reload after a write.
 import { useCallback, useEffect, useState } from 'react';
 
 export function useLoad<T>(
@@ -8,8 +8,9 @@ export function useLoad<T>(
   const [state, setState] = useState<{ value?: T; error?: Error }>({});
   const [round, setRound] = useState(0);
   useEffect(() => {
+    // a reload keeps showing the value it replaces (and the form that asked for it); a view
+    // for another thing is a new component (main's key is the route), so nothing stale shows
     let live = true;
-    setState({});
     load().then(
       (value) => live && setState({ value }),
       (error: unknown) =>

@@ -69,7 +69,13 @@ export function oidcLogin(opts: OidcOptions): OidcLogin {
         expectedNonce: checks.nonce,
         idTokenExpected: true,
       });
-      const value = tokens.claims()?.[opts.claim ?? 'sub'];
+      const claims = tokens.claims();
+      if (!claims) return undefined;
+      const claim = opts.claim ?? 'sub';
+      let value = claims[claim];
+      // providers that follow the spec strictly put scope claims (email) only in the userinfo answer
+      if (value === undefined && tokens.access_token)
+        value = (await oidc.fetchUserInfo(c, tokens.access_token, claims.sub))[claim];
       return typeof value === 'string' && value !== '' ? value : undefined;
     },
   };
