@@ -94,9 +94,13 @@ export function ReleaseView(props: { session: Session; customer: string; release
                 {packages.map((p) => (
                   <tr key={`${p.repo}/${p.name}`}>
                     <th scope="row">{p.name}</th>
-                    <td>{p.repo}</td>
-                    <td className="before">{p.from ?? '(not installed)'}</td>
-                    <td className="after">{p.to ?? '(removed)'}</td>
+                    <td data-label="Repository">{p.repo}</td>
+                    <td data-label="In production now" className="before">
+                      {p.from ?? '(not installed)'}
+                    </td>
+                    <td data-label="With this release" className="after">
+                      {p.to ?? '(removed)'}
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -127,9 +131,13 @@ export function ReleaseView(props: { session: Session; customer: string; release
                     <th scope="row">
                       {p.profile}::{p.name}
                     </th>
-                    <td className="before">{p.sensitive ? '(secret)' : show(p.from)}</td>
-                    <td className="after">{p.sensitive ? '(secret, changed)' : show(p.to)}</td>
-                    <td>{p.origin ?? ''}</td>
+                    <td data-label="In production now" className="before">
+                      {p.sensitive ? '(secret)' : show(p.from)}
+                    </td>
+                    <td data-label="With this release" className="after">
+                      {p.sensitive ? '(secret, changed)' : show(p.to)}
+                    </td>
+                    <td data-label="Set in">{p.origin ?? ''}</td>
                   </tr>
                 ))}
               </tbody>
