@@ -3,7 +3,6 @@
 // the API tests' state (the demo with a frozen release) listening on 127.0.0.1, and Debian's
 // Chromium driven by playwright-core. No mock stands in for any of them.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import { chromium } from 'playwright-core';
 import type { BrowserContext } from 'playwright-core';
 import type { FastifyInstance } from 'fastify';
 import { createServerApp } from '../../src/server/index.js';
+import { freePort } from '../free-port.js';
 import { apiHarness } from '../server/api-harness.js';
 import type { ApiHarness } from '../server/api-harness.js';
 import { buildPortal } from '../../scripts/portal-build.mjs';
@@ -25,14 +25,6 @@ export function skipReason(): string | undefined {
   return existsSync(CHROMIUM)
     ? undefined
     : `${CHROMIUM} is missing (apt-get install chromium; lab/packages/web.txt)`;
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
 }
 
 export interface PortalHarness {
