@@ -289,6 +289,26 @@ test('the provider sees every customer, the calendar and the audit log', { skip 
   }
 });
 
+test('a reseller sees its own customers only', { skip }, async () => {
+  await h.api.principal('rita', [{ role: 'reseller-admin', scope: '/r/alpine-it' }], {
+    password: 'rita-resells-42',
+  });
+  const ctx = await h.context({ phone: true });
+  const page = await ctx.newPage();
+  try {
+    await page.goto(h.url);
+    await page.getByLabel('User name').fill('rita');
+    await page.getByLabel('Password').fill('rita-resells-42');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Your customers' }).waitFor();
+    await page.getByRole('heading', { name: 'Customers (3)' }).waitFor();
+    assert.equal(await page.getByRole('link', { name: /Uhrwerk/ }).count(), 0, "another reseller's customer");
+    await shot(page, '13-reseller-phone');
+  } finally {
+    await ctx.close();
+  }
+});
+
 async function decisions() {
   return h.api.store.db.selectFrom('release_decisions').selectAll().execute();
 }
