@@ -24,7 +24,7 @@ export function CustomersView({ title }: { title: string }) {
       <section aria-labelledby="customers">
         <h2 id="customers">Customers ({customers.length})</h2>
         <div className="scroll">
-          <table>
+          <table className="cards">
             <thead>
               <tr>
                 <th scope="col">Customer</th>
@@ -43,9 +43,9 @@ export function CustomersView({ title }: { title: string }) {
                     <th scope="row">
                       <Link to={`/customers/${c.name}`}>{c.displayName}</Link>
                     </th>
-                    <td>{c.reseller}</td>
-                    <td>{c.environments.join(', ')}</td>
-                    <td>
+                    <td data-label="Reseller">{c.reseller}</td>
+                    <td data-label="Environments">{c.environments.join(', ')}</td>
+                    <td data-label={latest ? `Release ${latest.name}` : 'Release'}>
                       {latest ? (
                         <Link to={`/customers/${c.name}/releases/${latest.name}`}>
                           {d ? d.decision : 'not decided'}

@@ -81,7 +81,7 @@ export function ReleaseView(props: { session: Session; customer: string; release
           <p>No package changes.</p>
         ) : (
           <div className="scroll">
-            <table className="diff">
+            <table className="diff cards">
               <thead>
                 <tr>
                   <th scope="col">Package</th>
@@ -113,7 +113,7 @@ export function ReleaseView(props: { session: Session; customer: string; release
         {diff.parameters.length === 0 ? <p>No parameter changes.</p> : null}
         {diff.parameters.map((vm) => (
           <div key={vm.vm} className="scroll">
-            <table className="diff">
+            <table className="diff cards">
               <caption>
                 {vm.vm} ({vm.status})
               </caption>

@@ -78,7 +78,11 @@ export function sessionRoutes(opts: SessionOptions) {
       return reply.send({
         ...sessionAnswer({ name: s.caller.principal.name, ...s }),
         // what each grant allows, so that the portal shows only the buttons that would work
-        grants: s.caller.grants.map((g) => ({ role: g.role, scope: g.scope, actions: [...actionsOf(g.role)] })),
+        grants: s.caller.grants.map((g) => ({
+          role: g.role,
+          scope: g.scope,
+          actions: [...actionsOf(g.role)],
+        })),
       });
     });
     fastify.post('/auth/login', { bodyLimit: 4096 }, async (req, reply) => {
