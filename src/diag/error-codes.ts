@@ -194,6 +194,21 @@ export const errorCodes = {
     exit: 1,
     doc: 'The request carries no valid token or session (docs/access.md).',
   },
+  CSRF_REFUSED: {
+    http: 403,
+    exit: 1,
+    doc: "A write with the portal's session cookie lacks the session's CSRF token (docs/portal.md).",
+  },
+  OIDC_UNAVAILABLE: {
+    http: 503,
+    exit: 1,
+    doc: 'The OpenID Connect provider of the portal cannot be reached (docs/portal.md).',
+  },
+  LOGIN_FAILED: {
+    http: 401,
+    exit: 1,
+    doc: 'The portal login failed: a wrong password, or an OpenID Connect identity no user is mapped to (docs/portal.md).',
+  },
   // HTTP requests refused before any route sees them (aare serve answers them as problem+json)
   METHOD_NOT_ALLOWED: { http: 405, exit: 2, doc: 'The HTTP method is not allowed on this path.' },
   REQUEST_TIMEOUT: { http: 408, exit: 1, doc: 'The client did not send its request in time.' },

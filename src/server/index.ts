@@ -14,5 +14,8 @@ export type { UploadOptions } from './upload-gate.js';
 export { sendFile, contentTypeOf } from './static-file-sender.js';
 export { problem, PROBLEM_TYPE } from './http-problem.js';
 export type { Problem } from './http-problem.js';
+export { sessionRoutes, sessionCaller, CSRF_HEADER, SESSION_COOKIE } from './session/index.js';
+export type { SessionOptions, OidcOptions } from './session/index.js';
+export { portalRoutes } from './portal-routes.js';
 export { apiPlugin, apiRoutes, openApiDocument, API_PREFIX } from './api/index.js';
 export type { ApiOptions, ApiRoute } from './api/index.js';

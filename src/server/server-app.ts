@@ -17,7 +17,10 @@ import {
   sendError,
   sendProblem,
 } from './http-problem.js';
+import { portalRoutes } from './portal-routes.js';
 import { repoDownloadHandler, repoRoutes } from './repo-routes.js';
+import { sessionRoutes } from './session/index.js';
+import type { OidcOptions } from './session/index.js';
 import type { UploadOptions } from './upload-gate.js';
 
 export interface ServerOptions {
@@ -36,6 +39,11 @@ export interface ServerOptions {
   logger?: boolean | object;
   /** The API under /api/v1 (docs/api.md); absent, only the repository routes are served. */
   api?: ApiOptions;
+  /**
+   * The portal (docs/portal.md), with the API: its login routes under /auth, and its page at /
+   * from `webDir` (the bundle scripts/build.mjs makes) when given.
+   */
+  portal?: { webDir?: string; oidc?: OidcOptions };
 }
 
 /** Milliseconds. */
@@ -162,6 +170,16 @@ export async function createServerApp(opts: ServerOptions): Promise<FastifyInsta
   });
   await app.register(repoRoutes, routeOpts);
   if (opts.api) await app.register(apiPlugin(opts.api));
+  if (opts.api && opts.portal) {
+    await app.register(
+      sessionRoutes({
+        app: opts.api.app,
+        publicUrl: opts.publicUrl,
+        ...(opts.portal.oidc ? { oidc: opts.portal.oidc } : {}),
+      }),
+    );
+    if (opts.portal.webDir) await app.register(portalRoutes(opts.portal.webDir));
+  }
   return app;
 }
 

@@ -247,6 +247,24 @@ export interface PackageBuildTable {
   log_path: string;
   built_at: string;
 }
+/** server: a portal session, found by the sha256 of its cookie (docs/portal.md). */
+export interface WebSessionTable {
+  id_hash: string;
+  principal_id: number;
+  csrf_token: string;
+  /** `password` or `oidc`. */
+  login: string;
+  created_at: string;
+  expires_at: string;
+}
+/** server: an OpenID Connect login between the redirect to the provider and its callback. */
+export interface WebLoginTable {
+  id_hash: string;
+  state: string;
+  nonce: string;
+  code_verifier: string;
+  expires_at: string;
+}
 
 export interface Database {
   repo_artifacts: RepoArtifactTable;
@@ -274,4 +292,6 @@ export interface Database {
   engine_intents: EngineIntentTable;
   engine_serials: EngineSerialTable;
   engine_locks: EngineLockTable;
+  web_sessions: WebSessionTable;
+  web_logins: WebLoginTable;
 }

@@ -1,9 +1,10 @@
-// `aare serve`: the HTTP server (repository downloads and API; the web UI joins later).
+// `aare serve`: the HTTP server (repository downloads, the API and the portal, docs/portal.md).
 import type { Command } from 'commander';
 import { action, UsageError } from '../cli-run.js';
 import type { AppContext } from '../../app/index.js';
 import { controlRepoFlag, repoAliasFlag, withApp } from '../cli-app.js';
 import type { ControlRepoFlags } from '../cli-app.js';
+import type { OidcOptions } from '../../server/index.js';
 
 interface ServeFlags extends ControlRepoFlags {
   host: string;
@@ -15,6 +16,10 @@ interface ServeFlags extends ControlRepoFlags {
   uploadTokenFile?: string;
   maxUploadSize: string;
   maxConcurrentUploads: string;
+  oidcIssuer?: string;
+  oidcClientId?: string;
+  oidcClientSecretFile?: string;
+  oidcClaim: string;
 }
 
 export function register(program: Command): void {
@@ -35,6 +40,13 @@ export function register(program: Command): void {
     .option('--max-upload-size <size>', 'largest accepted upload (bytes, or with K, M, G)', '1G')
     .option('--max-concurrent-uploads <n>', 'uploads one process handles at once; more are answered 429', '2')
     .option('--log', 'log requests as JSON lines')
+    .option('--oidc-issuer <url>', "the portal's OpenID Connect provider (docs/portal.md)")
+    .option('--oidc-client-id <id>', "the portal's client id at the provider")
+    .option(
+      '--oidc-client-secret-file <file>',
+      'file holding the client secret (default: AARE_OIDC_CLIENT_SECRET)',
+    )
+    .option('--oidc-claim <claim>', "the ID token claim matched against a user's --oidc-subject", 'sub')
     .action(
       action(async (o: ServeFlags) => {
         if (!/^\d+$/.test(o.port) || Number(o.port) > 65535)
@@ -49,8 +61,9 @@ export function register(program: Command): void {
           // checked before any worker starts, so that a mistake is one message, not one per worker
           const upload = await uploadOptions(o, app.config.uploadToken);
           const publicUrl = checkedBaseUrl(o.url ?? (await app.repositoryBaseUrl()));
+          const oidc = await oidcOptions(o);
           if (workers > 1 && cluster.isPrimary) return supervise(cluster, workers);
-          await serve(app, o, { publicUrl, upload }, cluster.isWorker);
+          await serve(app, o, { publicUrl, upload, oidc }, cluster.isWorker);
           return undefined;
         });
         // a cluster worker's IPC channel would keep it alive after its server closed
@@ -61,6 +74,52 @@ export function register(program: Command): void {
 }
 
 const MIN_TOKEN_LENGTH = 16;
+
+/** The portal's OpenID Connect settings from the flags, or undefined (local passwords only). */
+async function oidcOptions(o: ServeFlags): Promise<OidcOptions | undefined> {
+  if (o.oidcIssuer === undefined && o.oidcClientId === undefined) return undefined;
+  if (o.oidcIssuer === undefined || o.oidcClientId === undefined)
+    throw new UsageError('--oidc-issuer and --oidc-client-id go together');
+  let issuer: URL;
+  try {
+    issuer = new URL(o.oidcIssuer);
+  } catch {
+    throw new UsageError(`--oidc-issuer '${o.oidcIssuer}' is not a URL`);
+  }
+  if (
+    issuer.protocol !== 'https:' &&
+    !(issuer.protocol === 'http:' && /^(127\.0\.0\.1|localhost|\[::1\])$/.test(issuer.hostname))
+  )
+    throw new UsageError('--oidc-issuer must be https (http only on a loopback address)');
+  let secret = process.env.AARE_OIDC_CLIENT_SECRET;
+  if (o.oidcClientSecretFile !== undefined) {
+    const { readFile } = await import('node:fs/promises');
+    try {
+      secret = (await readFile(o.oidcClientSecretFile, 'utf8')).trim();
+    } catch (err) {
+      throw new UsageError(
+        `--oidc-client-secret-file: cannot read ${o.oidcClientSecretFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
+    }
+  }
+  if (!secret)
+    throw new UsageError(
+      '--oidc-issuer needs the client secret: --oidc-client-secret-file FILE or AARE_OIDC_CLIENT_SECRET',
+    );
+  return { issuer: o.oidcIssuer, clientId: o.oidcClientId, clientSecret: secret, claim: o.oidcClaim };
+}
+
+/** The portal bundle beside the CLI bundle (dist/web), or undefined when it was not built. */
+async function portalDir(): Promise<string | undefined> {
+  const { existsSync } = await import('node:fs');
+  const { fileURLToPath } = await import('node:url');
+  // dist/<chunk>.mjs when bundled; src/cli/commands/serve.ts under tsx
+  for (const rel of ['./web/', '../../../dist/web/']) {
+    const dir = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(`${dir}index.html`)) return dir;
+  }
+  return undefined;
+}
 
 /** The upload settings from the flags, or undefined when uploads over HTTP stay off. */
 async function uploadOptions(
@@ -154,11 +213,16 @@ async function supervise(cluster: typeof import('node:cluster').default, workers
 async function serve(
   ctx: AppContext,
   o: ServeFlags,
-  settings: { publicUrl: string; upload: Awaited<ReturnType<typeof uploadOptions>> },
+  settings: {
+    publicUrl: string;
+    upload: Awaited<ReturnType<typeof uploadOptions>>;
+    oidc: OidcOptions | undefined;
+  },
   quiet: boolean,
 ): Promise<void> {
   const { createServerApp } = await import('../../server/index.js');
-  const { publicUrl, upload } = settings;
+  const { publicUrl, upload, oidc } = settings;
+  const webDir = await portalDir();
   const app = await createServerApp({
     repo: await ctx.repoService(),
     stateDir: ctx.config.stateDir,
@@ -166,11 +230,14 @@ async function serve(
     upload,
     logger: o.log ? true : false,
     api: { app: ctx },
+    portal: { ...(webDir ? { webDir } : {}), ...(oidc ? { oidc } : {}) },
   });
   const address = await app.listen({ host: o.host, port: Number(o.port) });
   const freezes = await (await import('../serve-freeze.js')).scheduleFreezes(ctx);
   if (!quiet) {
     process.stderr.write(`aare serve: listening on ${address} (public URL ${publicUrl})\n`);
+    if (!webDir)
+      process.stderr.write('aare serve: no portal bundle (node scripts/build.mjs): only /auth and the API\n');
     if (upload) process.stderr.write('aare serve: uploads over HTTP are on (bearer token)\n');
   }
   await new Promise<void>((resolveStop) => {

@@ -14,6 +14,7 @@ import { DiagnosticsError, error } from '../../diag/index.js';
 import type { Diagnostic } from '../../diag/index.js';
 import { PROBLEM_TYPE, problem, problemOf, problemOfError } from '../http-problem.js';
 import type { Problem } from '../http-problem.js';
+import { sessionCaller } from '../session/index.js';
 import { authenticate } from './api-auth.js';
 import { claimKey, IDEMPOTENCY_KEY, releaseKey, requestHash, storeAnswer } from './api-idempotency.js';
 import { afterKeyOf, pageOf } from './api-paging.js';
@@ -23,6 +24,11 @@ import { pageQuery } from './api-schemas.js';
 
 export const NOT_VISIBLE: Problem = problem('NOT_FOUND', 'not found');
 const UNAUTHENTICATED = problem('UNAUTHENTICATED', 'a valid bearer token is required (docs/api.md)');
+
+const CSRF_MISSING = problem(
+  'CSRF_REFUSED',
+  "a write with the portal's session needs its CSRF token in the X-CSRF-Token header (docs/portal.md)",
+);
 
 const callers = new WeakMap<FastifyRequest, Caller>();
 
@@ -35,9 +41,17 @@ function send(reply: FastifyReply, p: Problem, headers: Record<string, string> =
 /** The onRequest step: authenticates before a body is read, so that strangers get 401 only. */
 export function authenticateStep(route: ApiRoute, app: AppContext) {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const caller = await authenticate(await app.store(), req.headers.authorization, app.config.now(), {
-      password: route.access.kind === 'self',
-    });
+    // without an Authorization header, the portal's session cookie (+ its CSRF token on writes)
+    const session = req.headers.authorization === undefined ? await sessionCaller(app, req) : undefined;
+    if (session === 'csrf') {
+      await send(reply, CSRF_MISSING);
+      return;
+    }
+    const caller =
+      session?.caller ??
+      (await authenticate(await app.store(), req.headers.authorization, app.config.now(), {
+        password: route.access.kind === 'self',
+      }));
     if (!caller) {
       await send(reply, UNAUTHENTICATED, { 'www-authenticate': 'Bearer realm="aare"' });
       return;

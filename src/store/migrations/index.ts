@@ -8,6 +8,7 @@ import * as rollout from './0510-rollout.js';
 import * as access from './0600-access.js';
 import * as api from './0700-api.js';
 import * as jobs from './0800-jobs.js';
+import * as webSessions from './0850-web-sessions.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-base': base,
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0600-access': access,
   '0700-api': api,
   '0800-jobs': jobs,
+  '0850-web-sessions': webSessions,
 };
