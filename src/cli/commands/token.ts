@@ -99,6 +99,8 @@ export function register(program: Command): void {
         const tokens = remote
           ? await remoteTokens(remote)
           : localTokens(await withApp(opts, async (app) => listPrincipals(await app.store())));
+        // the API pages in token id order; the local list shows the same order, so both read alike
+        tokens.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
         if (opts.json) {
           process.stdout.write(JSON.stringify(tokens, null, 2) + '\n');
           return EXIT.ok;
