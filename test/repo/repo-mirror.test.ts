@@ -150,6 +150,11 @@ test(
     assert.deepEqual(await h.repo.remotes(), []);
     assert.deepEqual(await h.repo.listRepositories(), []);
     assert.deepEqual(codes(await h.repo.sync(['nope'])), ['NOT_FOUND']);
+
+    assert.deepEqual((await h.repo.addRemote('os', up.url, { gpgKey: up.keyUrl })).diagnostics, []);
+    assert.deepEqual(codes(await h.repo.addRemote('os', up.url, { gpgKey: up.keyUrl })), ['CONFLICT']);
+    assert.deepEqual((await h.repo.deleteRepository('os')).diagnostics, []);
+    assert.deepEqual(await h.repo.remotes(), [], 'deleting the repository deletes its remote');
   },
 );
 
