@@ -4,8 +4,8 @@
 // remote's shared repository holding exactly the upstream's packages.
 //
 // What a failure leaves behind: the previous version, untouched and still served. Packages that
-// were downloaded and verified stay in a content-addressed staging area (<stateDir>/mirror-staging,
-// named by sha256, which prune never touches), so the next sync resumes without downloading
+// were downloaded and verified stay in a content-addressed staging area
+// (<stateDir>/mirror-staging/<remote>/<sha256>, which prune never touches), so the next sync resumes without downloading
 // any of them again. A file being downloaded is named `<sha256>.tmp-<pid>-<random>`; one whose
 // process is gone is removed by the next sync.
 import { randomBytes } from 'node:crypto';
@@ -137,7 +137,7 @@ async function syncOne(ctx: RepoServiceOptions, remote: RemoteRow, opts: SyncOpt
   const wanted = [...new Map(packages.map((p) => [p.sha256, p])).values()];
 
   // 3. packages: stored already, staged by an earlier sync, or downloaded now
-  const stagingDir = stagingDirIn(ctx.stateDir);
+  const stagingDir = join(stagingDirIn(ctx.stateDir), remote.name);
   await mkdir(stagingDir, { recursive: true });
   await removeAbandonedDownloads(stagingDir);
   const stored = await storedShas(
@@ -246,7 +246,13 @@ async function syncOne(ctx: RepoServiceOptions, remote: RemoteRow, opts: SyncOpt
       .execute();
     return number;
   });
-  for (const f of fresh) await rm(join(stagingDir, f.sha256), { force: true });
+  // committed packages are in the store now; packages the upstream dropped before a resumed
+  // sync could finish are not wanted any more
+  const keep = new Set(wanted.map((p) => p.sha256));
+  for (const name of await readdir(stagingDir)) {
+    if (!name.includes(TMP_MARK) && (staged.has(name) || !keep.has(name)))
+      await rm(join(stagingDir, name), { force: true });
+  }
   return {
     remote: remote.name,
     version,

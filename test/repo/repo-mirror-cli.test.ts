@@ -96,7 +96,7 @@ test(
     );
     const run = aare(demo, ['repo', 'sync', 'os'], (c) => (child = c));
     await holding;
-    await whenStaged(join(demo, '.aare', 'mirror-staging'), others.length);
+    await whenStaged(join(demo, '.aare', 'mirror-staging', 'os'), others.length);
     child!.kill('SIGKILL');
     const killed = await run;
     assert.equal(killed.signal, 'SIGKILL', killed.stderr);
@@ -120,5 +120,6 @@ test(
     const noop = await aare(demo, ['repo', 'sync']);
     assert.equal(noop.status, 0, noop.stderr);
     assert.match(noop.stdout, /^os: unchanged, 6 packages \(0 downloaded/m);
+    assert.deepEqual(readdirSync(join(demo, '.aare', 'mirror-staging', 'os')), [], 'staging emptied');
   },
 );

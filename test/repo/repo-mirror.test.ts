@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { signDetachedArmored } from '../../src/repo/index.js';
+import { storeBackendsForTests } from '../store/store-test-backends.js';
 import { openHarness } from './repo-harness.js';
 import { buildSignedRpm, hasTool, noRpmbuild, testKey } from './rpm-fixtures.js';
 import { openUpstream } from './upstream-fixture.js';
@@ -19,115 +20,117 @@ const skipDnf = skip || (!hasTool('dnf') ? 'dnf is not installed (lab/packages/r
 const codes = (r: { diagnostics: { code: string }[] }) => r.diagnostics.map((d) => d.code);
 const names = (pkgs: { filename: string }[]) => pkgs.map((p) => p.filename).sort();
 
-test(
-  'a mirror follows its upstream: add, remove, replace; nothing new makes no version',
-  { skip, timeout: 300_000 },
-  async (t) => {
-    const h = await openHarness();
-    const up = await openUpstream();
-    t.after(async () => {
-      await up.close();
-      await h.close();
-    });
-    await up.add(
-      { name: 'alpha', version: '1.0' },
-      { name: 'bravo', version: '1.0' },
-      { name: 'charlie', version: '1.0' },
-    );
+for (const backend of storeBackendsForTests()) {
+  test(
+    `a mirror follows its upstream: add, remove, replace; nothing new makes no version (${backend.name})`,
+    { skip, timeout: 300_000 },
+    async (t) => {
+      const h = await openHarness({ storeOptions: await backend.fresh() });
+      const up = await openUpstream();
+      t.after(async () => {
+        await up.close();
+        await h.close();
+      });
+      await up.add(
+        { name: 'alpha', version: '1.0' },
+        { name: 'bravo', version: '1.0' },
+        { name: 'charlie', version: '1.0' },
+      );
 
-    const added = await h.repo.addRemote('upstream-os', up.url, { gpgKey: up.keyUrl });
-    assert.deepEqual(added.diagnostics, []);
-    assert.deepEqual(added.value?.keyFingerprints, [up.key.privateKey.getFingerprint().toUpperCase()]);
-    assert.equal((await h.repo.listRepositories()).find((r) => r.name === 'upstream-os')?.customer, '');
+      const added = await h.repo.addRemote('upstream-os', up.url, { gpgKey: up.keyUrl });
+      assert.deepEqual(added.diagnostics, []);
+      assert.deepEqual(added.value?.keyFingerprints, [up.key.privateKey.getFingerprint().toUpperCase()]);
+      assert.equal((await h.repo.listRepositories()).find((r) => r.name === 'upstream-os')?.customer, '');
 
-    const progress: number[] = [];
-    const first = await h.repo.sync([], { onProgress: (p) => progress.push(p.bytesDone) });
-    assert.deepEqual(first.diagnostics, []);
-    assert.equal(first.value[0]?.version, 1);
-    assert.equal(first.value[0]?.downloaded, 3);
-    assert.ok(progress.at(-1)! > 0, 'progress reports downloaded bytes');
-    assert.deepEqual(names((await h.repo.packagesOf('upstream-os', 1)).value), [
-      'alpha-1.0-1.noarch.rpm',
-      'bravo-1.0-1.noarch.rpm',
-      'charlie-1.0-1.noarch.rpm',
-    ]);
+      const progress: number[] = [];
+      const first = await h.repo.sync([], { onProgress: (p) => progress.push(p.bytesDone) });
+      assert.deepEqual(first.diagnostics, []);
+      assert.equal(first.value[0]?.version, 1);
+      assert.equal(first.value[0]?.downloaded, 3);
+      assert.ok(progress.at(-1)! > 0, 'progress reports downloaded bytes');
+      assert.deepEqual(names((await h.repo.packagesOf('upstream-os', 1)).value), [
+        'alpha-1.0-1.noarch.rpm',
+        'bravo-1.0-1.noarch.rpm',
+        'charlie-1.0-1.noarch.rpm',
+      ]);
 
-    const again = await h.repo.sync(['upstream-os']);
-    assert.deepEqual(again.diagnostics, []);
-    assert.equal(again.value[0]?.version, undefined, 'nothing new: no version');
-    assert.equal(again.value[0]?.downloaded, 0);
-    assert.deepEqual(
-      (await h.repo.versions('upstream-os')).value.map((v) => v.number),
-      [0, 1],
-    );
+      const again = await h.repo.sync(['upstream-os']);
+      assert.deepEqual(again.diagnostics, []);
+      assert.equal(again.value[0]?.version, undefined, 'nothing new: no version');
+      assert.equal(again.value[0]?.downloaded, 0);
+      assert.deepEqual(
+        (await h.repo.versions('upstream-os')).value.map((v) => v.number),
+        [0, 1],
+      );
 
-    // add delta, remove bravo, replace charlie 1.0 by 1.1
-    await up.add({ name: 'delta', version: '1.0' }, { name: 'charlie', version: '1.1' });
-    await up.remove('bravo-1.0-1.noarch.rpm', 'charlie-1.0-1.noarch.rpm');
-    const second = await h.repo.sync(['upstream-os']);
-    assert.deepEqual(second.diagnostics, []);
-    assert.equal(second.value[0]?.version, 2);
-    assert.equal(second.value[0]?.downloaded, 2, 'only the new packages are downloaded');
-    const diff = (await h.repo.diff('upstream-os', 1, 2)).value!;
-    assert.deepEqual(names(diff.added), ['delta-1.0-1.noarch.rpm']);
-    assert.deepEqual(names(diff.removed), ['bravo-1.0-1.noarch.rpm']);
-    assert.deepEqual(diff.upgraded, [
-      { name: 'charlie', arch: 'noarch', from: '1.0-1', to: '1.1-1', downgrade: false },
-    ]);
-    for (const p of ['/alpha-1.0-1.noarch.rpm', '/charlie-1.1-1.noarch.rpm', '/delta-1.0-1.noarch.rpm'])
-      assert.equal(up.requests.get(p), 1, `${p} downloaded once`);
+      // add delta, remove bravo, replace charlie 1.0 by 1.1
+      await up.add({ name: 'delta', version: '1.0' }, { name: 'charlie', version: '1.1' });
+      await up.remove('bravo-1.0-1.noarch.rpm', 'charlie-1.0-1.noarch.rpm');
+      const second = await h.repo.sync(['upstream-os']);
+      assert.deepEqual(second.diagnostics, []);
+      assert.equal(second.value[0]?.version, 2);
+      assert.equal(second.value[0]?.downloaded, 2, 'only the new packages are downloaded');
+      const diff = (await h.repo.diff('upstream-os', 1, 2)).value!;
+      assert.deepEqual(names(diff.added), ['delta-1.0-1.noarch.rpm']);
+      assert.deepEqual(names(diff.removed), ['bravo-1.0-1.noarch.rpm']);
+      assert.deepEqual(diff.upgraded, [
+        { name: 'charlie', arch: 'noarch', from: '1.0-1', to: '1.1-1', downgrade: false },
+      ]);
+      for (const p of ['/alpha-1.0-1.noarch.rpm', '/charlie-1.1-1.noarch.rpm', '/delta-1.0-1.noarch.rpm'])
+        assert.equal(up.requests.get(p), 1, `${p} downloaded once`);
 
-    // a package whose bytes differ from what the signed primary.xml says is refused
-    await up.add({ name: 'echo', version: '1.0' });
-    const echo = join(up.dir, 'echo-1.0-1.noarch.rpm');
-    const bytes = readFileSync(echo);
-    bytes[bytes.length - 10]! ^= 0xff;
-    writeFileSync(echo, bytes);
-    const tampered = await h.repo.sync(['upstream-os']);
-    assert.deepEqual(codes(tampered), ['MIRROR_DIGEST']);
-    assert.match(
-      tampered.diagnostics[0]!.summary,
-      /echo-1\.0-1\.noarch\.rpm does not match the signed repodata/,
-    );
-    assert.deepEqual(
-      (await h.repo.versions('upstream-os')).value.map((v) => v.number),
-      [0, 1, 2],
-    );
+      // a package whose bytes differ from what the signed primary.xml says is refused
+      await up.add({ name: 'echo', version: '1.0' });
+      const echo = join(up.dir, 'echo-1.0-1.noarch.rpm');
+      const bytes = readFileSync(echo);
+      bytes[bytes.length - 10]! ^= 0xff;
+      writeFileSync(echo, bytes);
+      const tampered = await h.repo.sync(['upstream-os']);
+      assert.deepEqual(codes(tampered), ['MIRROR_DIGEST']);
+      assert.match(
+        tampered.diagnostics[0]!.summary,
+        /echo-1\.0-1\.noarch\.rpm does not match the signed repodata/,
+      );
+      assert.deepEqual(
+        (await h.repo.versions('upstream-os')).value.map((v) => v.number),
+        [0, 1, 2],
+      );
 
-    // repomd.xml signed by another key, then repomd.xml changed after signing: both refused
-    await up.remove('echo-1.0-1.noarch.rpm');
-    await up.add({ name: 'foxtrot', version: '1.0' });
-    const repomd = join(up.dir, 'repodata', 'repomd.xml');
-    const asc = join(up.dir, 'repodata', 'repomd.xml.asc');
-    writeFileSync(asc, await signDetachedArmored(readFileSync(repomd), await testKey('intruder')));
-    const wrongKey = await h.repo.sync(['upstream-os']);
-    assert.deepEqual(codes(wrongKey), ['MIRROR_SIGNATURE']);
-    await up.publish();
-    writeFileSync(repomd, readFileSync(repomd, 'utf8').replace('<revision>', '<revision>1'));
-    const altered = await h.repo.sync(['upstream-os']);
-    assert.deepEqual(codes(altered), ['MIRROR_SIGNATURE']);
-    assert.equal(
-      up.requests.get('/foxtrot-1.0-1.noarch.rpm'),
-      undefined,
-      'nothing downloaded on a bad signature',
-    );
-    assert.deepEqual(
-      (await h.repo.versions('upstream-os')).value.map((v) => v.number),
-      [0, 1, 2],
-    );
+      // repomd.xml signed by another key, then repomd.xml changed after signing: both refused
+      await up.remove('echo-1.0-1.noarch.rpm');
+      await up.add({ name: 'foxtrot', version: '1.0' });
+      const repomd = join(up.dir, 'repodata', 'repomd.xml');
+      const asc = join(up.dir, 'repodata', 'repomd.xml.asc');
+      writeFileSync(asc, await signDetachedArmored(readFileSync(repomd), await testKey('intruder')));
+      const wrongKey = await h.repo.sync(['upstream-os']);
+      assert.deepEqual(codes(wrongKey), ['MIRROR_SIGNATURE']);
+      await up.publish();
+      writeFileSync(repomd, readFileSync(repomd, 'utf8').replace('<revision>', '<revision>1'));
+      const altered = await h.repo.sync(['upstream-os']);
+      assert.deepEqual(codes(altered), ['MIRROR_SIGNATURE']);
+      assert.equal(
+        up.requests.get('/foxtrot-1.0-1.noarch.rpm'),
+        undefined,
+        'nothing downloaded on a bad signature',
+      );
+      assert.deepEqual(
+        (await h.repo.versions('upstream-os')).value.map((v) => v.number),
+        [0, 1, 2],
+      );
 
-    await up.publish();
-    const healed = await h.repo.sync(['upstream-os']);
-    assert.deepEqual(healed.diagnostics, []);
-    assert.equal(healed.value[0]?.version, 3);
-    assert.deepEqual(names((await h.repo.packagesOf('upstream-os')).value), [
-      'alpha-1.0-1.noarch.rpm',
-      'charlie-1.1-1.noarch.rpm',
-      'delta-1.0-1.noarch.rpm',
-      'foxtrot-1.0-1.noarch.rpm',
-    ]);
-  },
-);
+      await up.publish();
+      const healed = await h.repo.sync(['upstream-os']);
+      assert.deepEqual(healed.diagnostics, []);
+      assert.equal(healed.value[0]?.version, 3);
+      assert.deepEqual(names((await h.repo.packagesOf('upstream-os')).value), [
+        'alpha-1.0-1.noarch.rpm',
+        'charlie-1.1-1.noarch.rpm',
+        'delta-1.0-1.noarch.rpm',
+        'foxtrot-1.0-1.noarch.rpm',
+      ]);
+    },
+  );
+}
 
 test(
   'remote add refuses bad input and on_demand, changing nothing',
