@@ -109,11 +109,11 @@ const upstreamFiles = readdirSync(join(upstream, 'Packages')).length;
 const stateDir = join(work, 'aare');
 const store = await openStore({ sqlitePath: join(work, 'aare.db') });
 const service = openRepoService({ store, stateDir, trustedKeys: [] });
-const added = await service.addRemote('upstream', url, { gpgKey: join(work, 'upstream.asc') });
+const added = await service.mirrors!.addRemote('upstream', url, { gpgKey: join(work, 'upstream.asc') });
 if (added.diagnostics.length) throw new Error(JSON.stringify(added.diagnostics));
-const [first, aareFirst] = await time(() => service.sync(['upstream']));
+const [first, aareFirst] = await time(() => service.mirrors!.sync(['upstream']));
 if (first.diagnostics.length || first.value[0]?.packages !== N) throw new Error(JSON.stringify(first));
-const [second, aareAgain] = await time(() => service.sync(['upstream']));
+const [second, aareAgain] = await time(() => service.mirrors!.sync(['upstream']));
 if (second.value[0]?.version !== undefined) throw new Error('the second sync made a version');
 await store.close();
 

@@ -190,7 +190,11 @@ export const errorCodes = {
     exit: 1,
     doc: 'A package or metadata file of an upstream does not match the digest or size its signed repodata names.',
   },
-  MIRROR_UNSUPPORTED: { http: 501, exit: 2, doc: 'A mirror option Aare does not support yet (on_demand).' },
+  MIRROR_UNSUPPORTED: {
+    http: 501,
+    exit: 2,
+    doc: 'A mirror feature not supported yet: the on_demand policy, or mirrors on a back end without them.',
+  },
   UPLOAD_DISABLED: { http: 403, exit: 1, doc: 'Uploads over HTTP are off on this server.' },
   UPLOAD_UNAUTHORIZED: { http: 401, exit: 1, doc: 'An upload carries no valid bearer token.' },
   UPLOAD_TOO_LARGE: { http: 413, exit: 1, doc: 'An upload is larger than the server accepts.' },

@@ -5,7 +5,7 @@
  * It never builds packages (that is src/packaging) and never serves HTTP (that is src/server).
  */
 export { openRepoService } from './repo-service.js';
-export type { RepoService } from './repo-service.js';
+export type { RepoMirrors, RepoService } from './repo-service.js';
 export { artifactPathIn, publicationDirName } from './repo-context.js';
 export type { RepoServiceOptions } from './repo-context.js';
 export { diffContent } from './repo-diff.js';

@@ -77,7 +77,15 @@ export interface RepoService {
   artifactPath(sha256: string): string;
   publicationDir(publicationId: number): Promise<string | undefined>;
 
-  // Upstream mirrors (repo-remotes.ts, repo-sync.ts; docs/repositories.md).
+  /**
+   * Upstream mirrors (repo-remotes.ts, repo-sync.ts; docs/repositories.md). Undefined for a back
+   * end that does not mirror (yet): callers say so with MIRROR_UNSUPPORTED.
+   */
+  mirrors?: RepoMirrors;
+}
+
+/** Mirrors of upstream dnf/yum repositories, each into a shared repository of its name. */
+export interface RepoMirrors {
   /** Adds a remote and its empty shared repository; refused (changing nothing) for on_demand. */
   addRemote(name: string, url: string, opts: AddRemoteOptions): Promise<Result<RemoteInfo | undefined>>;
   remotes(): Promise<RemoteInfo[]>;
@@ -113,8 +121,10 @@ export function openRepoService(opts: RepoServiceOptions): RepoService {
     resolveDistribution: (basePath) => resolveDistribution(opts, basePath),
     artifactPath: (sha256) => artifactPathIn(opts.stateDir, sha256),
     publicationDir: (publicationId) => publicationDir(opts, publicationId),
-    addRemote: (name, url, o) => addRemote(opts, name, url, o),
-    remotes: () => remotes(opts),
-    sync: (names, o) => sync(opts, names, o),
+    mirrors: {
+      addRemote: (name, url, o) => addRemote(opts, name, url, o),
+      remotes: () => remotes(opts),
+      sync: (names, o) => sync(opts, names, o),
+    },
   };
 }

@@ -37,13 +37,13 @@ for (const backend of storeBackendsForTests()) {
         { name: 'charlie', version: '1.0' },
       );
 
-      const added = await h.repo.addRemote('upstream-os', up.url, { gpgKey: up.keyUrl });
+      const added = await h.repo.mirrors!.addRemote('upstream-os', up.url, { gpgKey: up.keyUrl });
       assert.deepEqual(added.diagnostics, []);
       assert.deepEqual(added.value?.keyFingerprints, [up.key.privateKey.getFingerprint().toUpperCase()]);
       assert.equal((await h.repo.listRepositories()).find((r) => r.name === 'upstream-os')?.customer, '');
 
       const progress: number[] = [];
-      const first = await h.repo.sync([], { onProgress: (p) => progress.push(p.bytesDone) });
+      const first = await h.repo.mirrors!.sync([], { onProgress: (p) => progress.push(p.bytesDone) });
       assert.deepEqual(first.diagnostics, []);
       assert.equal(first.value[0]?.version, 1);
       assert.equal(first.value[0]?.downloaded, 3);
@@ -54,7 +54,7 @@ for (const backend of storeBackendsForTests()) {
         'charlie-1.0-1.noarch.rpm',
       ]);
 
-      const again = await h.repo.sync(['upstream-os']);
+      const again = await h.repo.mirrors!.sync(['upstream-os']);
       assert.deepEqual(again.diagnostics, []);
       assert.equal(again.value[0]?.version, undefined, 'nothing new: no version');
       assert.equal(again.value[0]?.downloaded, 0);
@@ -66,7 +66,7 @@ for (const backend of storeBackendsForTests()) {
       // add delta, remove bravo, replace charlie 1.0 by 1.1
       await up.add({ name: 'delta', version: '1.0' }, { name: 'charlie', version: '1.1' });
       await up.remove('bravo-1.0-1.noarch.rpm', 'charlie-1.0-1.noarch.rpm');
-      const second = await h.repo.sync(['upstream-os']);
+      const second = await h.repo.mirrors!.sync(['upstream-os']);
       assert.deepEqual(second.diagnostics, []);
       assert.equal(second.value[0]?.version, 2);
       assert.equal(second.value[0]?.downloaded, 2, 'only the new packages are downloaded');
@@ -85,7 +85,7 @@ for (const backend of storeBackendsForTests()) {
       const bytes = readFileSync(echo);
       bytes[bytes.length - 10]! ^= 0xff;
       writeFileSync(echo, bytes);
-      const tampered = await h.repo.sync(['upstream-os']);
+      const tampered = await h.repo.mirrors!.sync(['upstream-os']);
       assert.deepEqual(codes(tampered), ['MIRROR_DIGEST']);
       assert.match(
         tampered.diagnostics[0]!.summary,
@@ -102,11 +102,11 @@ for (const backend of storeBackendsForTests()) {
       const repomd = join(up.dir, 'repodata', 'repomd.xml');
       const asc = join(up.dir, 'repodata', 'repomd.xml.asc');
       writeFileSync(asc, await signDetachedArmored(readFileSync(repomd), await testKey('intruder')));
-      const wrongKey = await h.repo.sync(['upstream-os']);
+      const wrongKey = await h.repo.mirrors!.sync(['upstream-os']);
       assert.deepEqual(codes(wrongKey), ['MIRROR_SIGNATURE']);
       await up.publish();
       writeFileSync(repomd, readFileSync(repomd, 'utf8').replace('<revision>', '<revision>1'));
-      const altered = await h.repo.sync(['upstream-os']);
+      const altered = await h.repo.mirrors!.sync(['upstream-os']);
       assert.deepEqual(codes(altered), ['MIRROR_SIGNATURE']);
       assert.equal(
         up.requests.get('/foxtrot-1.0-1.noarch.rpm'),
@@ -119,7 +119,7 @@ for (const backend of storeBackendsForTests()) {
       );
 
       await up.publish();
-      const healed = await h.repo.sync(['upstream-os']);
+      const healed = await h.repo.mirrors!.sync(['upstream-os']);
       assert.deepEqual(healed.diagnostics, []);
       assert.equal(healed.value[0]?.version, 3);
       assert.deepEqual(names((await h.repo.packagesOf('upstream-os')).value), [
@@ -143,21 +143,26 @@ test(
       await h.close();
     });
     assert.deepEqual(
-      codes(await h.repo.addRemote('os', up.url, { gpgKey: up.keyUrl, policy: 'on_demand' })),
+      codes(await h.repo.mirrors!.addRemote('os', up.url, { gpgKey: up.keyUrl, policy: 'on_demand' })),
       ['MIRROR_UNSUPPORTED'],
     );
-    assert.deepEqual(codes(await h.repo.addRemote('os', 'ftp://x/', { gpgKey: up.keyUrl })), ['USAGE']);
-    assert.deepEqual(codes(await h.repo.addRemote('os', up.url, { gpgKey: `${up.url}missing.asc` })), [
-      'MIRROR_FETCH',
+    assert.deepEqual(codes(await h.repo.mirrors!.addRemote('os', 'ftp://x/', { gpgKey: up.keyUrl })), [
+      'USAGE',
     ]);
-    assert.deepEqual(await h.repo.remotes(), []);
+    assert.deepEqual(
+      codes(await h.repo.mirrors!.addRemote('os', up.url, { gpgKey: `${up.url}missing.asc` })),
+      ['MIRROR_FETCH'],
+    );
+    assert.deepEqual(await h.repo.mirrors!.remotes(), []);
     assert.deepEqual(await h.repo.listRepositories(), []);
-    assert.deepEqual(codes(await h.repo.sync(['nope'])), ['NOT_FOUND']);
+    assert.deepEqual(codes(await h.repo.mirrors!.sync(['nope'])), ['NOT_FOUND']);
 
-    assert.deepEqual((await h.repo.addRemote('os', up.url, { gpgKey: up.keyUrl })).diagnostics, []);
-    assert.deepEqual(codes(await h.repo.addRemote('os', up.url, { gpgKey: up.keyUrl })), ['CONFLICT']);
+    assert.deepEqual((await h.repo.mirrors!.addRemote('os', up.url, { gpgKey: up.keyUrl })).diagnostics, []);
+    assert.deepEqual(codes(await h.repo.mirrors!.addRemote('os', up.url, { gpgKey: up.keyUrl })), [
+      'CONFLICT',
+    ]);
     assert.deepEqual((await h.repo.deleteRepository('os')).diagnostics, []);
-    assert.deepEqual(await h.repo.remotes(), [], 'deleting the repository deletes its remote');
+    assert.deepEqual(await h.repo.mirrors!.remotes(), [], 'deleting the repository deletes its remote');
   },
 );
 
@@ -212,14 +217,14 @@ test(
     const own = await buildSignedRpm(h.dir, { name: 'acme-app', version: '1.0' }, h.key);
     assert.deepEqual((await h.repo.upload('acme', own)).diagnostics, []);
     await up.add({ name: 'libfoo', version: '1.0' });
-    assert.deepEqual((await h.repo.addRemote('os', up.url, { gpgKey: up.keyUrl })).diagnostics, []);
-    assert.deepEqual((await h.repo.sync(['os'])).diagnostics, []);
+    assert.deepEqual((await h.repo.mirrors!.addRemote('os', up.url, { gpgKey: up.keyUrl })).diagnostics, []);
+    assert.deepEqual((await h.repo.mirrors!.sync(['os'])).diagnostics, []);
 
     const frozen = await h.repo.snapshot('2027-01');
     assert.deepEqual(frozen.value?.versions, { acme: 1, os: 1 }, 'the freeze records the mirror');
     await up.add({ name: 'libfoo', version: '2.0' });
     await up.remove('libfoo-1.0-1.noarch.rpm');
-    assert.equal((await h.repo.sync(['os'])).value[0]?.version, 2);
+    assert.equal((await h.repo.mirrors!.sync(['os'])).value[0]?.version, 2);
 
     assert.deepEqual(
       (await h.repo.distribute('acme', 'production', { snapshot: '2027-01' })).diagnostics,

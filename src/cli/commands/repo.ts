@@ -2,9 +2,9 @@
 // diff, distribute, undistribute, distributions, snapshot, delete, prune, remote add/list, sync).
 import type { Command } from 'commander';
 import { action, UsageError } from '../cli-run.js';
-import { DiagnosticsError } from '../../diag/index.js';
+import { DiagnosticsError, error } from '../../diag/index.js';
 import type { Diagnostic } from '../../diag/index.js';
-import type { RepoService } from '../../repo/index.js';
+import type { RepoMirrors, RepoService } from '../../repo/index.js';
 import type { AppContext } from '../../app/index.js';
 import { controlRepoFlag, repoAliasFlag, requireControlRepoDir, withApp } from '../cli-app.js';
 import type { ControlRepoFlags } from '../cli-app.js';
@@ -23,6 +23,14 @@ const withService = <T>(
   requireControlRepoDir(o.controlRepo);
   return withApp(o, async (app) => fn(await app.repoService(opts), app));
 };
+
+/** The mirrors of the repository back end, or MIRROR_UNSUPPORTED when it has none. */
+function mirrorsOf(service: RepoService): RepoMirrors {
+  if (service.mirrors) return service.mirrors;
+  throw new DiagnosticsError([
+    error('MIRROR_UNSUPPORTED', 'this repository back end does not mirror upstream repositories yet'),
+  ]);
+}
 
 function check<T>(r: { value: T; diagnostics: Diagnostic[] }): T {
   if (r.diagnostics.some((d) => d.severity === 'error')) throw new DiagnosticsError(r.diagnostics);
@@ -304,7 +312,10 @@ export function register(program: Command): void {
       const gpgKey = o.gpgkey;
       return withService(o, async (service) => {
         const r = check(
-          await service.addRemote(name, url, { policy: o.policy as 'immediate' | 'on_demand', gpgKey }),
+          await mirrorsOf(service).addRemote(name, url, {
+            policy: o.policy as 'immediate' | 'on_demand',
+            gpgKey,
+          }),
         );
         if (r) out(`remote ${r.name} -> ${r.url} (${r.policy}; key ${r.keyFingerprints.join(', ')})`);
       });
@@ -313,7 +324,7 @@ export function register(program: Command): void {
   withCommon(remote.command('list').description('List remotes')).action(
     action(async (o: Common) => {
       return withService(o, async (service) => {
-        const rs = await service.remotes();
+        const rs = await mirrorsOf(service).remotes();
         if (o.json) return json(rs);
         out(
           await table(
@@ -334,7 +345,7 @@ export function register(program: Command): void {
       return withService(o, async (service) => {
         const tty = process.stderr.isTTY;
         let shown = 0;
-        const r = await service.sync(names, {
+        const r = await mirrorsOf(service).sync(names, {
           onProgress: (p) => {
             const now = Date.now();
             const last = p.phase === 'packages' && p.packagesDone === p.packagesTotal;
