@@ -54,7 +54,7 @@ export interface SyncReport {
 export interface SyncOptions {
   onProgress?: (p: SyncProgress) => void;
   signal?: AbortSignal;
-  /** Parallel package downloads (4). */
+  /** Parallel package downloads (8). */
   concurrency?: number;
 }
 
@@ -157,9 +157,14 @@ async function syncOne(ctx: RepoServiceOptions, remote: RemoteRow, opts: SyncOpt
   progress.bytesTotal = toFetch.reduce((n, p) => n + p.size, 0);
   opts.onProgress?.({ ...progress });
   const problems: Diagnostic[] = [];
+  const headers = new Map<string, Fresh>();
+  const readHeader = async (p: UpstreamPackage) => {
+    const staged = await readStaged(join(stagingDir, p.sha256), p, at(p.href));
+    headers.set(p.sha256, { sha256: p.sha256, filename: filenameOf(staged.nevra), size: p.size, ...staged });
+  };
   let next = 0;
   await Promise.all(
-    Array.from({ length: Math.min(opts.concurrency ?? 4, toFetch.length) }, async () => {
+    Array.from({ length: Math.min(opts.concurrency ?? 8, toFetch.length) }, async () => {
       while (next < toFetch.length && !signal?.aborted) {
         const p = toFetch[next++]!;
         try {
@@ -174,6 +179,8 @@ async function syncOne(ctx: RepoServiceOptions, remote: RemoteRow, opts: SyncOpt
             signal,
           );
           staged.add(p.sha256);
+          // read while other downloads wait on the network
+          await readHeader(p);
           progress.packagesDone++;
           opts.onProgress?.({ ...progress });
         } catch (err) {
@@ -186,22 +193,9 @@ async function syncOne(ctx: RepoServiceOptions, remote: RemoteRow, opts: SyncOpt
   signal?.throwIfAborted();
   if (problems.length) throw new DiagnosticsError(problems);
 
-  // 4. headers of the newly staged packages, for the repodata Aare writes
-  const fresh: {
-    sha256: string;
-    filename: string;
-    size: number;
-    mtime: number;
-    p: UpstreamPackage;
-    fragments: PackageFragments;
-    nevra: Nevra;
-  }[] = [];
-  for (const p of wanted) {
-    if (!staged.has(p.sha256)) continue;
-    const file = join(stagingDir, p.sha256);
-    const { nevra, fragments, mtime } = await readStaged(file, p, at(p.href));
-    fresh.push({ sha256: p.sha256, filename: filenameOf(nevra), size: p.size, mtime, p, fragments, nevra });
-  }
+  // 4. headers of the staged packages (those downloaded now were read as they arrived)
+  for (const p of wanted) if (staged.has(p.sha256) && !headers.has(p.sha256)) await readHeader(p);
+  const fresh = wanted.filter((p) => staged.has(p.sha256)).map((p) => headers.get(p.sha256)!);
 
   // 5. one new version with exactly the upstream's packages, unless that is what the latest holds
   progress.phase = 'commit';
@@ -261,6 +255,15 @@ async function syncOne(ctx: RepoServiceOptions, remote: RemoteRow, opts: SyncOpt
     downloadedBytes: progress.bytesDone,
     reused: wanted.length - progress.packagesDone,
   };
+}
+
+interface Fresh {
+  sha256: string;
+  filename: string;
+  size: number;
+  mtime: number;
+  fragments: PackageFragments;
+  nevra: Nevra;
 }
 
 interface Nevra {
