@@ -170,6 +170,31 @@ export const errorCodes = {
     exit: 1,
     doc: "An RPM's header exceeds a limit Aare reads (index entries, bytes, values per entry or in all).",
   },
+  MIRROR_FETCH: {
+    http: 502,
+    exit: 1,
+    doc: 'An upstream repository of a mirror could not be reached or answered with an error.',
+  },
+  MIRROR_METADATA: {
+    http: 502,
+    exit: 1,
+    doc: "An upstream repository's repodata is malformed or uses a form Aare does not read (e.g. zstd).",
+  },
+  MIRROR_SIGNATURE: {
+    http: 502,
+    exit: 1,
+    doc: "An upstream's repomd.xml is unsigned or its repomd.xml.asc does not verify against the mirror's key.",
+  },
+  MIRROR_DIGEST: {
+    http: 502,
+    exit: 1,
+    doc: 'A package or metadata file of an upstream does not match the digest or size its signed repodata names.',
+  },
+  MIRROR_UNSUPPORTED: {
+    http: 501,
+    exit: 2,
+    doc: 'A mirror feature not supported yet: the on_demand policy, or mirrors on a back end without them.',
+  },
   UPLOAD_DISABLED: { http: 403, exit: 1, doc: 'Uploads over HTTP are off on this server.' },
   UPLOAD_UNAUTHORIZED: { http: 401, exit: 1, doc: 'An upload carries no valid bearer token.' },
   UPLOAD_TOO_LARGE: { http: 413, exit: 1, doc: 'An upload is larger than the server accepts.' },

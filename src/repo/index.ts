@@ -5,7 +5,7 @@
  * It never builds packages (that is src/packaging) and never serves HTTP (that is src/server).
  */
 export { openRepoService } from './repo-service.js';
-export type { RepoService } from './repo-service.js';
+export type { RepoMirrors, RepoService } from './repo-service.js';
 export { artifactPathIn, publicationDirName } from './repo-context.js';
 export type { RepoServiceOptions } from './repo-context.js';
 export { diffContent } from './repo-diff.js';
@@ -15,6 +15,10 @@ export type { RepositoryInfo, VersionInfo, UploadOutcome } from './repo-versions
 export type { DistributionInfo } from './repo-distributions.js';
 export type { SnapshotInfo } from './repo-snapshots.js';
 export type { PrunePolicy, PruneReport } from './repo-prune.js';
+export type { AddRemoteOptions, RemoteInfo, RemotePolicy } from './repo-remotes.js';
+export type { SyncOptions, SyncProgress, SyncReport } from './repo-sync.js';
+export { parsePrimary, parseRepomd } from './upstream-repodata.js';
+export type { RepomdEntry, UpstreamPackage } from './upstream-repodata.js';
 export { checkModelNames } from './repo-names.js';
 export type { ModelNames } from './repo-names.js';
 export {

@@ -74,6 +74,8 @@ export async function deleteRepository(ctx: RepoServiceOptions, name: string): P
       await trx.deleteFrom('repo_versions').where('id', 'in', versionIds).execute();
     }
     await trx.deleteFrom('repo_repositories').where('id', '=', repo.id).execute();
+    // a mirror's repository goes with its remote: a sync would have nothing to make versions of
+    await trx.deleteFrom('repo_remotes').where('name', '=', name).execute();
     return [];
   });
   return { value: undefined, diagnostics: problems };

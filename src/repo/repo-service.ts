@@ -16,7 +16,11 @@ import type { PrunePolicy, PruneReport } from './repo-prune.js';
 import { deleteRepository, undistribute } from './repo-delete.js';
 import { publicationDir, publish } from './repo-publications.js';
 import type { PackageRef } from './repo-queries.js';
+import { addRemote, remotes } from './repo-remotes.js';
+import type { AddRemoteOptions, RemoteInfo } from './repo-remotes.js';
 import { snapshot, snapshots } from './repo-snapshots.js';
+import { sync } from './repo-sync.js';
+import type { SyncOptions, SyncReport } from './repo-sync.js';
 import type { SnapshotInfo } from './repo-snapshots.js';
 import {
   createRepository,
@@ -72,6 +76,24 @@ export interface RepoService {
   /** Path of the artifact file for a sha256 (for serving). */
   artifactPath(sha256: string): string;
   publicationDir(publicationId: number): Promise<string | undefined>;
+
+  /**
+   * Upstream mirrors (repo-remotes.ts, repo-sync.ts; docs/repositories.md). Undefined for a back
+   * end that does not mirror (yet): callers say so with MIRROR_UNSUPPORTED.
+   */
+  mirrors?: RepoMirrors;
+}
+
+/** Mirrors of upstream dnf/yum repositories, each into a shared repository of its name. */
+export interface RepoMirrors {
+  /** Adds a remote and its empty shared repository; refused (changing nothing) for on_demand. */
+  addRemote(name: string, url: string, opts: AddRemoteOptions): Promise<Result<RemoteInfo | undefined>>;
+  remotes(): Promise<RemoteInfo[]>;
+  /**
+   * Mirrors the named remotes (all when none): one new version each when the upstream changed.
+   * A refused or interrupted sync leaves the previous version; the next one resumes it.
+   */
+  sync(names: string[], opts?: SyncOptions): Promise<Result<SyncReport[]>>;
 }
 
 export function openRepoService(opts: RepoServiceOptions): RepoService {
@@ -99,5 +121,10 @@ export function openRepoService(opts: RepoServiceOptions): RepoService {
     resolveDistribution: (basePath) => resolveDistribution(opts, basePath),
     artifactPath: (sha256) => artifactPathIn(opts.stateDir, sha256),
     publicationDir: (publicationId) => publicationDir(opts, publicationId),
+    mirrors: {
+      addRemote: (name, url, o) => addRemote(opts, name, url, o),
+      remotes: () => remotes(opts),
+      sync: (names, o) => sync(opts, names, o),
+    },
   };
 }

@@ -219,7 +219,7 @@ async function storeArtifactFile(
   }
 }
 
-async function newVersion(
+export async function newVersion(
   trx: StoreTransaction,
   repositoryId: number,
   previous: number,

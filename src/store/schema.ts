@@ -236,6 +236,18 @@ export interface RepoDistributionTable {
   snapshot: string | null;
   updated_at: string;
 }
+/** repo: an upstream dnf/yum repository mirrored into the shared repository of the same name. */
+export interface RepoRemoteTable {
+  name: string;
+  url: string;
+  policy: 'immediate' | 'on_demand';
+  /** The upstream's public key (armored), fetched once when the remote was added. */
+  gpg_key: string;
+  created_at: string;
+  /** sha256 of the upstream repomd.xml of the last complete sync. */
+  last_repomd_sha256: string | null;
+  last_synced_at: string | null;
+}
 /** packaging: which git tag (commit, tree) was built into which artifact. */
 export interface PackageBuildTable {
   package: string;
@@ -276,6 +288,7 @@ export interface Database {
   repo_snapshots: RepoSnapshotTable;
   repo_snapshot_versions: RepoSnapshotVersionTable;
   repo_distributions: RepoDistributionTable;
+  repo_remotes: RepoRemoteTable;
   package_builds: PackageBuildTable;
   kv: KvTable;
   audit_log: AuditTable;

@@ -1,10 +1,10 @@
 // `aare repo ...`: the repository service from the command line (list, create, upload, versions,
-// diff, distribute, undistribute, distributions, snapshot, delete, prune).
+// diff, distribute, undistribute, distributions, snapshot, delete, prune, remote add/list, sync).
 import type { Command } from 'commander';
 import { action, UsageError } from '../cli-run.js';
-import { DiagnosticsError } from '../../diag/index.js';
+import { DiagnosticsError, error } from '../../diag/index.js';
 import type { Diagnostic } from '../../diag/index.js';
-import type { RepoService } from '../../repo/index.js';
+import type { RepoMirrors, RepoService } from '../../repo/index.js';
 import type { AppContext } from '../../app/index.js';
 import { controlRepoFlag, repoAliasFlag, requireControlRepoDir, withApp } from '../cli-app.js';
 import type { ControlRepoFlags } from '../cli-app.js';
@@ -23,6 +23,14 @@ const withService = <T>(
   requireControlRepoDir(o.controlRepo);
   return withApp(o, async (app) => fn(await app.repoService(opts), app));
 };
+
+/** The mirrors of the repository back end, or MIRROR_UNSUPPORTED when it has none. */
+function mirrorsOf(service: RepoService): RepoMirrors {
+  if (service.mirrors) return service.mirrors;
+  throw new DiagnosticsError([
+    error('MIRROR_UNSUPPORTED', 'this repository back end does not mirror upstream repositories yet'),
+  ]);
+}
 
 function check<T>(r: { value: T; diagnostics: Diagnostic[] }): T {
   if (r.diagnostics.some((d) => d.severity === 'error')) throw new DiagnosticsError(r.diagnostics);
@@ -282,6 +290,79 @@ export function register(program: Command): void {
               .join(', ') || '(no repositories)'
           }`,
         );
+      });
+    }),
+  );
+
+  const remote = repo.command('remote').description('Upstream dnf/yum repositories that Aare mirrors');
+  withCommon(
+    remote
+      .command('add <name> <url>')
+      .description('Mirror the dnf/yum repository at <url> into a new shared repository <name>')
+      .option('--policy <policy>', 'immediate (download every package on sync) or on_demand', 'immediate')
+      .option('--gpgkey <url>', "the upstream's public key (URL or file) that signs its repomd.xml"),
+    false,
+  ).action(
+    action(async (name: string, url: string, o: Common & { policy: string; gpgkey?: string }) => {
+      if (!o.gpgkey) {
+        throw new UsageError(
+          '--gpgkey is required: Aare only mirrors an upstream whose repomd.xml it can verify',
+        );
+      }
+      const gpgKey = o.gpgkey;
+      return withService(o, async (service) => {
+        const r = check(
+          await mirrorsOf(service).addRemote(name, url, {
+            policy: o.policy as 'immediate' | 'on_demand',
+            gpgKey,
+          }),
+        );
+        if (r) out(`remote ${r.name} -> ${r.url} (${r.policy}; key ${r.keyFingerprints.join(', ')})`);
+      });
+    }),
+  );
+  withCommon(remote.command('list').description('List remotes')).action(
+    action(async (o: Common) => {
+      return withService(o, async (service) => {
+        const rs = await mirrorsOf(service).remotes();
+        if (o.json) return json(rs);
+        out(
+          await table(
+            ['remote', 'url', 'policy', 'last sync'],
+            rs.map((r) => [r.name, r.url, r.policy, r.lastSyncedAt ?? 'never']),
+          ),
+        );
+      });
+    }),
+  );
+
+  withCommon(
+    repo
+      .command('sync [remotes...]')
+      .description('Mirror the named (or every) remote into a new version when its upstream changed'),
+  ).action(
+    action(async (names: string[], o: Common) => {
+      return withService(o, async (service) => {
+        const tty = process.stderr.isTTY;
+        let shown = 0;
+        const r = await mirrorsOf(service).sync(names, {
+          onProgress: (p) => {
+            const now = Date.now();
+            const last = p.phase === 'packages' && p.packagesDone === p.packagesTotal;
+            if (!last && now - shown < (tty ? 100 : 2000)) return;
+            shown = now;
+            const line = `${p.remote}: ${p.phase} ${p.packagesDone}/${p.packagesTotal} packages, ${mb(p.bytesDone)} of ${mb(p.bytesTotal)}`;
+            process.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
+          },
+        });
+        if (tty && shown) process.stderr.write('\n');
+        if (o.json) json(r.value);
+        else
+          for (const s of r.value)
+            out(
+              `${s.remote}: ${s.version === undefined ? 'unchanged' : `version ${s.version}`}, ${s.packages} packages (${s.downloaded} downloaded, ${mb(s.downloadedBytes)}; ${s.reused} already held)`,
+            );
+        check(r);
       });
     }),
   );

@@ -2,6 +2,7 @@
 import type { Migration } from 'kysely';
 import * as base from './0001-base.js';
 import * as repo from './0200-repo.js';
+import * as repoRemotes from './0210-repo-remotes.js';
 import * as engine from './0100-engine.js';
 import * as release from './0500-release.js';
 import * as rollout from './0510-rollout.js';
@@ -14,6 +15,7 @@ export const migrations: Record<string, Migration> = {
   '0001-base': base,
   '0100-engine': engine,
   '0200-repo': repo,
+  '0210-repo-remotes': repoRemotes,
   '0500-release': release,
   '0510-rollout': rollout,
   '0600-access': access,
