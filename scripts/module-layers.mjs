@@ -4,7 +4,7 @@
 export const layers = {
   diag: [],
   'puppet-types': ['diag'],
-  hiera: ['diag'],
+  hiera: ['diag', 'puppet-types'],
   store: ['diag'],
   model: ['diag', 'puppet-types'],
   compile: ['diag', 'puppet-types', 'model', 'hiera'],
