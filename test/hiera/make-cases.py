@@ -258,7 +258,7 @@ def record_types():
         facts = json.load(open(os.path.join(d, "facts.json")))
         env = dict(os.environ, **{"FACTER_" + k: v for k, v in facts.items() if isinstance(k, str) and isinstance(v, str)})
         manifest = ("class typed(%s $v) { notice(type($v, generalized)) }\n"
-                    "class { 'typed': v => lookup('%s', Data, '%s') }\n" % (type_text, cj["key"], merge or "first"))
+                    "class { 'typed': v => lookup('%s', Any, '%s') }\n" % (type_text, cj["key"], merge or "first"))
         p = subprocess.run(["puppet", "apply", *common, "--noop", "--color", "false", "-e", manifest],
                            capture_output=True, text=True, cwd=t, env=env)
         msg = re.search(r"Class\[Typed\]: parameter 'v' (.*?)(?: \(line|$)", p.stderr + p.stdout, re.M)
