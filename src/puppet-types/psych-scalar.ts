@@ -158,4 +158,3 @@ export function scanScalar(node: ScalarNode): Scanned {
   if (/^!ruby\/sym(bol)?:?(.*)?$/.test(tag)) return { t: 'sym', v: raw };
   return tokenize(raw, offset);
 }
-

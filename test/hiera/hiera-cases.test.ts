@@ -6,7 +6,13 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadHiera, parseHieraYaml, puppetLookupVariables, type MergeOption } from '../../src/hiera/index.js';
-import { checkValue, isIntegerKey, parseType, PuppetFloat, type PType } from '../../src/puppet-types/index.js';
+import {
+  checkValue,
+  isIntegerKey,
+  parseType,
+  PuppetFloat,
+  type PType,
+} from '../../src/puppet-types/index.js';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const ownCases = join(repoRoot, 'test/hiera/cases');
