@@ -129,7 +129,9 @@ function psychValue(doc: Document.Parsed, node: unknown): unknown {
         return floatValue(s.v);
       case 'sym':
         throw new YamlLoadError(`:${s.v} is a Ruby Symbol, not a value: quote it`, node.range?.[0] ?? 0);
-      default:
+      case 'bool':
+      case 'int':
+      case 'str':
         return s.v;
     }
   }
