@@ -45,5 +45,6 @@ export {
   hashKeyValue,
   rubyFloatText,
   cloneData,
+  dataEqual,
 } from './puppet-data.js';
 export { scanScalar, YamlLoadError, type Scanned, type ScalarNode } from './psych-scalar.js';

@@ -102,3 +102,31 @@ export function cloneData<T>(value: T): T {
   }
   return value;
 }
+
+/**
+ * Whether `a` and `b` are the same Puppet data: `4.0` differs from `4`, and an Integer key from
+ * the String key with the same digits (`isDeepStrictEqual` sees neither difference).
+ */
+export function dataEqual(a: unknown, b: unknown): boolean {
+  if (a instanceof PuppetFloat || b instanceof PuppetFloat) {
+    return a instanceof PuppetFloat && b instanceof PuppetFloat && Object.is(a.value, b.value);
+  }
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return (
+      Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => dataEqual(x, b[i]))
+    );
+  }
+  if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null) {
+    const ka = Object.keys(a);
+    if (ka.length !== Object.keys(b).length) return false;
+    const ra = a as Record<string, unknown>;
+    const rb = b as Record<string, unknown>;
+    return ka.every(
+      (k) =>
+        Object.prototype.hasOwnProperty.call(b, k) &&
+        isIntegerKey(a, k) === isIntegerKey(b, k) &&
+        dataEqual(ra[k], rb[k]),
+    );
+  }
+  return a === b || (Number.isNaN(a) && Number.isNaN(b));
+}
