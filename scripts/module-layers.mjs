@@ -4,7 +4,7 @@
 export const layers = {
   diag: [],
   'puppet-types': ['diag'],
-  hiera: ['diag'],
+  hiera: ['diag', 'puppet-types'],
   store: ['diag'],
   model: ['diag', 'puppet-types'],
   compile: ['diag', 'puppet-types', 'model', 'hiera'],
@@ -14,7 +14,18 @@ export const layers = {
   providers: ['diag', 'model', 'compile', 'engine'],
   lab: ['diag'],
   access: ['diag', 'store'],
-  release: ['diag', 'store', 'model', 'hiera', 'compile', 'providers', 'engine', 'repo', 'packaging'],
+  release: [
+    'diag',
+    'puppet-types',
+    'store',
+    'model',
+    'hiera',
+    'compile',
+    'providers',
+    'engine',
+    'repo',
+    'packaging',
+  ],
   app: [
     'diag',
     'puppet-types',

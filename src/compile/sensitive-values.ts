@@ -2,6 +2,7 @@
 // VM (user-data, ENC) and nothing else. What compile shows anywhere else carries
 // `[sensitive] sha256:<12 hex>` instead (docs/hiera-eyaml.md, "Sensitive stays sensitive").
 import { redactedSecret } from '../hiera/index.js';
+import { PuppetFloat, rubyFloatText } from '../puppet-types/index.js';
 import type { PType } from '../puppet-types/index.js';
 
 /**
@@ -32,6 +33,9 @@ export function secretStrings(values: readonly unknown[], minLength = MIN_REDACT
     } else if (typeof v === 'number' || typeof v === 'boolean') {
       const s = String(v);
       if (s.length >= minLength) out.add(s);
+    } else if (v instanceof PuppetFloat) {
+      // a template writes a whole-number Float as `4.0`, the ENC too
+      for (const s of [rubyFloatText(v.value), String(v.value)]) if (s.length >= minLength) out.add(s);
     } else if (Array.isArray(v)) v.forEach(walk);
     else if (v !== null && typeof v === 'object') Object.values(v).forEach(walk);
   };

@@ -8,6 +8,16 @@
 // Compiled once per file to a tree of closures: rendering walks no syntax tree and costs about
 // as much as the JavaScript eta produced.
 
+import {
+  PuppetFloat,
+  copyIntegerKeys,
+  floatValue,
+  hashKeyValue,
+  isFloatValue,
+  numericValue,
+  rubyFloatText,
+} from '../puppet-types/index.js';
+
 /** A mistake in a template, at its 1-based line and column. */
 export class TemplateError extends Error {
   constructor(
@@ -60,6 +70,7 @@ export function compileTemplate(text: string): CompiledTemplate {
 function kind(v: unknown): string {
   if (v === undefined || v === null) return 'undef';
   if (Array.isArray(v)) return 'a list';
+  if (v instanceof PuppetFloat) return 'a number';
   if (typeof v === 'object') return 'a hash';
   if (typeof v === 'string') return 'a string';
   if (typeof v === 'number') return 'a number';
@@ -68,7 +79,15 @@ function kind(v: unknown): string {
 }
 
 function isHashValue(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof PuppetFloat);
+}
+
+/**
+ * A number as text, as Puppet writes it into a template: a Float keeps its `.0` (`4.0`), as
+ * Ruby's `Float#to_s` gives it.
+ */
+function numberText(v: number | PuppetFloat): string {
+  return v instanceof PuppetFloat ? rubyFloatText(v.value) : String(v);
 }
 
 /** Puppet's truth: only false and undef are false. */
@@ -79,7 +98,8 @@ function truthy(v: unknown): boolean {
 /** A scalar as text; lists, hashes and undef have no text of their own. */
 function scalarText(v: unknown, what: string, line: number, col: number): string {
   if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (typeof v === 'number' || v instanceof PuppetFloat) return numberText(v);
+  if (typeof v === 'boolean') return String(v);
   const hint =
     v === undefined || v === null
       ? ' (no value; pick(x, default) gives one)'
@@ -111,7 +131,9 @@ function member(target: unknown, key: unknown, describe: () => string, line: num
 }
 
 function compareValues(a: unknown, b: unknown): number {
-  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  const na = numericValue(a);
+  const nb = numericValue(b);
+  if (na !== undefined && nb !== undefined) return na - nb;
   const sa = String(a);
   const sb = String(b);
   return sa < sb ? -1 : sa > sb ? 1 : 0;
@@ -120,6 +142,9 @@ function compareValues(a: unknown, b: unknown): number {
 function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if ((a === undefined || a === null) && (b === undefined || b === null)) return true;
+  // Puppet compares numbers by value: `4.0 == 4`
+  const na = numericValue(a);
+  if (na !== undefined) return na === numericValue(b);
   if (Array.isArray(a) && Array.isArray(b)) {
     return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
   }
@@ -166,7 +191,8 @@ const HELPERS: Record<string, Helper> = {
       const separator = sep === undefined ? '' : needString(sep, 'join', fail);
       return items
         .map((x, i) => {
-          if (typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean') return String(x);
+          if (typeof x === 'number' || x instanceof PuppetFloat) return numberText(x);
+          if (typeof x === 'string' || typeof x === 'boolean') return String(x);
           return fail(`join(): item ${i} is ${kind(x)}, not a string, number or boolean`);
         })
         .join(separator);
@@ -185,15 +211,23 @@ const HELPERS: Record<string, Helper> = {
         // no prototype: a key named __proto__ stays a key
         const sorted = Object.create(null) as Record<string, unknown>;
         for (const k of Object.keys(v).sort()) sorted[k] = v[k];
+        copyIntegerKeys(v, sorted);
         return sorted;
       }
       const items = needList(v, 'sort', fail);
-      if (items.every((x) => typeof x === 'number')) return [...(items as number[])].sort((a, b) => a - b);
+      if (items.every((x) => numericValue(x) !== undefined)) return [...items].sort(compareValues);
       if (items.every((x) => typeof x === 'string')) return [...(items as string[])].sort();
       return fail('sort() needs a hash, or a list of only strings or only numbers');
     },
   },
-  keys: { min: 1, max: 1, fn: ([h], fail) => Object.keys(needHash(h, 'keys', fail)) },
+  keys: {
+    min: 1,
+    max: 1,
+    fn: ([h], fail) => {
+      const hash = needHash(h, 'keys', fail);
+      return Object.keys(hash).map((k) => hashKeyValue(hash, k));
+    },
+  },
   values: { min: 1, max: 1, fn: ([h], fail) => Object.values(needHash(h, 'values', fail)) },
   pick: {
     min: 1,
@@ -479,7 +513,8 @@ class Parser {
           }
           for (const k of Object.keys(v)) {
             step();
-            scope[s0] = k;
+            // an Integer key (`80: http`) is an Integer in the template too, as in Puppet
+            scope[s0] = hashKeyValue(v, k);
             scope[s1] = v[k];
             body(scope, state);
           }
@@ -659,7 +694,8 @@ class Parser {
       const a = left(s);
       const b = right(s);
       const comparable =
-        (typeof a === 'number' && typeof b === 'number') || (typeof a === 'string' && typeof b === 'string');
+        (numericValue(a) !== undefined && numericValue(b) !== undefined) ||
+        (typeof a === 'string' && typeof b === 'string');
       if (!comparable) throw new TemplateError(`cannot compare ${kind(a)} with ${kind(b)}`, line, col);
       const c = compareValues(a, b);
       return op === '<' ? c < 0 : op === '<=' ? c <= 0 : op === '>' ? c > 0 : c >= 0;
@@ -677,7 +713,12 @@ class Parser {
       left = (s) => {
         const a = l(s);
         const b = r(s);
-        if (typeof a === 'number' && typeof b === 'number') return a + b;
+        const na = numericValue(a);
+        const nb = numericValue(b);
+        if (na !== undefined && nb !== undefined) {
+          // as in Puppet, a Float on either side makes the sum a Float (`4.0 + 1` is `5.0`)
+          return isFloatValue(a) || isFloatValue(b) ? floatValue(na + nb) : na + nb;
+        }
         if (typeof a === 'string' && typeof b === 'string') return a + b;
         if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
         throw new TemplateError(`cannot add ${kind(b)} to ${kind(a)}`, line, col);

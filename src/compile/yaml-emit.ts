@@ -3,6 +3,9 @@
 // about 0.5 ms for a user-data document; at 10,000 VMs that alone would miss the speed target,
 // so this emitter writes block style directly. It quotes every string that a YAML 1.1 or 1.2
 // reader (cloud-init's PyYAML, Puppet's Psych) could read as anything but that string.
+// Puppet's data keeps its types (src/puppet-types/puppet-data.ts): a Float is written so that
+// both readers read a Float back (`4.0`, `1.0e-05`), and an Integer hash key as an Integer.
+import { PuppetFloat, isIntegerKey, rubyFloatText } from '../puppet-types/index.js';
 
 /** Emits `value` as a YAML block document (no `---`, ends with a newline). */
 export function emitYaml(value: unknown): string {
@@ -20,7 +23,9 @@ function isBlockCollection(value: unknown): value is Collection {
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return (
+    typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof PuppetFloat)
+  );
 }
 
 function emitBlock(value: Collection, indent: number, out: string[]): void {
@@ -55,7 +60,7 @@ function emitMapping(value: Record<string, unknown>, indent: number, out: string
     if (item === undefined) continue;
     if (!(first && inline)) out.push(pad);
     first = false;
-    out.push(stringScalar(key, indent, true), ':');
+    out.push(isIntegerKey(value, key) && /^-?\d+$/.test(key) ? key : stringScalar(key, indent, true), ':');
     if (isBlockCollection(item)) {
       out.push('\n');
       emitBlock(item, Array.isArray(item) ? indent : indent + 2, out);
@@ -67,7 +72,9 @@ function emitMapping(value: Record<string, unknown>, indent: number, out: string
 }
 
 function isFlowScalar(value: unknown): boolean {
-  return value === null || ['string', 'number', 'boolean'].includes(typeof value);
+  return (
+    value === null || value instanceof PuppetFloat || ['string', 'number', 'boolean'].includes(typeof value)
+  );
 }
 
 /** `flow`: inside `[...]`, where block scalars cannot stand. */
@@ -77,11 +84,11 @@ function scalar(value: unknown, indent: number, flow = false): string {
     case 'string':
       return stringScalar(value, indent, flow);
     case 'number':
-      if (!Number.isFinite(value)) throw new Error(`cannot write ${value} as YAML`);
-      return String(value);
+      return numberScalar(value);
     case 'boolean':
       return value ? 'true' : 'false';
     case 'object':
+      if (value instanceof PuppetFloat) return numberScalar(value.value, true);
       return Array.isArray(value) ? '[]' : '{}';
     case 'undefined':
       return 'null';
@@ -91,6 +98,16 @@ function scalar(value: unknown, indent: number, flow = false): string {
       break;
   }
   throw new Error(`cannot write a ${typeof value} as YAML`);
+}
+
+/**
+ * A Float as Ruby writes it: `1e-7` would read back as a String (Psych and PyYAML want a `.`),
+ * `4` as an Integer. `.inf` and `.nan` are YAML's own; PyYAML and Psych both read them.
+ */
+function numberScalar(n: number, float = !Number.isInteger(n)): string {
+  if (Number.isNaN(n)) return '.nan';
+  if (!Number.isFinite(n)) return n > 0 ? '.inf' : '-.inf';
+  return float ? rubyFloatText(n) : String(n);
 }
 
 // Plain scalars that every YAML 1.1/1.2 reader keeps as the same string: start with a letter,

@@ -2,6 +2,7 @@
 // SubLookup does: numeric segments index arrays and match Integer hash keys only; quoted
 // segments stay Strings; digging into a String, Boolean or Array-by-name is an error, into
 // undef or past an array's end is "not found".
+import { PuppetFloat } from '../puppet-types/index.js';
 import { type Hash, isHash, hasOwn, isIntegerKey } from './hiera-values.js';
 
 export type KeySegment = string | number;
@@ -76,6 +77,7 @@ function rubyClassName(v: unknown): string {
   if (typeof v === 'string') return 'String';
   if (typeof v === 'boolean') return v ? 'TrueClass' : 'FalseClass';
   if (typeof v === 'number') return Number.isInteger(v) ? 'Integer' : 'Float';
+  if (v instanceof PuppetFloat) return 'Float';
   if (Array.isArray(v)) return 'Array';
   return 'Hash';
 }

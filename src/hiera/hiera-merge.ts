@@ -2,6 +2,7 @@
 // gem it calls). Values are merged pairwise from the highest priority down: `merge(higher, lower)`.
 // A value found once is only "converted" (unique flattens it), never type checked: that is why
 // `--merge hash` on a String found at one level returns the String.
+import { numericValue } from '../puppet-types/index.js';
 import { HieraFailure, NOT_FOUND, type Found } from './hiera-keys.js';
 import {
   type Hash,
@@ -235,7 +236,9 @@ function knockoutPattern(prefix: string): RegExp {
 
 /** Ruby's `<=>` for `sort!` of merged arrays; incomparable elements are an error, as in Ruby. */
 function rubyCompare(a: unknown, b: unknown): number {
-  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  const na = numericValue(a);
+  const nb = numericValue(b);
+  if (na !== undefined && nb !== undefined) return na - nb;
   if (typeof a === 'string' && typeof b === 'string') return Buffer.compare(Buffer.from(a), Buffer.from(b));
   if (Array.isArray(a) && Array.isArray(b)) {
     for (let i = 0; i < Math.min(a.length, b.length); i++) {

@@ -2,44 +2,23 @@
 // copies the values Hiera returns. Values are plain JS: null, boolean, number, string, arrays and
 // plain objects. Data coming from files is frozen; everything here copies instead of mutating.
 
+import { isIntegerKey, PuppetFloat, cloneData, rubyFloatText } from '../puppet-types/index.js';
+export { markIntegerKey, isIntegerKey, copyIntegerKeys } from '../puppet-types/index.js';
+
 export type Hash = Record<string, unknown>;
 
 export function isHash(v: unknown): v is Hash {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/**
- * Hash keys that were Integers in YAML (`80: http`). Puppet keeps them apart from the String
- * key `"80"`: `ports.80` digs into the first, `ports."80"` into the second. JS objects cannot
- * tell them apart, so the keys are remembered here, beside the object, and carried along when a
- * hash is copied or merged.
- */
-const integerKeys = new WeakMap<object, Set<string>>();
-
-export function markIntegerKey(hash: Hash, key: string): void {
-  let set = integerKeys.get(hash);
-  if (!set) integerKeys.set(hash, (set = new Set()));
-  set.add(key);
-}
-
-export function isIntegerKey(hash: Hash, key: string): boolean {
-  return integerKeys.get(hash)?.has(key) ?? false;
-}
-
-/** Carries the Integer-key marks of `from` over to `to` for the keys `to` has. */
-export function copyIntegerKeys(from: Hash, to: Hash): void {
-  const set = integerKeys.get(from);
-  if (!set) return;
-  for (const k of set) if (Object.prototype.hasOwnProperty.call(to, k)) markIntegerKey(to, k);
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof PuppetFloat);
 }
 
 export function hasOwn(hash: Hash, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(hash, key);
 }
 
-/** Ruby's `==` on data: deep, hash keys unordered. (1 and 1.0 are equal here, as JS cannot tell.) */
+/** Ruby's `==` on data: deep, hash keys unordered; 1 == 1.0 as in Ruby. */
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
+  if (a instanceof PuppetFloat || b instanceof PuppetFloat) return Number(a) === Number(b);
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
@@ -87,16 +66,7 @@ export function flattenDeep(values: readonly unknown[]): unknown[] {
 }
 
 /** A deep copy that keeps Integer-key marks. */
-export function deepClone<T>(value: T): T {
-  if (Array.isArray(value)) return value.map(deepClone) as T;
-  if (isHash(value)) {
-    const out: Hash = {};
-    for (const k of Object.keys(value)) out[k] = deepClone(value[k]);
-    copyIntegerKeys(value, out);
-    return out as T;
-  }
-  return value;
-}
+export const deepClone: <T>(value: T) => T = cloneData;
 
 export function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
@@ -107,20 +77,7 @@ export function deepFreeze<T>(value: T): T {
 }
 
 /** Ruby's `Float#to_s`: `2000.0`, `0.5`, `1.0e-05`, `1.0e+20`. */
-export function rubyFloatToString(n: number): string {
-  if (Number.isNaN(n)) return 'NaN';
-  if (!Number.isFinite(n)) return n > 0 ? 'Infinity' : '-Infinity';
-  if (n === 0) return Object.is(n, -0) ? '-0.0' : '0.0';
-  const abs = Math.abs(n);
-  if (abs >= 1e16 || abs < 1e-4) {
-    const [mant = '', exp = '0'] = n.toExponential().split('e');
-    const m = mant.includes('.') ? mant : `${mant}.0`;
-    const e = Number(exp);
-    return `${m}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
-  }
-  const s = String(n);
-  return s.includes('.') || s.includes('e') ? s : `${s}.0`;
-}
+export const rubyFloatToString: (n: number) => string = rubyFloatText;
 
 function numberToRuby(n: number): string {
   return Number.isInteger(n) && Math.abs(n) < 1e16 ? String(n) : rubyFloatToString(n);
@@ -158,6 +115,7 @@ export function rubyInspect(v: unknown): string {
   if (v === null || v === undefined) return 'nil';
   if (typeof v === 'string') return rubyStringInspect(v);
   if (typeof v === 'number') return numberToRuby(v);
+  if (v instanceof PuppetFloat) return rubyFloatText(v.value);
   if (typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) return `[${v.map(rubyInspect).join(', ')}]`;
   if (isHash(v)) {
@@ -174,6 +132,7 @@ export function rubyToS(v: unknown): string {
   if (typeof v === 'string') return v;
   if (v === null || v === undefined) return '';
   if (typeof v === 'number') return numberToRuby(v);
+  if (v instanceof PuppetFloat) return rubyFloatText(v.value);
   if (typeof v === 'boolean') return String(v);
   return rubyInspect(v);
 }
@@ -184,6 +143,7 @@ export function puppetTypeName(v: unknown): string {
   if (typeof v === 'string') return 'String';
   if (typeof v === 'boolean') return 'Boolean';
   if (typeof v === 'number') return Number.isInteger(v) ? 'Integer' : 'Float';
+  if (v instanceof PuppetFloat) return 'Float';
   if (Array.isArray(v)) return 'Tuple';
   return 'Struct';
 }

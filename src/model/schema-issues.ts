@@ -6,6 +6,7 @@ import type { Diagnostic, ErrorCode } from '../diag/index.js';
 import { keyRange, locate, valueRange } from './yaml-file.js';
 import type { NodePath, YamlFile } from './yaml-file.js';
 import { closest } from './name-rules.js';
+import { PuppetFloat, rubyFloatText } from '../puppet-types/index.js';
 
 /** Parses the file's value with `schema`; every issue becomes one diagnostic with `code`. */
 export function parseWithSchema<S extends z.ZodType>(
@@ -64,6 +65,12 @@ function issueDiagnostics(
     case 'invalid_type': {
       const actual = valueAt(y.value, path);
       const custom = !issue.message.startsWith('Invalid input');
+      // every number field of these files is an Integer; `2.0` reads as a Float, as in Puppet
+      if (actual instanceof PuppetFloat && issue.expected === 'number') {
+        const whole = String(actual.value);
+        const summary = `${dotted(path)}: expected an integer, got ${describe(actual)} (write ${whole} for an integer)`;
+        return [error(code, summary, { source: valueRange(y, path) })];
+      }
       const summary = custom
         ? `${dotted(path)}: ${issue.message}, got ${describe(actual)}`
         : `${dotted(path)}: expected ${article(issue.expected)}, got ${describe(actual)}`;
@@ -128,6 +135,7 @@ export function describe(v: unknown): string {
   if (v === null || v === undefined) return 'nothing (null)';
   if (Array.isArray(v)) return 'a list';
   if (v instanceof Date) return `a timestamp (quote it to keep it a string)`;
+  if (v instanceof PuppetFloat) return `float ${rubyFloatText(v.value)}`;
   if (typeof v === 'object') return 'a mapping';
   if (typeof v === 'string') return `string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
   if (typeof v === 'number') return `${Number.isInteger(v) ? 'integer' : 'number'} ${String(v)}`;

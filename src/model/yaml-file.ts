@@ -13,6 +13,15 @@ import {
 } from 'yaml';
 import type { Alias, Document, Node, Pair, YAMLMap } from 'yaml';
 import { error } from '../diag/index.js';
+import {
+  copyIntegerKeys,
+  floatValue,
+  markIntegerKey,
+  PuppetFloat,
+  rubyFloatText,
+  scanScalar,
+  YamlLoadError,
+} from '../puppet-types/index.js';
 import type { Diagnostic, SourceRange } from '../diag/index.js';
 
 export interface YamlFile {
@@ -45,7 +54,14 @@ export function parseYamlFile(file: string, text: string): { yaml?: YamlFile; di
   const lineCounter = new LineCounter();
   // duplicate keys are found by scanDocument: the parser's own check compares every key with
   // every earlier key of its mapping, seconds for a mapping of some 10,000 keys
-  const doc = parseDocument(text, { version: '1.1', uniqueKeys: false, lineCounter, prettyErrors: false });
+  // failsafe: every scalar is typed by Psych's rules (psychValue), as Hiera data is
+  const doc = parseDocument(text, {
+    version: '1.1',
+    schema: 'failsafe',
+    uniqueKeys: false,
+    lineCounter,
+    prettyErrors: false,
+  });
   const scan = scanDocument(doc);
   // the first error only: the parser's later ones are mostly echoes of it
   const e = doc.errors[0];
@@ -78,13 +94,74 @@ export function parseYamlFile(file: string, text: string): { yaml?: YamlFile; di
   let value: unknown;
   try {
     // the expansion is bounded above; yaml's own count would stop some files that are not bombs
-    value = doc.toJS({ maxAliasCount: -1 });
+    value = psychValue(doc, doc.contents);
   } catch (err) {
+    if (err instanceof YamlLoadError) {
+      const source = rangeOf(file, lineCounter, err.offset, err.offset + 1);
+      return { diagnostics: [error('YAML_SYNTAX', yamlLoadSummary(err.message), { source })] };
+    }
     // e.g. an unresolvable alias: a user mistake, not a bug
     const message = err instanceof Error ? err.message : String(err);
     return { diagnostics: [error('YAML_SYNTAX', firstLine(message), { source: pos1(file) })] };
   }
   return { yaml: { file, doc, lineCounter, value }, diagnostics: [] };
+}
+
+function yamlLoadSummary(message: string): string {
+  if (/: (?:Date|Time)$/.test(message))
+    return 'an unquoted date or time is refused (as Puppet refuses it in Hiera data): quote it';
+  return message;
+}
+
+/**
+ * The document as plain data, every scalar typed as Psych types it (docs/control-repository.md):
+ * the same reading as Hiera data. Whole-number Floats and Integer hash keys keep their types.
+ */
+function psychValue(doc: Document.Parsed, node: unknown): unknown {
+  if (node === null || node === undefined) return null;
+  if (isAlias(node)) return psychValue(doc, node.resolve(doc));
+  if (isScalar(node)) {
+    const s = scanScalar(node as never);
+    switch (s.t) {
+      case 'null':
+        return null;
+      case 'float':
+        return floatValue(s.v);
+      case 'sym':
+        throw new YamlLoadError(`:${s.v} is a Ruby Symbol, not a value: quote it`, node.range?.[0] ?? 0);
+      case 'bool':
+      case 'int':
+      case 'str':
+        return s.v;
+    }
+  }
+  if (isSeq(node)) return node.items.map((item) => psychValue(doc, item));
+  if (isMap(node)) {
+    const out: Record<string, unknown> = {};
+    for (const pair of node.items) {
+      const key = psychValue(doc, pair.key);
+      const value = psychValue(doc, pair.value);
+      if (key === '<<' && isScalar(pair.key) && pair.key.type === 'PLAIN') {
+        for (const h of Array.isArray(value) ? [...(value as unknown[])].reverse() : [value]) {
+          if (typeof h === 'object' && h !== null && !Array.isArray(h)) {
+            Object.assign(out, h);
+            copyIntegerKeys(h, out);
+          }
+        }
+        continue;
+      }
+      const text =
+        key instanceof PuppetFloat
+          ? rubyFloatText(key.value)
+          : typeof key === 'number' && !Number.isInteger(key)
+            ? rubyFloatText(key)
+            : String(key);
+      out[text] = value;
+      if (typeof key === 'number' && Number.isInteger(key)) markIntegerKey(out, text);
+    }
+    return out;
+  }
+  return null;
 }
 
 interface Scan {

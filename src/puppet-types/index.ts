@@ -33,3 +33,18 @@ export function checkValue(
   const found = typeMismatches(t, value, aliases);
   return found.length === 0 ? undefined : found.join('\n');
 }
+export {
+  PuppetFloat,
+  floatValue,
+  isFloatValue,
+  isIntegerValue,
+  numericValue,
+  markIntegerKey,
+  isIntegerKey,
+  copyIntegerKeys,
+  hashKeyValue,
+  rubyFloatText,
+  cloneData,
+  dataEqual,
+} from './puppet-data.js';
+export { scanScalar, YamlLoadError, type Scanned, type ScalarNode } from './psych-scalar.js';

@@ -1,3 +1,4 @@
+import { hashKeyValue, isFloatValue, PuppetFloat } from './puppet-data.js';
 import { assertNever, type PType, type StructEntry } from './type-ast.js';
 
 export type Aliases = ReadonlyMap<string, PType>;
@@ -68,7 +69,7 @@ export function stringLength(s: string): number {
 }
 
 function isScalarData(v: unknown): boolean {
-  return typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number';
+  return typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number' || v instanceof PuppetFloat;
 }
 
 /** Deeper than this is taken for a cycle (YAML anchors can make one: `&a [*a]`), which is not Data. */
@@ -111,7 +112,7 @@ function compile(t: PType, aliases: Aliases): Checker {
     case 'Default':
       return () => false;
     case 'Numeric':
-      return (v) => typeof v === 'number';
+      return (v) => typeof v === 'number' || v instanceof PuppetFloat;
     case 'Boolean':
       return (v) => typeof v === 'boolean';
     case 'Undef':
@@ -139,9 +140,8 @@ function compile(t: PType, aliases: Aliases): Checker {
       // YAML's .inf and .nan are Floats, as in Ruby.
       const min = t.min ?? -Infinity;
       const max = t.max ?? Infinity;
-      if (t.min === undefined && t.max === undefined)
-        return (v) => typeof v === 'number' && !Number.isInteger(v);
-      return (v) => typeof v === 'number' && !Number.isInteger(v) && v >= min && v <= max;
+      if (t.min === undefined && t.max === undefined) return isFloatValue;
+      return (v) => isFloatValue(v) && Number(v) >= min && Number(v) <= max;
     }
     case 'Optional': {
       if (!t.type) return () => true;
@@ -196,7 +196,7 @@ function compile(t: PType, aliases: Aliases): Checker {
         }
         if (key || value) {
           for (const k in v) {
-            if (key && !key(k)) return false;
+            if (key && !key(hashKeyValue(v, k))) return false;
             if (value && !value(v[k])) return false;
           }
         }

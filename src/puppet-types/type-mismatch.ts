@@ -6,6 +6,7 @@
  *
  * Only runs once a value is known not to match, so it may allocate freely.
  */
+import { hashKeyValue, PuppetFloat } from './puppet-data.js';
 import { ANY, UNDEF, assertNever, type PType } from './type-ast.js';
 import { formatTypeWith, quote, rubyFloat } from './type-format.js';
 import { isHash, isInstance, isUndef, structKeyOptional, tupleSize, type Aliases } from './type-instance.js';
@@ -201,8 +202,8 @@ class Describer {
         return [{ m: 'size', path, expected: want, actual: { from: n, to: n } } as const];
       const out: Mismatch[] = [];
       for (const key of Object.keys(v)) {
-        if (expected.key && !isInstance(expected.key, key, this.aliases)) {
-          out.push(...this.describe(expected.key, key, [...path, { k: 'keyOf', key }]));
+        if (expected.key && !isInstance(expected.key, hashKeyValue(v, key), this.aliases)) {
+          out.push(...this.describe(expected.key, hashKeyValue(v, key), [...path, { k: 'keyOf', key }]));
         }
         if (expected.value && !isInstance(expected.value, v[key], this.aliases)) {
           out.push(...this.describe(expected.value, v[key], [...path, { k: 'entry', key }]));
@@ -481,6 +482,7 @@ type ActualClass =
 function actualClass(v: unknown): ActualClass {
   if (isUndef(v)) return 'Undef';
   if (typeof v === 'number') return Number.isInteger(v) ? 'Integer' : 'Float';
+  if (v instanceof PuppetFloat) return 'Float';
   if (typeof v === 'string') return 'String';
   if (typeof v === 'boolean') return 'Boolean';
   if (Array.isArray(v)) return v.length > 0 ? 'Tuple' : 'Array';
@@ -501,7 +503,7 @@ function fullOf(v: unknown, depth = 0): string {
     case 'Integer':
       return `Integer[${String(v)}, ${String(v)}]`;
     case 'Float':
-      return `Float[${rubyFloat(v as number)}, ${rubyFloat(v as number)}]`;
+      return `Float[${rubyFloat(Number(v))}, ${rubyFloat(Number(v))}]`;
     case 'Boolean':
       return `Boolean[${String(v)}]`;
     case 'Tuple':

@@ -3,13 +3,13 @@
 // facts, the same Hiera lookups, the same defaults) in the tree before and after, and only what
 // differs. A secret never shows its value: it shows as `[sensitive] sha256:<digest>` (as compile and
 // lookup show it, docs/hiera-eyaml.md), so a changed secret still shows as changed.
-import { isDeepStrictEqual } from 'node:util';
 import type { Diagnostic, Result } from '../diag/index.js';
 import { describeOrigin, resolveParameters } from '../compile/index.js';
 import type { ResolvedParameter } from '../compile/index.js';
 import { redactedSecret } from '../hiera/index.js';
 import type { Hiera } from '../hiera/index.js';
 import { vmFacts } from '../model/index.js';
+import { dataEqual } from '../puppet-types/index.js';
 import type { ControlRepo, Vm } from '../model/index.js';
 
 /** The control repository and its Hiera as they were at one commit. */
@@ -44,7 +44,7 @@ export interface VmParameterChanges {
 /**
  * The parameter changes of `customer`'s VMs in `environment` from `before` to `after`: a VM in only
  * one of them is added or removed with every parameter it has; a VM in both is listed when at
- * least one value differs (compared structurally; a value that only moved to another Hiera level
+ * least one value differs (compared as Puppet data: `4` to `4.0` is a change; a value that only moved to another Hiera level
  * is no change). Diagnostics are those of resolving the parameters (a value of the wrong type, a
  * required one missing) in either tree; the VMs they concern are compared with what did resolve.
  */
@@ -109,7 +109,7 @@ function compare(before: Resolved[], after: Resolved[]): ParameterChange[] {
   for (const a of after) {
     seen.add(key(a));
     const b = old.get(key(a));
-    if (b && isDeepStrictEqual(b.parameter.value, a.parameter.value)) continue;
+    if (b && dataEqual(b.parameter.value, a.parameter.value)) continue;
     const sensitive = a.parameter.sensitive === true || b?.parameter.sensitive === true;
     out.push({
       profile: a.profile,

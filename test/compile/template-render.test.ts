@@ -5,12 +5,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TemplateCache } from '../../src/compile/index.js';
 import type { TemplateData } from '../../src/compile/index.js';
+import { PuppetFloat, markIntegerKey } from '../../src/puppet-types/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'aare-templates-'));
 function template(name: string, text: string | Buffer): string {
   const file = join(dir, name);
   writeFileSync(file, text);
   return file;
+}
+
+/** `{1: Nordtor, 12: Suedtor}` as Hiera reads it: Integer keys. */
+function gates(): Record<string, string> {
+  const h = { 12: 'Suedtor', 1: 'Nordtor' };
+  markIntegerKey(h, '1');
+  markIntegerKey(h, '12');
+  return h;
 }
 
 const data: TemplateData = {
@@ -30,6 +39,8 @@ const data: TemplateData = {
     },
     big: Array.from({ length: 1000 }, (_, i) => i),
     long: 'x'.repeat(10_000),
+    cost: new PuppetFloat(4),
+    gates: gates(),
   },
   vm: {
     name: 'web1',
@@ -115,6 +126,20 @@ test('helpers: split, pick, join, keys, values, upcase, downcase, strip, length'
     'ABcd[e]1000',
   );
   assert.equal(renders('<%= params.servers[-1] %> <%= params["servers"][0] %>'), 'b.ntp a.ntp');
+});
+
+test('a whole-number Float writes as Puppet writes it (4.0) and stays a number; Integer keys are Integers', () => {
+  assert.equal(
+    renders("<%= params.cost %> <%= params.cost + 1 %> <%= join([params.cost, 0.5], ',') %>"),
+    '4.0 5.0 4.0,0.5',
+  );
+  assert.equal(renders('<% if params.cost == 4 and params.cost > 3 %>yes<% end %>'), 'yes');
+  assert.equal(
+    renders('<% for k, v in params.gates %><%= k + 1 %>=<%= v %> <% end %>'),
+    '2=Nordtor 13=Suedtor ',
+  );
+  assert.equal(renders("<%= join(sort(keys(params.gates)), ',') %> <%= params.gates[12] %>"), '1,12 Suedtor');
+  assert.equal(renders('<% for k, v in sort(params.gates) %><%= k + 1 %> <% end %>'), '2 13 ');
 });
 
 test('a template that does not parse is a TEMPLATE diagnostic at its line and column', () => {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { parse } from 'yaml';
 import { emitYaml } from '../../src/compile/index.js';
+import { PuppetFloat, markIntegerKey } from '../../src/puppet-types/index.js';
 
 // Strings a careless emitter gets wrong: YAML 1.1 booleans, numbers, indicators, blocks.
 const tricky = [
@@ -210,3 +211,96 @@ test(
     assert.deepEqual(JSON.parse(r.stdout), everything);
   },
 );
+
+/** Floats of every form, and a hash whose `1` is an Integer key beside the String key `"2"`. */
+function puppetData() {
+  const keys = { 1: 'a', 2: 'b' };
+  markIntegerKey(keys, '1');
+  return {
+    whole: new PuppetFloat(4),
+    big: new PuppetFloat(1e20),
+    small: 1e-7,
+    half: 0.5,
+    inf: Infinity,
+    ninf: -Infinity,
+    int: 4,
+    keys,
+    argv: [[new PuppetFloat(2), 3]],
+  };
+}
+
+test('Floats keep a decimal point and Integer keys stay unquoted', () => {
+  assert.equal(
+    emitYaml(puppetData()),
+    [
+      'whole: 4.0',
+      'big: 1.0e+20',
+      'small: 1.0e-07',
+      'half: 0.5',
+      'inf: .inf',
+      'ninf: -.inf',
+      'int: 4',
+      'keys:',
+      '  1: a',
+      '  "2": b',
+      'argv:',
+      '- [2.0, 3]',
+      '',
+    ].join('\n'),
+  );
+});
+
+for (const [reader, program] of [
+  [
+    'ruby',
+    [
+      '-ryaml',
+      '-e',
+      'def t(v) = v.is_a?(Hash) ? v.map { |k, x| [k.class.name, t(x)] } : v.is_a?(Array) ? v.map { |x| t(x) } : v.class.name; puts t(YAML.safe_load($stdin.read)).inspect',
+    ],
+  ],
+  [
+    '/usr/bin/python3',
+    [
+      '-c',
+      'import sys, yaml\ndef t(v): return [[type(k).__name__, t(x)] for k, x in v.items()] if isinstance(v, dict) else [t(x) for x in v] if isinstance(v, list) else type(v).__name__\nprint(t(yaml.safe_load(sys.stdin.read())))',
+    ],
+  ],
+] as const) {
+  test(
+    `${reader} reads Floats as Floats and Integer keys as Integers`,
+    { skip: readerAvailable(reader, reader === 'ruby' ? ['-ryaml', '-e', '1'] : ['-c', 'import yaml']) },
+    () => {
+      const r = spawnSync(reader, program, { input: emitYaml(puppetData()), encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const py = reader !== 'ruby';
+      const [s, f, i] = py ? ['str', 'float', 'int'] : ['String', 'Float', 'Integer'];
+      const types = [
+        [s, f],
+        [s, f],
+        [s, f],
+        [s, f],
+        [s, f],
+        [s, f],
+        [s, i],
+        [
+          s,
+          [
+            [i, s],
+            [s, s],
+          ],
+        ],
+        [s, [[f, i]]],
+      ];
+      assert.equal(r.stdout.trim(), py ? pyRepr(types) : rubyInspect(types));
+    },
+  );
+}
+
+function rubyInspect(v: unknown): string {
+  return Array.isArray(v) ? `[${v.map(rubyInspect).join(', ')}]` : `"${String(v)}"`;
+}
+
+function pyRepr(v: unknown): string {
+  return Array.isArray(v) ? `[${v.map(pyRepr).join(', ')}]` : `'${String(v)}'`;
+}

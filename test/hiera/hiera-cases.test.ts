@@ -5,7 +5,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadHiera, puppetLookupVariables, type MergeOption } from '../../src/hiera/index.js';
+import { loadHiera, parseHieraYaml, puppetLookupVariables, type MergeOption } from '../../src/hiera/index.js';
+import {
+  checkValue,
+  isIntegerKey,
+  parseType,
+  PuppetFloat,
+  type PType,
+} from '../../src/puppet-types/index.js';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const ownCases = join(repoRoot, 'test/hiera/cases');
@@ -17,6 +24,10 @@ interface CaseFile {
   merge?: MergeOption;
   default?: unknown;
   expect: unknown;
+  /** `puppet lookup --render-as yaml`: shows what JSON hides (4.0, Integer hash keys). */
+  expect_yaml?: string;
+  /** `puppet apply` given the value for a class parameter of this type. */
+  type?: { type: string; accepted: boolean; message?: string };
 }
 
 const isErrorExpect = (e: unknown): e is { error: string } =>
@@ -24,6 +35,7 @@ const isErrorExpect = (e: unknown): e is { error: string } =>
 
 /** The runner's equality: arrays ordered, object keys unordered, numbers by value. */
 function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a instanceof PuppetFloat) return jsonEqual(a.value, b);
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
@@ -34,6 +46,26 @@ function jsonEqual(a: unknown, b: unknown): boolean {
   return (
     ka.length === kb.length &&
     ka.every((k) => Object.hasOwn(b, k) && jsonEqual((a as never)[k], (b as never)[k]))
+  );
+}
+
+/** Equal as Puppet data: Float 4.0 is not Integer 4, Integer key 1 is not String key "1". */
+function puppetEqual(a: unknown, b: unknown): boolean {
+  if (a instanceof PuppetFloat || b instanceof PuppetFloat)
+    return a instanceof PuppetFloat && b instanceof PuppetFloat && a.value === b.value;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return Object.is(a, b);
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a))
+    return a.length === (b as unknown[]).length && a.every((x, i) => puppetEqual(x, (b as unknown[])[i]));
+  const ka = Object.keys(a);
+  return (
+    ka.length === Object.keys(b).length &&
+    ka.every(
+      (k) =>
+        Object.hasOwn(b, k) &&
+        isIntegerKey(a, k) === isIntegerKey(b, k) &&
+        puppetEqual((a as never)[k], (b as never)[k]),
+    )
   );
 }
 
@@ -60,6 +92,18 @@ function runCase(dir: string): void {
     jsonEqual(r.value, c.expect),
     `${c.description}: expected ${JSON.stringify(c.expect)}, got ${JSON.stringify(r.value)}`,
   );
+  if (c.expect_yaml !== undefined) {
+    // Puppet's YAML read back through the Psych reader: types compared, not only values
+    const { value: doc } = parseHieraYaml(`v:${c.expect_yaml.replace(/^---/, '').replace(/^/gm, '  ')}`);
+    const puppet = (doc as { v: unknown }).v;
+    assert.ok(puppetEqual(r.value, puppet), `${c.description}: types differ from puppet lookup's YAML`);
+  }
+  if (c.type !== undefined) {
+    const t = parseType(c.type.type).type as PType;
+    const mismatch = checkValue(t, r.value);
+    assert.equal(mismatch === undefined, c.type.accepted, `${c.type.type}: ${mismatch ?? 'accepted'}`);
+    if (c.type.message !== undefined) assert.equal(mismatch, c.type.message);
+  }
 }
 
 test('own Hiera cases (expectations from puppet lookup 7.23)', async (t) => {

@@ -4,7 +4,7 @@ conformance corpus). Expectations come from the REAL `puppet lookup`: after writ
   python3 ../shared/hiera-conformance/generate-expectations.py test/hiera/cases --jobs 8
 (Debian 12 `puppet` 7.23). The generated case.json files are committed; this script only
 documents how the inputs were made and is re-run when a case is added."""
-import json, os, shutil, sys
+import json, os, re, shutil, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "cases")
@@ -184,6 +184,33 @@ case("default_with_merge_not_found", "a default is returned for a missing key wi
      {"data/common.yaml": "x: 1\n"}, hiera=ONE, merge="deep", default={"a": [1]}, tags=["default"])
 
 
+# --- Puppet types kept through lookup: whole-number Floats, Integer hash keys, Psych scalars ---
+# `type`: recorded by record_types() below with `puppet apply` (a class parameter of that type
+# given the looked-up value); `expect_yaml`: `puppet lookup --render-as yaml`, which, unlike
+# JSON, shows 4.0 and Integer keys.
+T = {"data/common.yaml": "pg::random_page_cost: 4.0\npg::tuning: {seq_page_cost: 1.0, effective_io: 2.5}\n"
+     "gates: {1: Nordtor, 2: S\u00fcdtor}\ncost_text: \"cost=%{lookup('pg::random_page_cost')}\"\n"
+     "cost_alias: \"%{alias('pg::random_page_cost')}\"\n"
+     "scalars: [y, n, yes, on, ~, 010, 0o10, 1_000, '1:30:00', 1:30:00, 2.50, 1e3, 1.0e+3, No, 0x1F]\n",
+     "data/vm/vm0042.yaml": "pg::tuning: {random_page_cost: 4.0}\ngates: {3: Westtor}\n"}
+case("typed_whole_float", "a whole-number Float stays a Float", "pg::random_page_cost", T, tags=["typed"])
+case("typed_whole_float_deep_merge", "whole-number Floats stay Floats through a deep merge", "pg::tuning", T, merge="deep", tags=["typed"])
+case("typed_whole_float_interpolated", "a whole-number Float interpolates as 4.0", "cost_text", T, tags=["typed"])
+case("typed_whole_float_alias", "alias() keeps a whole-number Float a Float", "cost_alias", T, tags=["typed"])
+case("typed_integer_keys", "Integer hash keys stay Integers", "gates", T, tags=["typed"])
+case("typed_integer_keys_deep_merge", "Integer hash keys stay Integers through a deep merge", "gates", T, merge="deep", tags=["typed"])
+case("typed_psych_scalars", "plain scalars as Psych types them", "scalars", T, tags=["typed"])
+TYPES = {
+    "typed_whole_float": "Float[0.5, 10.0]",
+    "typed_whole_float_deep_merge": "Hash[String, Float]",
+    "typed_whole_float_interpolated": "String",
+    "typed_whole_float_alias": "Float[0.5, 10.0]",
+    "typed_integer_keys": "Hash[Integer[1, 99], String[1]]",
+    "typed_integer_keys_deep_merge": "Hash[Integer[1, 99], String[1]]",
+    "typed_psych_scalars": "Tuple[String, String, Boolean, Boolean, Undef, Integer, String, Integer, String, Integer, Float, String, Float, Boolean, Integer]",
+}
+
+
 def write():
     if os.path.isdir(OUT):
         shutil.rmtree(OUT)
@@ -208,5 +235,43 @@ def write():
             json.dump(cj, fh, indent=2)
     print(f"{len(cases)} cases written to {OUT}")
 
+def record_types():
+    """After generate-expectations.py: adds `expect_yaml` and `type` ({type, accepted, message})
+    to the typed cases, from the real `puppet lookup --render-as yaml` and `puppet apply`."""
+    import subprocess, tempfile
+    for name, type_text in TYPES.items():
+        d = os.path.join(OUT, name)
+        with open(os.path.join(d, "case.json")) as fh:
+            cj = json.load(fh)
+        t = tempfile.mkdtemp(prefix="hiera-typed-")
+        for sub in ("conf", "code", "var", "env/production"):
+            os.makedirs(os.path.join(t, sub))
+        common = ["--confdir", t + "/conf", "--codedir", t + "/code", "--vardir", t + "/var",
+                  "--environmentpath", t + "/env", "--environment", "production",
+                  "--hiera_config", os.path.join(d, "hiera.yaml")]
+        merge = cj.get("merge")
+        p = subprocess.run(["puppet", "lookup", *common, "--node", "hiera-conformance-node",
+                            "--facts", os.path.join(d, "facts.json"), "--render-as", "yaml",
+                            *(["--merge", merge] if merge else []), cj["key"]],
+                           capture_output=True, text=True, cwd=t)
+        cj["expect_yaml"] = p.stdout
+        facts = json.load(open(os.path.join(d, "facts.json")))
+        env = dict(os.environ, **{"FACTER_" + k: v for k, v in facts.items() if isinstance(k, str) and isinstance(v, str)})
+        manifest = ("class typed(%s $v) { notice(type($v, generalized)) }\n"
+                    "class { 'typed': v => lookup('%s', Any, '%s') }\n" % (type_text, cj["key"], merge or "first"))
+        p = subprocess.run(["puppet", "apply", *common, "--noop", "--color", "false", "-e", manifest],
+                           capture_output=True, text=True, cwd=t, env=env)
+        msg = re.search(r"Class\[Typed\]: parameter 'v' (.*?)(?: \(line|$)", p.stderr + p.stdout, re.M)
+        cj["type"] = {"type": type_text, "accepted": p.returncode == 0 and msg is None}
+        if msg:
+            cj["type"]["message"] = msg.group(1)
+        with open(os.path.join(d, "case.json"), "w") as fh:
+            json.dump(cj, fh, indent=2, ensure_ascii=False)
+            fh.write("\n")
+        print(name, cj["type"])
+
 if __name__ == "__main__":
-    write()
+    if sys.argv[1:] == ["--record-types"]:
+        record_types()
+    else:
+        write()

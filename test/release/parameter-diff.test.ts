@@ -113,6 +113,28 @@ test('a value that only moved to another Hiera level is no change; a structural 
   });
 });
 
+test('4 to 4.0 and a String key "1" to an Integer key 1 are changes, as for Puppet', (t) => {
+  const typed = (cost: string, key: string) => ({
+    'profiles/web.yaml': (s: string) =>
+      s.replace(
+        'parameters:\n',
+        'parameters:\n  cost:\n    type: Numeric\n  gates:\n    type: Hash[Variant[Integer, String], String]\n',
+      ),
+    'data/customer/muster.yaml': (s: string) =>
+      `${s}profile::web::cost: ${cost}\nprofile::web::gates:\n  ${key}: Nordtor\n`,
+  });
+  const before = treeOf(t, typed('4', '"1"'));
+  assert.deepEqual(parameterChanges(before, treeOf(t, typed('4', '"1"')), 'muster', 'production').value, []);
+  const after = treeOf(t, typed('4.0', '1'));
+  const [vm] = parameterChanges(before, after, 'muster', 'production').value;
+  assert.deepEqual(
+    vm?.parameters.map((p) => p.name),
+    ['cost', 'gates'],
+  );
+  const same = treeOf(t, typed('4.0', '1'));
+  assert.deepEqual(parameterChanges(after, same, 'muster', 'production').value, []);
+});
+
 test('a VM new in the environment is added, one gone is removed, each with every parameter', (t) => {
   const before = treeOf(t);
   const after = treeOf(t, {

@@ -8,6 +8,7 @@ import type { ControlRepoFlags } from '../cli-app.js';
 import { renderTable } from '../cli-table.js';
 import { printDiagnostics, UsageError } from '../cli-run.js';
 import { DiagnosticsError, valueOrThrow } from '../../diag/index.js';
+import { PuppetFloat, rubyFloatText } from '../../puppet-types/index.js';
 import type { AppContext } from '../../app/index.js';
 import type { Plan } from '../../engine/index.js';
 import type {
@@ -230,7 +231,14 @@ function parameterLines(diff: ReleaseDiff): string {
   if (diff.parameters.length === 0)
     return `no parameter changes (compared with ${diff.parametersFrom.slice(0, 12)})\n`;
   const value = (v: unknown, sensitive: boolean | undefined) =>
-    v === undefined ? '(none)' : sensitive ? String(v) : JSON.stringify(v);
+    v === undefined
+      ? '(none)'
+      : sensitive
+        ? String(v)
+        : // `4` → `4.0` is a change of type: show the Float as Puppet writes it
+          v instanceof PuppetFloat
+          ? rubyFloatText(v.value)
+          : JSON.stringify(v);
   const lines = [`parameters (compared with ${diff.parametersFrom.slice(0, 12)}):`];
   for (const vm of diff.parameters) {
     const symbol = vm.status === 'added' ? '+' : vm.status === 'removed' ? '-' : '~';
