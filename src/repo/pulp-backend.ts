@@ -21,6 +21,7 @@ import type { UploadOutcome, VersionInfo } from './repo-versions.js';
 import { checkRpm } from './rpm-verifier.js';
 import type { PublicKey } from 'openpgp';
 import { openPulpClient } from './pulp-client.js';
+import { openPulpMirrors } from './pulp-mirrors.js';
 import type { PulpClient, PulpConnection } from './pulp-client.js';
 
 export interface PulpRepoOptions extends PulpConnection {
@@ -40,6 +41,9 @@ interface PulpRepo {
   latest_version_href: string;
   pulp_labels: Record<string, string>;
   versions_href: string;
+  description: string | null;
+  /** Set on a mirror's shared repository (pulp-mirrors.ts). */
+  remote: string | null;
 }
 interface PulpVersion {
   pulp_href: string;
@@ -513,6 +517,7 @@ export function openPulpRepoService(opts: PulpRepoOptions): RepoService {
         };
       }
       await pulp.call('DELETE', repo.pulp_href);
+      if (repo.remote) await pulp.call('DELETE', repo.remote);
       return { value: undefined, diagnostics: [] };
     },
     undistribute: async (customer, environment) => {
@@ -533,5 +538,6 @@ export function openPulpRepoService(opts: PulpRepoOptions): RepoService {
       throw new DiagnosticsError([notHere('an artifact path')]);
     },
     publicationDir: async () => undefined,
+    mirrors: openPulpMirrors({ pulp, prefix, findRepo, packagesAt }),
   };
 }

@@ -14,11 +14,12 @@ export interface PulpConnection {
   taskTimeoutMs?: number;
 }
 
-interface Task {
+export interface Task {
   state: 'waiting' | 'skipped' | 'running' | 'completed' | 'failed' | 'canceled' | 'canceling';
   created_resources: string[];
   error?: { description?: string; traceback?: string } | null;
   name: string;
+  progress_reports?: { code: string; done: number; total: number | null }[];
 }
 
 export interface PulpClient {
@@ -28,6 +29,8 @@ export interface PulpClient {
   list<T>(path: string): Promise<T[]>;
   /** POST/PATCH/DELETE; when Pulp answers 202 with a task, waits for it and returns its resources. */
   call<T = unknown>(method: 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T>;
+  /** POST that starts a task; waits for it and returns the ended task (with its progress reports). */
+  runTask(path: string, body: unknown): Promise<Task>;
   /** Uploads one file synchronously (content/rpm/packages/upload/); returns the package href. */
   uploadPackage(file: string): Promise<string>;
 }
@@ -41,7 +44,13 @@ export function openPulpClient(conn: PulpConnection): PulpClient {
   const auth = 'Basic ' + Buffer.from(`${conn.username}:${conn.password}`).toString('base64');
   const href = (path: string) => (path.startsWith('/') ? path : apiRoot + path);
 
-  async function request(method: string, path: string, body?: unknown, form?: FormData): Promise<unknown> {
+  async function request(
+    method: string,
+    path: string,
+    body?: unknown,
+    form?: FormData,
+    whole = false,
+  ): Promise<unknown> {
     let res: Response;
     try {
       res = await fetch(origin + href(path), {
@@ -73,17 +82,17 @@ export function openPulpClient(conn: PulpConnection): PulpClient {
     }
     const json: unknown = text ? JSON.parse(text) : undefined;
     if (res.status === 202 && json && typeof json === 'object' && 'task' in json) {
-      return awaitTask((json as { task: string }).task);
+      return awaitTask((json as { task: string }).task, whole);
     }
     return json;
   }
 
   // Pulp runs a task in well under a second here; polling starts fast and backs off to 0.5 s
-  async function awaitTask(taskHref: string): Promise<string[]> {
+  async function awaitTask(taskHref: string, whole: boolean): Promise<string[] | Task> {
     const deadline = Date.now() + (conn.taskTimeoutMs ?? 600_000);
     for (let wait = 20; ; wait = Math.min(wait * 2, 500)) {
       const t = (await request('GET', taskHref)) as Task;
-      if (t.state === 'completed' || t.state === 'skipped') return t.created_resources;
+      if (t.state === 'completed' || t.state === 'skipped') return whole ? t : t.created_resources;
       if (t.state === 'failed' || t.state === 'canceled') {
         throw fail(
           'PULP_TASK_FAILED',
@@ -116,6 +125,13 @@ export function openPulpClient(conn: PulpConnection): PulpClient {
     },
     call: async <T>(method: 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown) =>
       (await request(method, path, body)) as T,
+    runTask: async (path: string, body: unknown) => {
+      const t = await request('POST', path, body, undefined, true);
+      if (!t || Array.isArray(t) || !('state' in (t as object))) {
+        throw fail('PULP_BAD_REQUEST', `Pulp started no task for POST ${href(path)}`);
+      }
+      return t as Task;
+    },
     uploadPackage: async (file: string) => {
       const form = new FormData();
       form.set('file', new Blob([await readFile(file)]), basename(file));

@@ -107,20 +107,7 @@ async function syncOne(ctx: RepoServiceOptions, remote: RemoteRow, opts: SyncOpt
   opts.onProgress?.({ ...progress });
   const at = (href: string) => new URL(href, remote.url).toString();
 
-  // 1. repomd.xml, signed by the key stored with the remote
-  const repomdUrl = at('repodata/repomd.xml');
-  const repomd = await fetchBytes(repomdUrl, signal);
-  const asc = await fetchBytes(at('repodata/repomd.xml.asc'), signal).catch((err: unknown) => {
-    if (err instanceof DiagnosticsError) {
-      throw refused('MIRROR_SIGNATURE', `${repomdUrl} is not signed (no repomd.xml.asc): refused`, repomdUrl);
-    }
-    throw err;
-  });
-  await verifyRepomd(repomd, asc.toString('utf8'), remote.gpg_key, repomdUrl);
-  const repomdSha = createHash('sha256').update(repomd).digest('hex');
-
-  // 2. primary.xml, checked against the digest the signed repomd.xml names
-  const packages = await readUpstreamPackages(repomd, at, signal);
+  const { repomdSha, packages } = await readSignedUpstream(remote.url, remote.gpg_key, signal);
   const byFile = new Map<string, UpstreamPackage>();
   for (const p of packages) {
     const filename = `${p.name}-${p.version}-${p.release}.${p.arch}.rpm`;
@@ -275,6 +262,32 @@ interface Nevra {
 }
 
 const filenameOf = (n: Nevra) => `${n.name}-${n.version}-${n.release}.${n.arch}.rpm`;
+
+/**
+ * The upstream's repomd.xml, its signature checked against `armoredKeys`, and the packages the
+ * primary.xml it names lists (that file's digest checked). Shared with the Pulp back end, whose
+ * sync does not check repomd.xml signatures (docs/repositories.md).
+ */
+export async function readSignedUpstream(
+  baseUrl: string,
+  armoredKeys: string,
+  signal?: AbortSignal,
+): Promise<{ repomdSha: string; packages: UpstreamPackage[] }> {
+  const at = (href: string) => new URL(href, baseUrl).toString();
+  const repomdUrl = at('repodata/repomd.xml');
+  const repomd = await fetchBytes(repomdUrl, signal);
+  const asc = await fetchBytes(at('repodata/repomd.xml.asc'), signal).catch((err: unknown) => {
+    if (err instanceof DiagnosticsError) {
+      throw refused('MIRROR_SIGNATURE', `${repomdUrl} is not signed (no repomd.xml.asc): refused`, repomdUrl);
+    }
+    throw err;
+  });
+  await verifyRepomd(repomd, asc.toString('utf8'), armoredKeys, repomdUrl);
+  return {
+    repomdSha: createHash('sha256').update(repomd).digest('hex'),
+    packages: await readUpstreamPackages(repomd, at, signal),
+  };
+}
 
 async function verifyRepomd(
   repomd: Buffer,

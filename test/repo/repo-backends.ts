@@ -46,7 +46,7 @@ export function repoBackendsForTests(): RepoBackend[] {
   ];
 }
 
-/** Deletes the distributions and repositories of one test run, then the content only they held. */
+/** Deletes the distributions, repositories and remotes of one test run, then the content only they held. */
 export async function cleanPulpRun(t: PulpTestTarget): Promise<void> {
   const pulp = openPulpClient(t);
   const q = `?name__startswith=${encodeURIComponent(t.namePrefix)}`;
@@ -65,6 +65,9 @@ export async function cleanPulpRun(t: PulpTestTarget): Promise<void> {
     await pulp.call('DELETE', d.pulp_href);
   }
   for (const r of await pulp.list<{ pulp_href: string }>(`repositories/rpm/rpm/${q}&fields=pulp_href`)) {
+    await pulp.call('DELETE', r.pulp_href);
+  }
+  for (const r of await pulp.list<{ pulp_href: string }>(`remotes/rpm/rpm/${q}&fields=pulp_href`)) {
     await pulp.call('DELETE', r.pulp_href);
   }
   // only this run's content: a parallel run's fresh uploads are orphans until their modify
