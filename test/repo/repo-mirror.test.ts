@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { signDetachedArmored } from '../../src/repo/index.js';
 import { storeBackendsForTests } from '../store/store-test-backends.js';
+import { repoBackendsForTests } from './repo-backends.js';
 import { openHarness } from './repo-harness.js';
 import { buildSignedRpm, hasTool, noRpmbuild, testKey } from './rpm-fixtures.js';
 import { openUpstream } from './upstream-fixture.js';
@@ -131,6 +132,107 @@ for (const backend of storeBackendsForTests()) {
     },
   );
 }
+
+const pulp = repoBackendsForTests().find((b) => b.kind === 'pulp')!;
+
+test(
+  'a mirror on Pulp follows its upstream; Aare checks the repomd.xml signature Pulp does not (pulp)',
+  { skip: skip || pulp.skip || false, timeout: 600_000 },
+  async (t) => {
+    if (pulp.kind !== 'pulp') return;
+    const h = await openHarness({ pulp: await pulp.fresh() });
+    const up = await openUpstream();
+    t.after(async () => {
+      await up.close();
+      await h.close();
+    });
+    await up.add({ name: 'alpha', version: '1.0' }, { name: 'bravo', version: '1.0' });
+    assert.deepEqual(
+      codes(await h.repo.mirrors!.addRemote('os', up.url, { gpgKey: up.keyUrl, policy: 'on_demand' })),
+      ['MIRROR_UNSUPPORTED'],
+    );
+    const added = await h.repo.mirrors!.addRemote('os', up.url, { gpgKey: up.keyUrl });
+    assert.deepEqual(added.diagnostics, []);
+    assert.deepEqual(codes(await h.repo.mirrors!.addRemote('os', up.url, { gpgKey: up.keyUrl })), [
+      'CONFLICT',
+    ]);
+    const listed = await h.repo.mirrors!.remotes();
+    assert.deepEqual(
+      listed.map((r) => [r.name, r.url, r.keyFingerprints, r.lastSyncedAt]),
+      [['os', up.url, added.value!.keyFingerprints, null]],
+    );
+    assert.equal((await h.repo.listRepositories()).find((r) => r.name === 'os')?.customer, '');
+
+    const first = await h.repo.mirrors!.sync(['os']);
+    assert.deepEqual(first.diagnostics, []);
+    assert.equal(first.value[0]?.version, 1);
+    assert.equal(first.value[0]?.downloaded, 2);
+    assert.deepEqual(names((await h.repo.packagesOf('os', 1)).value), [
+      'alpha-1.0-1.noarch.rpm',
+      'bravo-1.0-1.noarch.rpm',
+    ]);
+    assert.ok((await h.repo.mirrors!.remotes())[0]?.lastSyncedAt, 'the sync is recorded');
+
+    const again = await h.repo.mirrors!.sync([]);
+    assert.deepEqual(again.diagnostics, []);
+    assert.equal(again.value[0]?.version, undefined, 'nothing new: no version');
+    assert.deepEqual(
+      (await h.repo.versions('os')).value.map((v) => v.number),
+      [0, 1],
+    );
+
+    // mirror mode: a removal upstream is a removal
+    await up.add({ name: 'charlie', version: '1.0' });
+    await up.remove('bravo-1.0-1.noarch.rpm');
+    const second = await h.repo.mirrors!.sync(['os']);
+    assert.deepEqual(second.diagnostics, []);
+    assert.equal(second.value[0]?.version, 2);
+    assert.equal(second.value[0]?.downloaded, 1, 'only the new package is downloaded');
+    const diff = (await h.repo.diff('os', 1, 2)).value!;
+    assert.deepEqual(names(diff.added), ['charlie-1.0-1.noarch.rpm']);
+    assert.deepEqual(names(diff.removed), ['bravo-1.0-1.noarch.rpm']);
+
+    // signed by another key, or changed after signing: refused before Pulp fetches anything
+    await up.add({ name: 'delta', version: '1.0' });
+    const repomd = join(up.dir, 'repodata', 'repomd.xml');
+    const asc = join(up.dir, 'repodata', 'repomd.xml.asc');
+    writeFileSync(asc, await signDetachedArmored(readFileSync(repomd), await testKey('intruder')));
+    assert.deepEqual(codes(await h.repo.mirrors!.sync(['os'])), ['MIRROR_SIGNATURE']);
+    await up.publish();
+    writeFileSync(repomd, readFileSync(repomd, 'utf8').replace('<revision>', '<revision>1'));
+    assert.deepEqual(codes(await h.repo.mirrors!.sync(['os'])), ['MIRROR_SIGNATURE']);
+    assert.equal(up.requests.get('/delta-1.0-1.noarch.rpm'), undefined, 'nothing downloaded');
+
+    // a package whose bytes differ from the signed primary.xml: Pulp's own check fails its task
+    await up.publish();
+    const delta = join(up.dir, 'delta-1.0-1.noarch.rpm');
+    const bytes = readFileSync(delta);
+    bytes[bytes.length - 10]! ^= 0xff;
+    writeFileSync(delta, bytes);
+    const tampered = await h.repo.mirrors!.sync(['os']);
+    assert.deepEqual(codes(tampered), ['PULP_TASK_FAILED']);
+    assert.equal(tampered.diagnostics[0]!.field, 'os');
+    assert.deepEqual(
+      (await h.repo.versions('os')).value.map((v) => v.number),
+      [0, 1, 2],
+      'the previous version stays',
+    );
+
+    await up.remove('delta-1.0-1.noarch.rpm');
+    await up.add({ name: 'delta', version: '1.0' });
+    const healed = await h.repo.mirrors!.sync(['os']);
+    assert.deepEqual(healed.diagnostics, []);
+    assert.equal(healed.value[0]?.version, 3);
+    assert.deepEqual(names((await h.repo.packagesOf('os')).value), [
+      'alpha-1.0-1.noarch.rpm',
+      'charlie-1.0-1.noarch.rpm',
+      'delta-1.0-1.noarch.rpm',
+    ]);
+
+    assert.deepEqual((await h.repo.deleteRepository('os')).diagnostics, []);
+    assert.deepEqual(await h.repo.mirrors!.remotes(), [], 'deleting the repository deletes its remote');
+  },
+);
 
 test(
   'remote add refuses bad input and on_demand, changing nothing',
