@@ -7,7 +7,15 @@
 // same code). Needs rpmbuild and the lab's Pulp (`aare lab up pulp`). Results: stdout and
 // bench/out/backends-bench.json; ratios are Pulp / embedded (time: lower is better).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -106,7 +114,9 @@ const work = mkdtempSync(join(tmpdir(), 'aare-backends-bench-'));
 const store = await openStore({ sqlitePath: join(work, 'state.db') });
 let local: Figures;
 try {
-  local = await measure(openRepoService({ store, stateDir: join(work, 'state'), signingKey: key, trustedKeys }));
+  local = await measure(
+    openRepoService({ store, stateDir: join(work, 'state'), signingKey: key, trustedKeys }),
+  );
 } finally {
   await store.close();
 }

@@ -210,8 +210,7 @@ export function openPulpMirrors(deps: PulpMirrorDeps): RepoMirrors {
         ]);
       }
     }
-    const downloaded =
-      task.progress_reports?.find((r) => r.code === 'sync.downloading.artifacts')?.done ?? 0;
+    const downloaded = task.progress_reports?.find((r) => r.code === 'sync.downloading.artifacts')?.done ?? 0;
     const added = now.filter((p) => !held.has(p.pkgId));
     progress.phase = 'commit';
     progress.packagesDone = downloaded;
