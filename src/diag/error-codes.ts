@@ -246,6 +246,11 @@ export const errorCodes = {
   RANGE_NOT_SATISFIABLE: { http: 416, exit: 1, doc: 'A Range header asks for bytes outside the file.' },
   HEADERS_TOO_LARGE: { http: 431, exit: 1, doc: "The request's headers are larger than the server reads." },
   SERVER_CLOSING: { http: 503, exit: 1, doc: 'The server is shutting down and takes no new requests.' },
+  SERVER_CRASHED: {
+    http: 500,
+    exit: 1,
+    doc: 'The server that ran the job stopped without ending it (killed or crashed); submit it again.',
+  },
   CONFLICT: { http: 409, exit: 1, doc: 'The request conflicts with the current state.' },
   SERVER_UNREACHABLE: {
     http: 502,
