@@ -199,6 +199,11 @@ export const errorCodes = {
   UPLOAD_UNAUTHORIZED: { http: 401, exit: 1, doc: 'An upload carries no valid bearer token.' },
   UPLOAD_TOO_LARGE: { http: 413, exit: 1, doc: 'An upload is larger than the server accepts.' },
   UPLOAD_BUSY: { http: 429, exit: 1, doc: 'The server is handling as many uploads as it allows.' },
+  OIDC_CONFIG: {
+    http: 400,
+    exit: 1,
+    doc: "The portal's OpenID Connect settings are wrong (aare.yaml portal.oidc, or aare serve --oidc-*).",
+  },
   PULP_CONFIG: {
     http: 400,
     exit: 1,
