@@ -10,5 +10,7 @@ export { readAppConfig, STATE_FILE } from './app-config.js';
 export type { AppConfig } from './app-config.js';
 export { migrateLegacyState, LEGACY_STATE_FILE, MIGRATED_SUFFIX } from './state-migration.js';
 export type { StateMigration } from './state-migration.js';
+export { oidcSettingError, portalOidcSettings } from './portal-oidc.js';
+export type { OidcSetting, OidcSettings } from './portal-oidc.js';
 export { providers } from './provider-wiring.js';
 export type { ConfiguredProvider, ProviderWiring } from './provider-wiring.js';

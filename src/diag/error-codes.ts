@@ -199,6 +199,11 @@ export const errorCodes = {
   UPLOAD_UNAUTHORIZED: { http: 401, exit: 1, doc: 'An upload carries no valid bearer token.' },
   UPLOAD_TOO_LARGE: { http: 413, exit: 1, doc: 'An upload is larger than the server accepts.' },
   UPLOAD_BUSY: { http: 429, exit: 1, doc: 'The server is handling as many uploads as it allows.' },
+  OIDC_CONFIG: {
+    http: 400,
+    exit: 1,
+    doc: "The portal's OpenID Connect settings are wrong (aare.yaml portal.oidc, or aare serve --oidc-*).",
+  },
   PULP_CONFIG: {
     http: 400,
     exit: 1,
@@ -246,6 +251,11 @@ export const errorCodes = {
   RANGE_NOT_SATISFIABLE: { http: 416, exit: 1, doc: 'A Range header asks for bytes outside the file.' },
   HEADERS_TOO_LARGE: { http: 431, exit: 1, doc: "The request's headers are larger than the server reads." },
   SERVER_CLOSING: { http: 503, exit: 1, doc: 'The server is shutting down and takes no new requests.' },
+  SERVER_CRASHED: {
+    http: 500,
+    exit: 1,
+    doc: 'The server that ran the job stopped without ending it (killed or crashed); submit it again.',
+  },
   CONFLICT: { http: 409, exit: 1, doc: 'The request conflicts with the current state.' },
   SERVER_UNREACHABLE: {
     http: 502,

@@ -233,6 +233,29 @@ export const aareFileSchema = z
           'A Puppet server, when the provider uses one (else VMs are configured by cloud-init only).',
       }),
     maintenance: maintenanceSchema,
+    portal: z
+      .strictObject({
+        oidc: z
+          .strictObject({
+            issuer: z.url().meta({
+              description: 'The OpenID Connect issuer URL: https (http only on a loopback address).',
+            }),
+            clientId: z.string().min(1).meta({ description: "The portal's client id at the provider." }),
+            clientSecret: secretRef.meta({ description: 'The client secret, by reference.' }),
+            claim: z
+              .string()
+              .min(1)
+              .default('sub')
+              .meta({ description: "The ID token claim matched against a user's OIDC subject." }),
+          })
+          .optional()
+          .meta({
+            description:
+              "The portal's OpenID Connect provider (docs/portal.md); `aare serve --oidc-*` flags override each setting.",
+          }),
+      })
+      .optional()
+      .meta({ description: 'The web portal (docs/portal.md).' }),
     flavors: z
       .record(
         z.string(),

@@ -121,6 +121,10 @@ export interface ApiJobTable {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  /** The process that runs it (`host:pid:random`); null on jobs from before 0860. */
+  worker: string | null;
+  /** Until when its worker holds it: renewed while the job runs (ISO time). */
+  locked_until: string | null;
 }
 
 /** api: a job's progress, numbered from 1 per job (the event stream's ids). */

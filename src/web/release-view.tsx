@@ -1,11 +1,13 @@
 // One release for one customer (docs/portal.md): what it changes against the customer's
 // production, packages and parameters side by side, the decision in force, and the form to
-// accept or reject it, shown only to those whose grants allow deciding (a reader sees none).
+// accept or reject it, shown only to those whose grants allow deciding (a reader sees none); and
+// for the provider's operators, the deploy to test and the promotion, followed live as jobs.
 import { useState } from 'react';
 import type { FormEvent } from 'react';
 import { allows, api, ApiError, customerNode, post } from './api-client.js';
 import type { Session } from './api-client.js';
 import { Failure, Link, Loading, PageHeading, show, when } from './common.js';
+import { JobButton } from './job-progress.js';
 import type { Customer, ReleaseDiff } from './portal-types.js';
 import { useLoad } from './use-load.js';
 
@@ -24,6 +26,10 @@ export function ReleaseView(props: { session: Session; customer: string; release
   const node = customerNode(c.reseller, c.name);
   const mayDecide = allows(session, 'release.decide', node);
   const mayDecideOnBehalf = !mayDecide && allows(session, 'release.decide-on-behalf', node);
+  const mayDeploy = allows(session, 'release.deploy', node);
+  const mayPromote = allows(session, 'release.promote', node);
+  const rolloutPath = (verb: string) =>
+    `/api/v1/releases/${encodeURIComponent(diff.release)}/customers/${encodeURIComponent(c.name)}/${verb}`;
   const packages = diff.repositories.flatMap((r) => [
     ...r.upgraded.map((u) => ({ repo: r.repository, name: `${u.name}.${u.arch}`, from: u.from, to: u.to })),
     ...r.added.map((p) => ({
@@ -75,6 +81,13 @@ export function ReleaseView(props: { session: Session; customer: string; release
           />
         ) : null}
       </section>
+      {mayDeploy || mayPromote ? (
+        <section aria-labelledby="rollout">
+          <h2 id="rollout">Rollout</h2>
+          {mayDeploy ? <JobButton label="Deploy to test" path={rolloutPath('deployments')} /> : null}
+          {mayPromote ? <JobButton label="Promote to production" path={rolloutPath('promotions')} /> : null}
+        </section>
+      ) : null}
       <section aria-labelledby="packages">
         <h2 id="packages">Packages ({packages.length})</h2>
         {packages.length === 0 ? (

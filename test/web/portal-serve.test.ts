@@ -4,6 +4,7 @@
 // anything happens and the same write with it decided by the API's own rules; the OIDC flags
 // checked before the server starts.
 import { strict as assert } from 'node:assert';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { apiHarness, NOW, RELEASE } from '../server/api-harness.js';
@@ -125,4 +126,60 @@ test('OIDC flags are checked before the server starts', () => {
   assert.equal(noSecret.status, 2);
   assert.match(noSecret.stderr, /client secret/);
   assert.doesNotMatch(`${half.stderr}${plain.stderr}${noSecret.stderr}`, /\n\s+at /);
+});
+
+test("aare.yaml's portal.oidc: used, overridden by the flags, and bad values named at their place", async (t) => {
+  const file = join(h.dir, 'control', 'aare.yaml');
+  const original = readFileSync(file, 'utf8');
+  t.after(() => writeFileSync(file, original));
+  const withOidc = (issuer: string, secret: string) =>
+    writeFileSync(
+      file,
+      `${original}portal:\n  oidc:\n    issuer: ${issuer}\n    clientId: aare-portal\n    clientSecret: ${secret}\n    claim: email\n`,
+    );
+  const line = original.split('\n').length + 1;
+  const aare = aareAt(join(h.dir, 'control'), join(h.dir, 'state'), undefined, {
+    AARE_OIDC_CLIENT_SECRET: '',
+    PORTAL_OIDC_SECRET: '',
+  });
+  const refused = (issuer: string, secret: string, where: RegExp, why: RegExp) => {
+    withOidc(issuer, secret);
+    const r = aare(NOW, 'serve');
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, where);
+    assert.match(r.stderr, why);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  };
+  refused('https://login.example.ch', 'hunter2', new RegExp(`aare\\.yaml:${line + 3}:\\d+`), /by reference/);
+  refused(
+    'http://login.example.ch',
+    'env:PORTAL_OIDC_SECRET',
+    new RegExp(`aare\\.yaml:${line + 1}:\\d+`),
+    /must be https/,
+  );
+  refused(
+    'https://login.example.ch',
+    'env:PORTAL_OIDC_SECRET',
+    new RegExp(`aare\\.yaml:${line + 3}:\\d+`),
+    /PORTAL_OIDC_SECRET is not set/,
+  );
+
+  const oidcOf = async (args: string[]) => {
+    const s = await startServe(join(h.dir, 'control'), args, {
+      AARE_STATE_DIR: join(h.dir, 'state'),
+      AARE_NOW: NOW,
+      AARE_OIDC_CLIENT_SECRET: '',
+      PORTAL_OIDC_SECRET: 'from-the-environment',
+    });
+    try {
+      return ((await (await fetch(`${s.url}/auth/config`)).json()) as { oidc: boolean }).oidc;
+    } finally {
+      await s.stop();
+    }
+  };
+  withOidc('https://login.example.ch', 'env:PORTAL_OIDC_SECRET');
+  assert.equal(await oidcOf([]), true);
+  // a flag wins over aare.yaml's (here unusable) issuer
+  withOidc('http://login.example.ch', 'env:PORTAL_OIDC_SECRET');
+  assert.equal(await oidcOf(['--oidc-issuer', 'https://login.example.ch']), true);
 });

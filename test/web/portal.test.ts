@@ -309,6 +309,55 @@ test('a reseller sees its own customers only', { skip }, async () => {
   }
 });
 
+test("an operator deploys to test from the release's page and follows the job live", { skip }, async () => {
+  await h.api.principal('otto', [{ role: 'provider-operator', scope: '/' }], {
+    password: 'otto-operates-42',
+  });
+  const ctx = await h.context();
+  const page = await ctx.newPage();
+  try {
+    await page.goto(h.url);
+    await page.getByLabel('User name').fill('otto');
+    await page.getByLabel('Password').fill('otto-operates-42');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'All customers' }).waitFor();
+    await page.goto(`${h.url}/#/customers/${CUSTOMER}/releases/${RELEASE}`);
+    await page.getByRole('button', { name: 'Deploy to test' }).click();
+    const progress = page.getByRole('log', { name: 'Progress: Deploy to test' });
+    // the end state is written once the stream's last event has reached the page
+    const end = progress.getByText(/^Job job-\S+ (succeeded|failed)/);
+    await end.waitFor({ timeout: 60_000 });
+    await shot(page, '14-operator-deploy-progress');
+    const id = /^Job (job-\S+) /.exec(await end.innerText())![1]!;
+    const job = await h.api.store.db
+      .selectFrom('api_jobs')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    const events = await h.api.store.db
+      .selectFrom('api_job_events')
+      .selectAll()
+      .where('job_id', '=', id)
+      .orderBy('seq')
+      .execute();
+    // every event the job recorded is a line of the region, in order, ending with the last one
+    const lines = await progress.getByRole('listitem').allInnerTexts();
+    assert.deepEqual(
+      lines.map((l) => l.split(':')[0]),
+      events.map((e) => e.type),
+    );
+    assert.equal(events[0]!.type, 'job.started');
+    assert.equal(events.at(-1)!.type, `job.${job.state}`);
+    assert.match(await end.innerText(), new RegExp(`^Job ${id} ${job.state}`));
+    if (job.state === 'failed') {
+      const codes = (JSON.parse(job.result!) as { errors: { code: string }[] }).errors.map((e) => e.code);
+      for (const code of codes) assert.match(await end.innerText(), new RegExp(code));
+    }
+  } finally {
+    await ctx.close();
+  }
+});
+
 async function decisions() {
   return h.api.store.db.selectFrom('release_decisions').selectAll().execute();
 }

@@ -1,7 +1,8 @@
 // `aare serve`: the HTTP server (repository downloads, the API and the portal, docs/portal.md).
 import type { Command } from 'commander';
 import { action, UsageError } from '../cli-run.js';
-import type { AppContext } from '../../app/index.js';
+import { oidcSettingError, portalOidcSettings } from '../../app/index.js';
+import type { AppConfig, AppContext, OidcSetting } from '../../app/index.js';
 import { controlRepoFlag, repoAliasFlag, withApp } from '../cli-app.js';
 import type { ControlRepoFlags } from '../cli-app.js';
 import type { OidcOptions } from '../../server/index.js';
@@ -19,7 +20,7 @@ interface ServeFlags extends ControlRepoFlags {
   oidcIssuer?: string;
   oidcClientId?: string;
   oidcClientSecretFile?: string;
-  oidcClaim: string;
+  oidcClaim?: string;
 }
 
 export function register(program: Command): void {
@@ -46,7 +47,10 @@ export function register(program: Command): void {
       '--oidc-client-secret-file <file>',
       'file holding the client secret (default: AARE_OIDC_CLIENT_SECRET)',
     )
-    .option('--oidc-claim <claim>', "the ID token claim matched against a user's --oidc-subject", 'sub')
+    .option(
+      '--oidc-claim <claim>',
+      "the ID token claim matched against a user's --oidc-subject (default: sub)",
+    )
     .action(
       action(async (o: ServeFlags) => {
         if (!/^\d+$/.test(o.port) || Number(o.port) > 65535)
@@ -61,7 +65,7 @@ export function register(program: Command): void {
           // checked before any worker starts, so that a mistake is one message, not one per worker
           const upload = await uploadOptions(o, app.config.uploadToken);
           const publicUrl = checkedBaseUrl(o.url ?? (await app.repositoryBaseUrl()));
-          const oidc = await oidcOptions(o);
+          const oidc = await oidcOptions(o, app.config);
           if (workers > 1 && cluster.isPrimary) return supervise(cluster, workers);
           await serve(app, o, { publicUrl, upload, oidc }, cluster.isWorker);
           return undefined;
@@ -75,22 +79,53 @@ export function register(program: Command): void {
 
 const MIN_TOKEN_LENGTH = 16;
 
-/** The portal's OpenID Connect settings from the flags, or undefined (local passwords only). */
-async function oidcOptions(o: ServeFlags): Promise<OidcOptions | undefined> {
-  if (o.oidcIssuer === undefined && o.oidcClientId === undefined) return undefined;
-  if (o.oidcIssuer === undefined || o.oidcClientId === undefined)
-    throw new UsageError('--oidc-issuer and --oidc-client-id go together');
-  let issuer: URL;
-  try {
-    issuer = new URL(o.oidcIssuer);
-  } catch {
-    throw new UsageError(`--oidc-issuer '${o.oidcIssuer}' is not a URL`);
+/**
+ * The portal's OpenID Connect settings: aare.yaml's `portal.oidc`, each overridden by its flag
+ * (and the client secret by AARE_OIDC_CLIENT_SECRET); undefined when neither names a provider
+ * (local passwords only). A bad flag is a usage error; a bad aare.yaml value a diagnostic at it.
+ */
+async function oidcOptions(o: ServeFlags, config: AppConfig): Promise<OidcOptions | undefined> {
+  const yaml = portalOidcSettings(config);
+  const issuer: OidcSetting | undefined = o.oidcIssuer !== undefined ? { value: o.oidcIssuer } : yaml.issuer;
+  const clientId: OidcSetting | undefined =
+    o.oidcClientId !== undefined ? { value: o.oidcClientId } : yaml.clientId;
+  const claim: OidcSetting | undefined = o.oidcClaim !== undefined ? { value: o.oidcClaim } : yaml.claim;
+  if (issuer === undefined && clientId === undefined) return undefined;
+  const fail = (setting: OidcSetting, field: string, flagText: string, yamlText: string): never => {
+    throw oidcSettingError(field, setting, yamlText) ?? new UsageError(flagText);
+  };
+  if (issuer === undefined || clientId === undefined) {
+    const given = (issuer ?? clientId)!;
+    return fail(
+      given,
+      issuer ? 'issuer' : 'clientId',
+      '--oidc-issuer and --oidc-client-id go together',
+      'issuer and clientId go together',
+    );
   }
+  let url: URL | undefined;
+  try {
+    url = new URL(issuer.value);
+  } catch {
+    url = undefined;
+  }
+  if (!url)
+    return fail(
+      issuer,
+      'issuer',
+      `--oidc-issuer '${issuer.value}' is not a URL`,
+      `'${issuer.value}' is not a URL`,
+    );
   if (
-    issuer.protocol !== 'https:' &&
-    !(issuer.protocol === 'http:' && /^(127\.0\.0\.1|localhost|\[::1\])$/.test(issuer.hostname))
+    url.protocol !== 'https:' &&
+    !(url.protocol === 'http:' && /^(127\.0\.0\.1|localhost|\[::1\])$/.test(url.hostname))
   )
-    throw new UsageError('--oidc-issuer must be https (http only on a loopback address)');
+    return fail(
+      issuer,
+      'issuer',
+      '--oidc-issuer must be https (http only on a loopback address)',
+      'must be https (http only on a loopback address)',
+    );
   let secret = process.env.AARE_OIDC_CLIENT_SECRET;
   if (o.oidcClientSecretFile !== undefined) {
     const { readFile } = await import('node:fs/promises');
@@ -101,12 +136,22 @@ async function oidcOptions(o: ServeFlags): Promise<OidcOptions | undefined> {
         `--oidc-client-secret-file: cannot read ${o.oidcClientSecretFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
       );
     }
+  } else if (!secret && yaml.clientSecret) {
+    secret = await yaml.clientSecret();
   }
   if (!secret)
-    throw new UsageError(
+    return fail(
+      issuer,
+      'issuer',
       '--oidc-issuer needs the client secret: --oidc-client-secret-file FILE or AARE_OIDC_CLIENT_SECRET',
+      'the provider needs the client secret: portal.oidc.clientSecret (env:VAR or file:path)',
     );
-  return { issuer: o.oidcIssuer, clientId: o.oidcClientId, clientSecret: secret, claim: o.oidcClaim };
+  return {
+    issuer: issuer.value,
+    clientId: clientId.value,
+    clientSecret: secret,
+    claim: claim?.value ?? 'sub',
+  };
 }
 
 /** The portal bundle beside the CLI bundle (dist/web), or undefined when it was not built. */

@@ -8,8 +8,15 @@
 // What a failure leaves: a job whose work throws ends `failed` with its diagnostics; any other
 // error is a bug, logged by the server and recorded as INTERNAL with nothing of its message. A
 // server that stops aborts its running jobs (their signal), which end `failed` as cancelled.
+//
+// A server that is killed cannot end its jobs. Each job records the process that runs it (its
+// worker) and a lease the process renews while it lives; a server that starts, and every server
+// from time to time, fails the jobs whose worker is gone (SERVER_CRASHED, with a last event so
+// that streams end): a dead process on this host at once, any other worker once its lease ran
+// out. A live worker's job, of another process of `--workers` or another server, is never touched.
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
 import type { ScopePath } from '../../access/index.js';
 import type { AppContext } from '../../app/index.js';
 import { DiagnosticsError, error } from '../../diag/index.js';
@@ -58,10 +65,16 @@ export interface JobSpec {
 /** How long a stream waits for a notification before it reads the store again (another server's job). */
 const POLL_MS = 1000;
 
+/** How long a job's worker holds it without renewing; it renews at a third of that. */
+const LEASE_MS = 30_000;
+
 interface Runner {
   running: Map<string, { ac: AbortController; done: Promise<void> }>;
   notify: EventEmitter;
   log: (err: unknown) => void;
+  /** This process as a job's worker: host, pid, and a random part against a reused pid. */
+  worker: string;
+  heartbeat?: NodeJS.Timeout;
 }
 
 const runners = new WeakMap<AppContext, Runner>();
@@ -71,7 +84,12 @@ function runnerOf(app: AppContext): Runner {
   if (!r) {
     const notify = new EventEmitter();
     notify.setMaxListeners(0);
-    r = { running: new Map(), notify, log: () => undefined };
+    r = {
+      running: new Map(),
+      notify,
+      log: () => undefined,
+      worker: `${hostname()}:${process.pid}:${randomBytes(6).toString('hex')}`,
+    };
     runners.set(app, r);
   }
   return r;
@@ -82,9 +100,112 @@ export function setJobLogger(app: AppContext, log: (err: unknown) => void): void
   runnerOf(app).log = log;
 }
 
+const leaseEnd = (app: AppContext) => new Date(app.config.now().getTime() + LEASE_MS).toISOString();
+
+/**
+ * Fails the jobs a killed server left, then keeps this process's leases and looks again, every
+ * third of a lease, until stopJobs.
+ */
+export async function startJobLeases(app: AppContext): Promise<void> {
+  const r = runnerOf(app);
+  await failOrphanedJobs(app);
+  r.heartbeat ??= setInterval(() => {
+    void renewLeases(app)
+      .then(() => failOrphanedJobs(app))
+      .catch((err: unknown) => r.log(err));
+  }, LEASE_MS / 3).unref();
+}
+
+async function renewLeases(app: AppContext): Promise<void> {
+  const r = runnerOf(app);
+  if (r.running.size === 0) return;
+  await (
+    await app.store()
+  ).db
+    .updateTable('api_jobs')
+    .set({ locked_until: leaseEnd(app) })
+    .where('worker', '=', r.worker)
+    .where('state', 'in', ['queued', 'running'])
+    .execute();
+}
+
+/** Whether the process a worker names is gone: on this host by its pid, elsewhere by its lease. */
+export function workerGone(
+  worker: string | null,
+  lockedUntil: string | null,
+  now: Date,
+  host: string,
+): boolean {
+  if (worker === null || lockedUntil === null) return true;
+  const [h, pid] = worker.split(':');
+  if (h === host && pid !== undefined && /^\d+$/.test(pid) && !processAlive(Number(pid))) return true;
+  return lockedUntil < now.toISOString();
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists, as another user's process
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Ends, as failed with SERVER_CRASHED, each unfinished job whose worker is gone; answers their ids. */
+export async function failOrphanedJobs(app: AppContext): Promise<string[]> {
+  const r = runnerOf(app);
+  const store = await app.store();
+  const now = app.config.now();
+  const open = await store.db
+    .selectFrom('api_jobs')
+    .select(['id', 'worker', 'locked_until'])
+    .where('state', 'in', ['queued', 'running'])
+    .execute();
+  const failed: string[] = [];
+  for (const j of open) {
+    if (j.worker === r.worker || !workerGone(j.worker, j.locked_until, now, hostname())) continue;
+    const errors = [
+      error('SERVER_CRASHED', 'the job was cut off: the server that ran it stopped without ending it', {
+        detail: 'submit it again: plans, applies and rollouts pick up where the work stopped',
+      }),
+    ];
+    // only the one server whose update changes the row records the end: two that look at once
+    // do not both write the last event
+    const done = await store.db
+      .updateTable('api_jobs')
+      .set({ state: 'failed', result: JSON.stringify({ errors }), finished_at: now.toISOString() })
+      .where('id', '=', j.id)
+      .where('state', 'in', ['queued', 'running'])
+      .where((eb) => (j.worker === null ? eb('worker', 'is', null) : eb('worker', '=', j.worker)))
+      .executeTakeFirst();
+    if (Number(done.numUpdatedRows) !== 1) continue;
+    const last = await store.db
+      .selectFrom('api_job_events')
+      .select((eb) => eb.fn.max('seq').as('seq'))
+      .where('job_id', '=', j.id)
+      .executeTakeFirst();
+    await store.db
+      .insertInto('api_job_events')
+      .values({
+        job_id: j.id,
+        seq: Number(last?.seq ?? 0) + 1,
+        type: 'job.failed',
+        data: JSON.stringify({ state: 'failed', code: 'SERVER_CRASHED' }),
+        at: now.toISOString(),
+      })
+      .execute();
+    r.notify.emit(j.id);
+    failed.push(j.id);
+  }
+  return failed;
+}
+
 /** Aborts every job this process runs and waits for each to record its end. */
 export async function stopJobs(app: AppContext): Promise<void> {
   const r = runnerOf(app);
+  if (r.heartbeat) clearInterval(r.heartbeat);
+  r.heartbeat = undefined;
   const all = [...r.running.values()];
   for (const j of all) j.ac.abort();
   await Promise.allSettled(all.map((j) => j.done));
@@ -112,6 +233,8 @@ export async function startJob(app: AppContext, actor: string, now: Date, spec: 
       created_at: createdAt,
       started_at: null,
       finished_at: null,
+      worker: runnerOf(app).worker,
+      locked_until: leaseEnd(app),
     })
     .execute();
   const r = runnerOf(app);
@@ -159,6 +282,8 @@ async function execute(
       .updateTable('api_jobs')
       .set({ state, result: JSON.stringify(result ?? null), finished_at: app.config.now().toISOString() })
       .where('id', '=', id)
+      // a job another server already failed as crashed (this one stalled past its lease) stays so
+      .where('state', '=', 'running')
       .execute();
     emit(state === 'succeeded' ? 'job.succeeded' : 'job.failed', { state });
     await writes;

@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/index.js';
 import { authenticateStep, handlerOf } from './api-handler.js';
-import { setJobLogger, stopJobs } from './api-jobs.js';
+import { setJobLogger, startJobLeases, stopJobs } from './api-jobs.js';
 import { openApiDocument } from './api-openapi.js';
 import { apiRoutes, API_PREFIX } from './api-routes.js';
 
@@ -26,6 +26,8 @@ export function apiPlugin(opts: ApiOptions) {
     // jobs run in this process: their bugs go to the server's log, and closing stops them
     setJobLogger(opts.app, (err) => fastify.log.error(err));
     fastify.addHook('onClose', () => stopJobs(opts.app));
+    // the jobs a killed server left end here, before this server takes new ones
+    await startJobLeases(opts.app);
     for (const route of apiRoutes) {
       fastify.route({
         method: route.method,
@@ -35,6 +37,5 @@ export function apiPlugin(opts: ApiOptions) {
         handler: handlerOf(route, opts.app),
       });
     }
-    return Promise.resolve();
   };
 }

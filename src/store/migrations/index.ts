@@ -10,6 +10,7 @@ import * as access from './0600-access.js';
 import * as api from './0700-api.js';
 import * as jobs from './0800-jobs.js';
 import * as webSessions from './0850-web-sessions.js';
+import * as jobLeases from './0860-job-leases.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-base': base,
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0700-api': api,
   '0800-jobs': jobs,
   '0850-web-sessions': webSessions,
+  '0860-job-leases': jobLeases,
 };
