@@ -61,8 +61,9 @@ test('every yaml, sh and console block in docs/ carries an example marker', () =
   assert.deepEqual(unmarked, [], 'add <!-- example: ... --> before these blocks');
   const skipped = examples.filter((e) => e.marker?.startsWith('skip'));
   for (const e of skipped) assert.match(e.marker!, /^skip \S.{10,}/, `${where(e)}: a skip says why`);
-  // the skip list stays small: most examples run
-  assert.ok(skipped.length <= 6, `${skipped.length} skipped examples: ${skipped.map(where).join(', ')}`);
+  // the skip list stays small: most examples run (each skip needs a peer a doc check cannot start,
+  // such as an upstream mirror or an OpenID Connect provider, and names the test that runs it)
+  assert.ok(skipped.length <= 8, `${skipped.length} skipped examples: ${skipped.map(where).join(', ')}`);
 });
 
 test('docs name the signing key by the path aare serve serves it at', () => {
